@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_pdx.c - what a pfn -> pdx conversion costs in its real use: index a
+ * frame-table-sized array.  Every scheme converts the same random valid
+ * frames and reads table[pdx]; the table is max_pdx bytes of reserved,
+ * zero-page-backed address space.  Schemes run interleaved, round after
+ * round, and the report is the median ns/op and the median of the per-round
+ * ratios to `none`, so machine noise hits every contender alike.
+ */
+#include "bench.h"
+#include "json_writer.h"
+#include "platform_posix.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+struct contender {
+    struct smm_pdx_ctx ctx;
+    const uint8_t *table;
+    size_t table_len;
+    double *ns, *ratio;
+};
+
+/* Keep the compiler from discarding the loop's result. */
+static volatile uint64_t bench_sink;
+
+static __attribute__((noinline)) uint64_t run_once(const struct smm_pdx *p,
+                                                   const uint8_t *table, const uint64_t *f,
+                                                   uint64_t n)
+{
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; i++)
+        sum += table[smm_pfn_to_pdx(p, f[i])];
+    return sum;
+}
+
+static void random_frames(const struct cli_map *m, uint64_t *out, uint64_t n)
+{
+    uint64_t total = 0, s = 0x5eed;
+    for (size_t i = 0; i < m->nr_frames; i++)
+        total += m->frames[i].end - m->frames[i].start;
+    for (uint64_t k = 0; k < n; k++) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        uint64_t pick = s % total;
+        size_t i = 0;
+        while (pick >= m->frames[i].end - m->frames[i].start) {
+            pick -= m->frames[i].end - m->frames[i].start;
+            i++;
+        }
+        out[k] = m->frames[i].start + pick;
+    }
+}
+
+static void print_text(const struct cli_map *m, struct contender *c, unsigned reps,
+                       uint64_t nframes)
+{
+    printf("bench pdx: %s, %" PRIu64 " random valid frames, %u interleaved rounds\n",
+           m->lm.source, nframes, reps);
+    printf("  %-7s %-11s %10s %14s\n", "scheme", "compresses", "ns/op", "ratio vs none");
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
+        printf("  %-7s %-11s %10.3f %14.3f\n", smm_pdx_scheme_name(s),
+               c[s].ctx.pdx->compressible ? "yes" : "no (id)", bench_median(c[s].ns, reps),
+               bench_median(c[s].ratio, reps));
+}
+
+static void print_json(const struct cli_map *m, struct contender *c, unsigned reps,
+                       uint64_t nframes)
+{
+    struct smm_json j;
+    smm_json_init(&j, stdout);
+    smm_json_object_begin(&j);
+    smm_json_key(&j, "schema");
+    smm_json_string(&j, "sparsemm.bench/1");
+    smm_json_key(&j, "source");
+    smm_json_string(&j, m->lm.source);
+    smm_json_key(&j, "frames");
+    smm_json_u64(&j, nframes);
+    smm_json_key(&j, "repeats");
+    smm_json_u64(&j, reps);
+    smm_json_key(&j, "pdx");
+    smm_json_array_begin(&j);
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
+        smm_json_object_begin(&j);
+        smm_json_key(&j, "scheme");
+        smm_json_string(&j, smm_pdx_scheme_name(s));
+        smm_json_key(&j, "compressible");
+        smm_json_bool(&j, c[s].ctx.pdx->compressible);
+        smm_json_key(&j, "ns_per_op");
+        smm_json_double(&j, bench_median(c[s].ns, reps));
+        smm_json_key(&j, "ratio_vs_none");
+        smm_json_double(&j, bench_median(c[s].ratio, reps));
+        smm_json_object_end(&j);
+    }
+    smm_json_array_end(&j);
+    smm_json_object_end(&j);
+    smm_json_finish(&j);
+}
+
+int bench_pdx(const struct cli_map *m, unsigned reps, uint64_t nframes, bool json)
+{
+    struct contender c[SMM_PDX_SCHEME_COUNT] = {0};
+    struct smm_platform plat;
+    uint64_t *frames = malloc(nframes * sizeof(*frames));
+    int rc = CLI_EXIT_FAIL;
+
+    if (!frames || smm_posix_platform_init(&plat) != 0) {
+        free(frames);
+        fprintf(stderr, "sparsemm bench: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    random_frames(m, frames, nframes);
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
+        int err = smm_pdx_setup(&c[s].ctx, &plat, s, &m->pdx, m->frames, m->nr_frames);
+        if (err != 0) {
+            fprintf(stderr, "sparsemm bench: %s setup: %s\n", smm_pdx_scheme_name(s),
+                    smm_strerror(err));
+            goto out;
+        }
+        c[s].table_len = (size_t)c[s].ctx.pdx->max_pdx;
+        void *t = mmap(NULL, c[s].table_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+        c[s].ns = calloc(reps, sizeof(double));
+        c[s].ratio = calloc(reps, sizeof(double));
+        if (t == MAP_FAILED || !c[s].ns || !c[s].ratio) {
+            fprintf(stderr, "sparsemm bench: cannot map a %zu-byte table\n", c[s].table_len);
+            goto out;
+        }
+        c[s].table = t;
+        bench_sink += run_once(c[s].ctx.pdx, c[s].table, frames, nframes); /* warm up */
+    }
+
+    for (unsigned r = 0; r < reps; r++) {
+        for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++) {
+            unsigned s = (k + r) % SMM_PDX_SCHEME_COUNT; /* rotate the order each round */
+            uint64_t t0 = bench_now_ns();
+            bench_sink += run_once(c[s].ctx.pdx, c[s].table, frames, nframes);
+            c[s].ns[r] = (double)(bench_now_ns() - t0) / (double)nframes;
+        }
+        for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
+            c[s].ratio[r] = c[s].ns[r] / c[SMM_PDX_NONE].ns[r];
+    }
+
+    if (json)
+        print_json(m, c, reps, nframes);
+    else
+        print_text(m, c, reps, nframes);
+    rc = 0;
+out:
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
+        if (c[s].table)
+            munmap((void *)c[s].table, c[s].table_len);
+        free(c[s].ns);
+        free(c[s].ratio);
+        smm_pdx_teardown(&c[s].ctx);
+    }
+    smm_posix_platform_fini(&plat);
+    free(frames);
+    return rc;
+}

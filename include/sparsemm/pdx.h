@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pdx.h - frame-number compression: pfn <-> pdx under four schemes.
+ *
+ * Tables indexed by frame number (frame table, direct map) waste memory on
+ * machines whose RAM is spread over a large physical span.  A PDX ("page
+ * index") is a frame number with always-empty stretches squeezed out, so
+ * those tables only need max_pdx entries.  The low max_order bits of a pfn
+ * are never changed: an aligned 2^max_order block (a buddy allocator's
+ * largest chunk) stays contiguous in both spaces.
+ *
+ * none    pdx == pfn.
+ *
+ * mask    (Xen 2009) remove the single longest run of bit positions that are
+ *         zero in every valid pfn:
+ *
+ *             pfn  |  top  | 0 0 0 0 |  bottom  |
+ *                   hole_shift bits ^  ^ bottom_shift
+ *             pdx  |  top  |  bottom  |         pdx = (pfn & bottom_mask)
+ *                                               | ((pfn & top_mask) >> hole_shift)
+ *
+ *         e.g. Juno: RAM at pfn 0x80000.. and 0x880000..0x9fffff: bits 21-22
+ *         are zero everywhere, so pfn 0x9fffff -> pdx 0x3fffff.
+ *
+ * offset  (Xen 2025) each RAM region gets a slot of a small table indexed by
+ *         pfn bits [pfn_index_shift, +order); regions are laid out at
+ *         multiples of one power-of-two region size:
+ *
+ *             pdx = pfn - pfn_pdx_lookup[(pfn >> pfn_index_shift) & mask]
+ *             pfn = pdx + pdx_pfn_lookup[(pdx >> pdx_index_shift) & mask]
+ *
+ * dense   (sparsemm) regions of any size, packed back to back at 2^max_order
+ *         granularity.  A forward table of 2^dense_order entries covers the
+ *         pfn span in slots of 2^fwd_shift frames, a reverse table covers the
+ *         pdx span in slots of 2^rev_shift; setup guarantees that every slot
+ *         meets at most two regions, so an entry holds the boundary between
+ *         them and the two offsets, and a conversion is one entry load and a
+ *         conditional move:
+ *
+ *             pfn space  |R0 R0|  hole  |R1|     hole     |R2 R2 R2|
+ *             fwd slots  [ e0  ][  e1   ][  e2  ][  e3  ][  e4  ]...
+ *             pdx space  |R0 R0|R1|R2 R2 R2|          (no holes left)
+ *
+ *             e   = fwd[(pfn >> fwd_shift) & fwd_mask]
+ *             pdx = pfn - (pfn < e.boundary ? e.delta_lo : e.delta_hi)
+ *
+ * Parameters are computed once by smm_pdx_setup() into memory obtained from
+ * the platform, which is then made read-only (sealed): the user-space twin
+ * of Xen's __ro_after_init.  Conversions read them through a const pointer.
+ */
+#ifndef SPARSEMM_PDX_H
+#define SPARSEMM_PDX_H
+
+#include <sparsemm/memmap.h>
+#include <sparsemm/platform.h>
+
+enum smm_pdx_scheme {
+    SMM_PDX_NONE = 0,
+    SMM_PDX_MASK,
+    SMM_PDX_OFFSET,
+    SMM_PDX_DENSE,
+    SMM_PDX_SCHEME_COUNT
+};
+
+#define SMM_PDX_MAX_ORDER_DEFAULT 18
+#define SMM_PDX_OFFSET_ORDER_DEFAULT 6
+#define SMM_PDX_OFFSET_ORDER_MAX 9
+#define SMM_PDX_DENSE_ORDER_DEFAULT 6
+#define SMM_PDX_DENSE_ORDER_MAX 10
+/* Xen: page lists are 32-bit PDXs, 1024 (x86 E820MAX) ranges at most. */
+#define SMM_PDX_MAX_RANGES 1024
+/* PDXs per group: 2 MiB of frame table / 32-byte page_info. */
+#define SMM_PDX_GROUP_SHIFT_DEFAULT 16
+
+struct smm_pdx_config {
+    unsigned max_order;    /* low pfn bits never compressed (18) */
+    unsigned offset_order; /* offset scheme table order, 0..9 (6) */
+    unsigned dense_order;  /* dense scheme table order, 0..10 */
+    unsigned group_shift;  /* log2 of PDXs per group (16) */
+    uint64_t base;         /* never-compress base, bytes (x86: first RAM >= 4 GiB) */
+};
+
+/* One entry of a dense table: at most two regions meet in a slot. */
+struct smm_pdx_dense_slot {
+    uint64_t boundary; /* first input value of the upper region */
+    uint64_t delta_lo; /* subtracted below the boundary */
+    uint64_t delta_hi; /* subtracted at or above it */
+    uint64_t pad;      /* keeps an entry inside one cache line */
+};
+
+#define SMM_PDX_OFFSET_SLOTS (1u << SMM_PDX_OFFSET_ORDER_MAX)
+#define SMM_PDX_DENSE_SLOTS (1u << SMM_PDX_DENSE_ORDER_MAX)
+
+/*
+ * The sealed parameters.  Everything a conversion reads is here; the
+ * structure lives in platform memory that is read-only after setup.
+ */
+struct smm_pdx {
+    uint32_t scheme;       /* conversion in effect: SMM_PDX_NONE unless compressible */
+    uint32_t requested;    /* the scheme asked for */
+    bool compressible;     /* false: conversions are the identity */
+    uint8_t max_order;
+    uint8_t group_shift;
+    uint64_t max_pdx;      /* one past the highest pdx of a valid frame */
+    uint64_t max_pfn;      /* one past the highest valid frame */
+    uint64_t base;         /* never-compress base used, bytes */
+    uint64_t nr_ranges;
+    /* mask */
+    uint64_t bottom_mask, top_mask, hole_mask;
+    uint32_t hole_shift, bottom_shift;
+    /* offset */
+    uint32_t pfn_index_shift, pdx_index_shift;
+    uint64_t tbl_mask;     /* offset and dense: table index mask */
+    uint64_t region_size;
+    /* dense */
+    uint32_t fwd_shift, rev_shift;
+    uint64_t dense_regions;
+    uint64_t offset_pfn_pdx[SMM_PDX_OFFSET_SLOTS];
+    uint64_t offset_pdx_pfn[SMM_PDX_OFFSET_SLOTS];
+    uint64_t offset_pfn_base[SMM_PDX_OFFSET_SLOTS];
+    struct smm_pdx_dense_slot dense_fwd[SMM_PDX_DENSE_SLOTS];
+    struct smm_pdx_dense_slot dense_rev[SMM_PDX_DENSE_SLOTS];
+};
+
+/*
+ * A PDX context: the sealed parameters, the group-valid bitmap (writable,
+ * grows with memory hot-add) and the platform they came from.  Two hosts
+ * can live in one process: nothing here is global.
+ */
+struct smm_pdx_ctx {
+    const struct smm_pdx *pdx; /* sealed */
+    uint64_t *group_valid;     /* bit g: pdx group g holds a valid frame */
+    uint64_t nr_groups;
+    struct smm_platform *plat;
+    void *sealed_mem;
+    size_t sealed_len;
+    size_t group_len;
+};
+
+SMM_API const char *smm_pdx_scheme_name(enum smm_pdx_scheme s);
+/* Returns SMM_PDX_SCHEME_COUNT when unknown. */
+SMM_API enum smm_pdx_scheme smm_pdx_scheme_from_name(const char *name);
+
+/* Defaults: max_order 18, offset order 6, dense order default, groups 2^16, base 0. */
+SMM_API void smm_pdx_config_default(struct smm_pdx_config *cfg);
+
+/*
+ * smm_pdx_x86_base - the base Xen on x86 passes: start (bytes) of the first
+ * RAM frame range at or above 4 GiB, or 0 when there is none.
+ */
+SMM_API uint64_t smm_pdx_x86_base(const struct smm_frame_range *r, size_t n);
+
+/*
+ * smm_pdx_compute - compute a scheme's parameters into *out (no platform,
+ * no sealing: used by the analyzer).  @r: sorted, disjoint frame ranges.
+ * A scheme that cannot compress the map yields compressible == false and
+ * identity parameters.  Return: 0; -SMM_EINVAL (bad config, no ranges,
+ * more than SMM_PDX_MAX_RANGES ranges).
+ */
+SMM_API int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg,
+                            const struct smm_frame_range *r, size_t n, struct smm_pdx *out);
+
+/*
+ * smm_pdx_setup - compute, seal into platform memory, build the group
+ * bitmap for the ranges.  Return: 0; -SMM_EINVAL; -SMM_ENOMEM or other
+ * platform errors (nothing left allocated).
+ */
+SMM_API int smm_pdx_setup(struct smm_pdx_ctx *ctx, struct smm_platform *plat,
+                          enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg,
+                          const struct smm_frame_range *r, size_t n);
+
+/* smm_pdx_teardown - release everything smm_pdx_setup obtained. */
+SMM_API void smm_pdx_teardown(struct smm_pdx_ctx *ctx);
+
+/*
+ * smm_pdx_mark_range - mark the groups of frames [start, end) valid (memory
+ * hot-add or boot).  Return 0 or -SMM_ERANGE when a frame's pdx lies past the
+ * bitmap.
+ */
+SMM_API int smm_pdx_mark_range(struct smm_pdx_ctx *ctx, uint64_t start, uint64_t end);
+
+/* The density ideal: max pdx if every RAM-holding 2^max_order block were packed. */
+SMM_API uint64_t smm_pdx_block_ideal(const struct smm_frame_range *r, size_t n,
+                                     unsigned max_order);
+
+/* Conversions --------------------------------------------------------------- */
+
+static inline uint64_t smm_pdx_dense_apply_(const struct smm_pdx_dense_slot *t, uint64_t mask,
+                                           unsigned shift, uint64_t v)
+{
+    const struct smm_pdx_dense_slot *e = &t[(v >> shift) & mask];
+    uint64_t d = v < e->boundary ? e->delta_lo : e->delta_hi;
+    return v - d;
+}
+
+static inline uint64_t smm_pfn_to_pdx(const struct smm_pdx *p, uint64_t pfn)
+{
+    switch (p->scheme) {
+    case SMM_PDX_MASK:
+        return (pfn & p->bottom_mask) | ((pfn & p->top_mask) >> p->hole_shift);
+    case SMM_PDX_OFFSET:
+        return pfn - p->offset_pfn_pdx[(pfn >> p->pfn_index_shift) & p->tbl_mask];
+    case SMM_PDX_DENSE:
+        return smm_pdx_dense_apply_(p->dense_fwd, p->tbl_mask, p->fwd_shift, pfn);
+    default:
+        return pfn;
+    }
+}
+
+static inline uint64_t smm_pdx_to_pfn(const struct smm_pdx *p, uint64_t pdx)
+{
+    switch (p->scheme) {
+    case SMM_PDX_MASK:
+        return (pdx & p->bottom_mask) | ((pdx << p->hole_shift) & p->top_mask);
+    case SMM_PDX_OFFSET:
+        return pdx + p->offset_pdx_pfn[(pdx >> p->pdx_index_shift) & p->tbl_mask];
+    case SMM_PDX_DENSE:
+        return smm_pdx_dense_apply_(p->dense_rev, p->tbl_mask, p->rev_shift, pdx);
+    default:
+        return pdx;
+    }
+}
+
+/* Byte offset into the direct map of machine address ma (page offset kept). */
+static inline uint64_t smm_maddr_to_directmap_offset(const struct smm_pdx *p, uint64_t ma)
+{
+    return (smm_pfn_to_pdx(p, ma >> SMM_PAGE_SHIFT) << SMM_PAGE_SHIFT) |
+           (ma & (SMM_PAGE_SIZE - 1));
+}
+
+static inline uint64_t smm_directmap_offset_to_maddr(const struct smm_pdx *p, uint64_t off)
+{
+    return (smm_pdx_to_pfn(p, off >> SMM_PAGE_SHIFT) << SMM_PAGE_SHIFT) |
+           (off & (SMM_PAGE_SIZE - 1));
+}
+
+/*
+ * smm_pdx_is_region_compressible - whether frames [pfn, pfn + nr) all land
+ * in one contiguous stretch of pdx space (so one directmap/frame-table
+ * mapping covers them).
+ */
+SMM_API bool smm_pdx_is_region_compressible(const struct smm_pdx *p, uint64_t pfn, uint64_t nr);
+
+/*
+ * smm_mfn_valid - bounds, scheme validity (hole bits for mask, the slot's
+ * region for offset, the round trip for dense), then the group bitmap.
+ */
+static inline bool smm_mfn_valid(const struct smm_pdx_ctx *c, uint64_t mfn)
+{
+    const struct smm_pdx *p = c->pdx;
+    bool bad = mfn >= p->max_pfn;
+    uint64_t pdx = smm_pfn_to_pdx(p, mfn);
+    switch (p->scheme) {
+    case SMM_PDX_MASK:
+        bad |= (mfn & p->hole_mask) != 0;
+        break;
+    case SMM_PDX_OFFSET: {
+        uint64_t b = p->offset_pfn_base[(mfn >> p->pfn_index_shift) & p->tbl_mask];
+        bad |= mfn < b || mfn - b >= p->region_size;
+        break;
+    }
+    case SMM_PDX_DENSE:
+        bad |= smm_pdx_to_pfn(p, pdx) != mfn;
+        break;
+    default:
+        break;
+    }
+    if (bad)
+        return false;
+    uint64_t g = pdx >> p->group_shift;
+    return g < c->nr_groups && ((c->group_valid[g >> 6] >> (g & 63)) & 1);
+}
+
+/* Batch forms: one scheme dispatch per call, not per frame. */
+SMM_API void smm_pfn_to_pdx_batch(const struct smm_pdx *p, const uint64_t *in, uint64_t *out,
+                                  size_t n);
+SMM_API void smm_pdx_to_pfn_batch(const struct smm_pdx *p, const uint64_t *in, uint64_t *out,
+                                  size_t n);
+/* Returns the number of valid frames; valid[i] set per frame when non-NULL. */
+SMM_API size_t smm_mfn_valid_batch(const struct smm_pdx_ctx *c, const uint64_t *in, bool *valid,
+                                   size_t n);
+
+/* Verification ------------------------------------------------------------ */
+
+struct smm_pdx_check_report {
+    uint64_t valid_checked;    /* valid frames whose round trip was checked */
+    uint64_t invalid_checked;  /* invalid frames checked to be rejected */
+    uint64_t failures;
+    bool exhaustive;           /* every valid frame was checked */
+    uint64_t first_bad_frame;  /* first failing frame (when failures > 0) */
+    const char *first_bad_what;
+};
+
+#define SMM_PDX_CHECK_EXHAUSTIVE_MAX (UINT64_C(1) << 28)
+#define SMM_PDX_CHECK_SAMPLES (UINT64_C(1) << 24)
+
+/*
+ * smm_pdx_check - verify a set-up context against the frame ranges it was
+ * built from.  Every valid frame must round-trip (pfn -> pdx -> pfn, and the
+ * same through direct-map offsets), land below max_pdx and pass
+ * smm_mfn_valid(); every range must be region-compressible.  With at most
+ * @exhaustive_max (SMM_PDX_CHECK_EXHAUSTIVE_MAX) valid frames all are
+ * checked; otherwise each range's first and last frame, every 2^max_order
+ * boundary and @samples random valid frames.  Then min(@samples, valid
+ * frames checked) invalid frames (frames >= max_pfn, and frames in
+ * 2^max_order blocks that hold no RAM: no scheme may accept them) must be
+ * rejected.  @seed makes the random choice reproducible.
+ */
+SMM_API void smm_pdx_check(const struct smm_pdx_ctx *c, const struct smm_frame_range *r,
+                           size_t n, uint64_t exhaustive_max, uint64_t samples, uint64_t seed,
+                           struct smm_pdx_check_report *rep);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform.h - the porting contract between the freestanding core and the
+ * environment that owns virtual memory.
+ *
+ * The core never calls mmap, malloc or a kernel allocator itself.  It asks
+ * the platform for five things, the same primitives a hypervisor's page
+ * table code provides:
+ *
+ *   reserve     claim len bytes of virtual address space; nothing committed,
+ *               any access faults until populated
+ *   populate    back a page-aligned sub-range with fresh zeroed memory (RW)
+ *   share_zero  map one shared zero page read-only over a sub-range: reads
+ *               return 0, writes fault; commits nothing
+ *   protect     make a populated sub-range read-only or inaccessible
+ *   release     give a whole reservation back (undoes everything inside)
+ *
+ * Preconditions, checked by the POSIX implementation and returned as
+ * -SMM_EINVAL: addresses and lengths page-aligned (page_size), sub-ranges
+ * inside a live reservation.  Failures are returned, never aborted on:
+ * -SMM_ENOMEM when memory is refused, -SMM_EFAULT for anything else.
+ *
+ * Capabilities are data, not #ifdefs: page_size, and whether the platform
+ * can share a zero page.  Every call accounts the bytes it commits, so the
+ * core's tables can be measured against the overhead model.
+ */
+#ifndef SPARSEMM_PLATFORM_H
+#define SPARSEMM_PLATFORM_H
+
+#include <sparsemm/sparsemm.h>
+
+enum smm_prot {
+    SMM_PROT_NONE = 0,
+    SMM_PROT_READ = 1,
+    SMM_PROT_RW = 3,
+};
+
+struct smm_platform_stats {
+    uint64_t committed;    /* bytes currently populated (fresh memory) */
+    uint64_t reserved;     /* bytes of address space currently reserved */
+    uint64_t peak_commit;  /* high-water mark of committed */
+    uint64_t calls;        /* number of primitive calls made */
+};
+
+struct smm_platform {
+    void *ctx;
+    size_t page_size;
+    int (*reserve)(struct smm_platform *p, size_t len, void **out);
+    int (*populate)(struct smm_platform *p, void *addr, size_t len);
+    int (*share_zero)(struct smm_platform *p, void *addr, size_t len);
+    int (*protect)(struct smm_platform *p, void *addr, size_t len, enum smm_prot prot);
+    int (*release)(struct smm_platform *p, void *addr, size_t len);
+    struct smm_platform_stats stats;
+};
+
+#endif

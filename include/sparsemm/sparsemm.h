@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sparsemm.h - umbrella header: common types, error codes, export macro.
+ *
+ * Glossary used throughout sparsemm:
+ *   maddr  machine (host physical) byte address
+ *   mfn    machine frame number, maddr >> SMM_PAGE_SHIFT
+ *   pfn    frame number in the space being compressed; for the host's own
+ *          tables pfn == mfn
+ *   gfn    a guest's pseudo-physical frame number
+ *   pdx    page index: compressed pfn, index of the frame table and the
+ *          direct map
+ *   [start, end)  every range in sparsemm is half open unless a name says
+ *          "last" (inclusive)
+ *
+ * Every fallible function returns 0 or a negative -SMM_E* code; results go
+ * through out-parameters.  smm_strerror() names a code.
+ */
+#ifndef SPARSEMM_SPARSEMM_H
+#define SPARSEMM_SPARSEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(SMM_BUILDING_LIBRARY) && defined(__GNUC__)
+#define SMM_API __attribute__((visibility("default")))
+#else
+#define SMM_API
+#endif
+
+#define SMM_PAGE_SHIFT 12
+#define SMM_PAGE_SIZE (UINT64_C(1) << SMM_PAGE_SHIFT)
+
+/* Physical addresses above 2^52 do not exist on any architecture we model. */
+#define SMM_MADDR_BITS 52
+#define SMM_MADDR_LIMIT (UINT64_C(1) << SMM_MADDR_BITS)
+#define SMM_PFN_BITS (SMM_MADDR_BITS - SMM_PAGE_SHIFT)
+
+enum smm_error {
+    SMM_OK = 0,
+    SMM_EINVAL = 1,   /* an argument is out of its documented domain */
+    SMM_ENOMEM = 2,   /* the platform refused memory */
+    SMM_ENOSPC = 3,   /* a caller-provided buffer is too small */
+    SMM_ERANGE = 4,   /* an address or frame is out of range */
+    SMM_EOVERLAP = 5, /* RAM ranges overlap with contradictory data */
+    SMM_EEMPTY = 6,   /* a memory map holds no RAM */
+    SMM_ENOTSUP = 7,  /* the operation does not apply to this object */
+    SMM_EFAULT = 8,   /* the platform failed for another reason */
+    SMM_ERROR_COUNT
+};
+
+/* smm_strerror - a short, static description of -code or code. */
+SMM_API const char *smm_strerror(int code);
+
+#endif

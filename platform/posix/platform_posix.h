@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform_posix.h - the POSIX implementation of the platform contract
+ * (mmap/mprotect/munmap), with byte accounting and fault injection.
+ */
+#ifndef SPARSEMM_PLATFORM_POSIX_H
+#define SPARSEMM_PLATFORM_POSIX_H
+
+#include <sparsemm/platform.h>
+
+/* Initialise p as a POSIX platform.  Return 0 or -SMM_ENOMEM. */
+int smm_posix_platform_init(struct smm_platform *p);
+
+/* Release everything still reserved and free the bookkeeping. */
+void smm_posix_platform_fini(struct smm_platform *p);
+
+/*
+ * smm_posix_fail_at - fault injection: the nth primitive call from now
+ * (1 = the next one) fails with -SMM_ENOMEM and does nothing.  0 disarms.
+ */
+void smm_posix_fail_at(struct smm_platform *p, uint64_t nth);
+
+/* Number of reservations still live (leak checks in tests). */
+size_t smm_posix_live_reservations(const struct smm_platform *p);
+
+#endif

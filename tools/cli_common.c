@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli_common.c - shared option parsing and map loading for the subcommands,
+ * including finding this machine's own memory map.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void cli_map_opts_init(struct cli_map_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->format = SMM_FMT_AUTO;
+    smm_pdx_config_default(&o->pdx);
+}
+
+bool cli_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
+static int need_value(int argc, char **argv, int *i, const char **val)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "sparsemm: %s needs a value\n", argv[*i]);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 0;
+}
+
+static int parse_order(const char *opt, const char *val, unsigned lo, unsigned hi, unsigned *out)
+{
+    uint64_t v;
+    if (!cli_parse_u64(val, &v) || v < lo || v > hi) {
+        fprintf(stderr, "sparsemm: %s: '%s' is not a number in %u..%u\n", opt, val, lo, hi);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 1;
+}
+
+int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v;
+    if (!strcmp(a, "--json")) {
+        o->json = true;
+        return 1;
+    }
+    if (!strcmp(a, "--format")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        o->format = smm_format_from_name(v);
+        if (o->format == SMM_FMT_COUNT) {
+            fprintf(stderr, "sparsemm: --format: unknown format '%s'\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (!strcmp(a, "--arch")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        if (!strcmp(v, "x86"))
+            o->arch = CLI_ARCH_X86;
+        else if (!strcmp(v, "arm"))
+            o->arch = CLI_ARCH_ARM;
+        else {
+            fprintf(stderr, "sparsemm: --arch: '%s' is not x86 or arm\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (!strcmp(a, "--pdx-base")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        if (!cli_parse_u64(v, &o->base) || o->base >= SMM_MADDR_LIMIT) {
+            fprintf(stderr, "sparsemm: --pdx-base: '%s' is not an address below 2^52\n", v);
+            return -1;
+        }
+        o->have_base = true;
+        return 1;
+    }
+    if (!strcmp(a, "--max-order")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        return parse_order(a, v, 1, 30, &o->pdx.max_order);
+    }
+    if (!strcmp(a, "--offset-order")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        return parse_order(a, v, 0, SMM_PDX_OFFSET_ORDER_MAX, &o->pdx.offset_order);
+    }
+    if (!strcmp(a, "--dense-order")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        return parse_order(a, v, 0, SMM_PDX_DENSE_ORDER_MAX, &o->pdx.dense_order);
+    }
+    return 0;
+}
+
+/* /proc/iomem read without privilege shows every address as zero. */
+static bool iomem_is_censored(const struct smm_loaded_map *lm)
+{
+    for (size_t i = 0; i < lm->map.nr; i++)
+        if (lm->map.ranges[i].start != 0)
+            return false;
+    return true;
+}
+
+/* The kernel log from /dev/kmsg, records reduced to their message text. */
+static char *read_kmsg(size_t *len)
+{
+    int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap), rec[8192];
+    while (buf) {
+        ssize_t r = read(fd, rec, sizeof(rec) - 1);
+        if (r < 0 && errno == EPIPE)
+            continue; /* overwritten records: keep reading */
+        if (r <= 0)
+            break;
+        rec[r] = '\0';
+        char *msg = strchr(rec, ';');
+        msg = msg ? msg + 1 : rec;
+        char *nl = strchr(msg, '\n');
+        size_t mlen = nl ? (size_t)(nl - msg) : strlen(msg);
+        if (n + mlen + 2 > cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+        memcpy(buf + n, msg, mlen);
+        n += mlen;
+        buf[n++] = '\n';
+    }
+    close(fd);
+    *len = n;
+    return buf;
+}
+
+static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
+                             struct smm_diag *diag)
+{
+    if (access("/sys/firmware/memmap", R_OK) == 0 &&
+        smm_load_map("/sys/firmware/memmap", SMM_FMT_SYSFS, &m->lm, diag) == 0) {
+        m->origin = "/sys/firmware/memmap";
+        return 0;
+    }
+    smm_loaded_map_free(&m->lm);
+    if (smm_load_map("/proc/iomem", SMM_FMT_IOMEM, &m->lm, diag) == 0 &&
+        !iomem_is_censored(&m->lm)) {
+        m->origin = "/proc/iomem";
+        return 0;
+    }
+    smm_loaded_map_free(&m->lm);
+    size_t len = 0;
+    char *log = read_kmsg(&len);
+    int rc = -SMM_EEMPTY;
+    if (log)
+        rc = smm_load_buffer(log, len, "/dev/kmsg", o->format, &m->lm, diag);
+    free(log);
+    if (rc == 0)
+        m->origin = "kernel log (/dev/kmsg)";
+    else if (!log)
+        snprintf(diag->msg, sizeof(diag->msg),
+                 "sparsemm: cannot read this machine's memory map (/sys/firmware/memmap, "
+                 "/proc/iomem and /dev/kmsg all unavailable); pass a MAPFILE");
+    return rc;
+}
+
+int cli_load_map(const struct cli_map_opts *o, struct cli_map *m)
+{
+    struct smm_diag diag = {{0}};
+    int rc;
+
+    memset(m, 0, sizeof(*m));
+    if (o->path)
+        rc = smm_load_map(o->path, o->format, &m->lm, &diag);
+    else
+        rc = load_this_machine(o, m, &diag);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", diag.msg[0] ? diag.msg : smm_strerror(rc));
+        cli_map_free(m);
+        return CLI_EXIT_USAGE;
+    }
+    size_t n = smm_memmap_frames(&m->lm.map, NULL, 0);
+    m->frames = calloc(n ? n : 1, sizeof(*m->frames));
+    if (!m->frames) {
+        fprintf(stderr, "sparsemm: out of memory\n");
+        cli_map_free(m);
+        return CLI_EXIT_FAIL;
+    }
+    m->nr_frames = smm_memmap_frames(&m->lm.map, m->frames, n);
+    if (m->nr_frames == 0) {
+        fprintf(stderr, "%s: no whole 4 KiB frame of RAM\n", m->lm.source);
+        cli_map_free(m);
+        return CLI_EXIT_USAGE;
+    }
+
+    enum cli_arch arch = o->arch;
+    if (arch == CLI_ARCH_DEFAULT)
+        arch = (m->lm.format == SMM_FMT_DTS || m->lm.format == SMM_FMT_DTB) ? CLI_ARCH_ARM
+                                                                             : CLI_ARCH_X86;
+    m->arch_name = arch == CLI_ARCH_ARM ? "arm" : "x86";
+    m->pdx = o->pdx;
+    if (o->have_base)
+        m->pdx.base = o->base;
+    else
+        m->pdx.base = arch == CLI_ARCH_ARM ? 0 : smm_pdx_x86_base(m->frames, m->nr_frames);
+    return 0;
+}
+
+void cli_map_free(struct cli_map *m)
+{
+    smm_loaded_map_free(&m->lm);
+    free(m->frames);
+    m->frames = NULL;
+}

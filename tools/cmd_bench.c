@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_bench.c - `sparsemm bench pdx [MAPFILE] [--repeat N] [--frames N] [--json]`. */
+#include "bench.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: sparsemm bench pdx [MAPFILE|-] [--repeat N] [--frames N] [--json]\n"
+               "                          [--arch A] [--pdx-base ADDR] [--format F]\n");
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    struct cli_map_opts o;
+    uint64_t reps = 15, nframes = UINT64_C(1) << 20;
+
+    cli_map_opts_init(&o);
+    if (argc < 2 || strcmp(argv[1], "pdx") != 0) {
+        usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+        return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : CLI_EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        int r = cli_parse_map_opt(&o, argc, argv, &i);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        uint64_t *target = !strcmp(argv[i], "--repeat") ? &reps
+                           : !strcmp(argv[i], "--frames") ? &nframes
+                                                          : NULL;
+        if (target) {
+            if (i + 1 >= argc || !cli_parse_u64(argv[++i], target) || *target == 0 ||
+                *target > (UINT64_C(1) << 28)) {
+                fprintf(stderr, "sparsemm bench: %s needs a number in 1..2^28\n", argv[i - 1]);
+                return CLI_EXIT_USAGE;
+            }
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "sparsemm bench: unknown option '%s'\n", argv[i]);
+            usage(stderr);
+            return CLI_EXIT_USAGE;
+        } else if (!o.path) {
+            o.path = argv[i];
+        } else {
+            fprintf(stderr, "sparsemm bench: only one MAPFILE\n");
+            return CLI_EXIT_USAGE;
+        }
+    }
+    struct cli_map m;
+    int rc = cli_load_map(&o, &m);
+    if (rc != 0)
+        return rc;
+    rc = bench_pdx(&m, (unsigned)reps, nframes, o.json);
+    cli_map_free(&m);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c - the sparsemm command: dispatch to one subcommand per file. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"analyze", cmd_analyze, "read a memory map and report RAM, holes and PDX schemes"},
+    {"pdx", cmd_pdx, "convert frames with a PDX scheme; --check verifies round trips"},
+    {"bench", cmd_bench, "benchmarks (bench pdx)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: sparsemm COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nsparsemm COMMAND --help for a command's options\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "sparsemm: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}
