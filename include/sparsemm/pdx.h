@@ -185,6 +185,11 @@ SMM_API uint64_t smm_pdx_block_ideal(const struct smm_frame_range *r, size_t n,
 
 /* Conversions --------------------------------------------------------------- */
 
+/*
+ * Per-scheme conversions.  A loop that knows its scheme calls these
+ * directly, so the compiler keeps the sealed parameters in registers for the
+ * whole loop; smm_pfn_to_pdx()/smm_pdx_to_pfn() dispatch on the scheme.
+ */
 static inline uint64_t smm_pdx_dense_apply_(const struct smm_pdx_dense_slot *t, uint64_t mask,
                                            unsigned shift, uint64_t v)
 {
@@ -193,15 +198,57 @@ static inline uint64_t smm_pdx_dense_apply_(const struct smm_pdx_dense_slot *t, 
     return v - d;
 }
 
+static inline uint64_t smm_pfn_to_pdx_mask(const struct smm_pdx *p, uint64_t pfn)
+{
+    return (pfn & p->bottom_mask) | ((pfn & p->top_mask) >> p->hole_shift);
+}
+
+static inline uint64_t smm_pdx_to_pfn_mask(const struct smm_pdx *p, uint64_t pdx)
+{
+    return (pdx & p->bottom_mask) | ((pdx << p->hole_shift) & p->top_mask);
+}
+
+static inline uint64_t smm_pfn_to_pdx_offset(const struct smm_pdx *p, uint64_t pfn)
+{
+    return pfn - p->offset_pfn_pdx[(pfn >> p->pfn_index_shift) & p->tbl_mask];
+}
+
+static inline uint64_t smm_pdx_to_pfn_offset(const struct smm_pdx *p, uint64_t pdx)
+{
+    return pdx + p->offset_pdx_pfn[(pdx >> p->pdx_index_shift) & p->tbl_mask];
+}
+
+static inline uint64_t smm_pfn_to_pdx_dense(const struct smm_pdx *p, uint64_t pfn)
+{
+    return smm_pdx_dense_apply_(p->dense_fwd, p->tbl_mask, p->fwd_shift, pfn);
+}
+
+static inline uint64_t smm_pdx_to_pfn_dense(const struct smm_pdx *p, uint64_t pdx)
+{
+    return smm_pdx_dense_apply_(p->dense_rev, p->tbl_mask, p->rev_shift, pdx);
+}
+
+static inline uint64_t smm_pfn_to_pdx_none(const struct smm_pdx *p, uint64_t pfn)
+{
+    (void)p;
+    return pfn;
+}
+
+static inline uint64_t smm_pdx_to_pfn_none(const struct smm_pdx *p, uint64_t pdx)
+{
+    (void)p;
+    return pdx;
+}
+
 static inline uint64_t smm_pfn_to_pdx(const struct smm_pdx *p, uint64_t pfn)
 {
     switch (p->scheme) {
     case SMM_PDX_MASK:
-        return (pfn & p->bottom_mask) | ((pfn & p->top_mask) >> p->hole_shift);
+        return smm_pfn_to_pdx_mask(p, pfn);
     case SMM_PDX_OFFSET:
-        return pfn - p->offset_pfn_pdx[(pfn >> p->pfn_index_shift) & p->tbl_mask];
+        return smm_pfn_to_pdx_offset(p, pfn);
     case SMM_PDX_DENSE:
-        return smm_pdx_dense_apply_(p->dense_fwd, p->tbl_mask, p->fwd_shift, pfn);
+        return smm_pfn_to_pdx_dense(p, pfn);
     default:
         return pfn;
     }
@@ -211,15 +258,45 @@ static inline uint64_t smm_pdx_to_pfn(const struct smm_pdx *p, uint64_t pdx)
 {
     switch (p->scheme) {
     case SMM_PDX_MASK:
-        return (pdx & p->bottom_mask) | ((pdx << p->hole_shift) & p->top_mask);
+        return smm_pdx_to_pfn_mask(p, pdx);
     case SMM_PDX_OFFSET:
-        return pdx + p->offset_pdx_pfn[(pdx >> p->pdx_index_shift) & p->tbl_mask];
+        return smm_pdx_to_pfn_offset(p, pdx);
     case SMM_PDX_DENSE:
-        return smm_pdx_dense_apply_(p->dense_rev, p->tbl_mask, p->rev_shift, pdx);
+        return smm_pdx_to_pfn_dense(p, pdx);
     default:
         return pdx;
     }
 }
+
+/*
+ * SMM_PDX_SPECIALIZE(p, conv, body) - run body once with conv defined as the
+ * pfn->pdx conversion of p's scheme (a macro parameter naming one of the
+ * smm_pfn_to_pdx_* functions), so the scheme switch sits outside the loop
+ * in body.
+ */
+#define SMM_PDX_SPECIALIZE(p, CONV, ...)                                                     \
+    switch ((p)->scheme) {                                                                   \
+    case SMM_PDX_MASK: {                                                                     \
+        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_mask;       \
+        __VA_ARGS__;                                                                         \
+        break;                                                                               \
+    }                                                                                        \
+    case SMM_PDX_OFFSET: {                                                                   \
+        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_offset;     \
+        __VA_ARGS__;                                                                         \
+        break;                                                                               \
+    }                                                                                        \
+    case SMM_PDX_DENSE: {                                                                    \
+        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_dense;      \
+        __VA_ARGS__;                                                                         \
+        break;                                                                               \
+    }                                                                                        \
+    default: {                                                                               \
+        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_none;       \
+        __VA_ARGS__;                                                                         \
+        break;                                                                               \
+    }                                                                                        \
+    }
 
 /* Byte offset into the direct map of machine address ma (page offset kept). */
 static inline uint64_t smm_maddr_to_directmap_offset(const struct smm_pdx *p, uint64_t ma)

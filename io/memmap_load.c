@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memmap_load.c - from bytes, a file, standard input or the
+ * /sys/firmware/memmap directory to a normalized memory map: format
+ * dispatch (smm_parse_buffer), the reading (the only I/O in io/), and the
+ * call into the core's smm_memmap_normalize() with its errors turned into
+ * "source:line: message".
+ *
+ *   path --read--> bytes --detect/parse--> raw ranges --normalize--> map
+ *   dir/N/{start,end,type} --> "start end type\n" per entry --> sysfs parser
+ */
+#include "io_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Nothing detected: say why as precisely as the bytes allow. */
+static int undetected(const char *buf, size_t len, const char *source, struct smm_diag *diag)
+{
+    struct smm_text_ t;
+    struct smm_cur_ line;
+    bool blank = true;
+    int rc;
+    smm_text_init_(&t, buf, len, source, diag);
+    while ((rc = smm_text_next_(&t, &line)) > 0) {
+        smm_cur_skip_ws_(&line);
+        blank &= smm_cur_eof_(&line);
+    }
+    if (rc < 0)
+        return rc;
+    if (blank) {
+        smm_diag_set(diag, source, 0, "empty input");
+        return -SMM_EEMPTY;
+    }
+    smm_diag_set(diag, source, 0, "unrecognised memory-map format (name one with --format)");
+    return -SMM_EINVAL;
+}
+
+static int parse_format(const char *buf, size_t len, const char *source, enum smm_format fmt,
+                        struct smm_rangelist *out, struct smm_diag *diag)
+{
+    struct smm_text_ t;
+    smm_text_init_(&t, buf, len, source, diag);
+    switch (fmt) {
+    case SMM_FMT_E820:
+    case SMM_FMT_EFI:
+    case SMM_FMT_XL:
+    case SMM_FMT_SRAT:
+    case SMM_FMT_NODES:
+        return smm_parse_dmesg_(&t, fmt, out);
+    case SMM_FMT_IOMEM:
+        return smm_parse_iomem_(&t, out);
+    case SMM_FMT_SYSFS:
+        return smm_parse_sysfs_(&t, out);
+    case SMM_FMT_PLAIN:
+        return smm_parse_plain_(&t, out);
+    case SMM_FMT_DTS:
+        return smm_parse_dts_(&t, out);
+    case SMM_FMT_DTB:
+        return smm_parse_dtb_(buf, len, source, out, diag);
+    default:
+        smm_diag_set(diag, source, 0, "unknown input format %d", (int)fmt);
+        return -SMM_EINVAL;
+    }
+}
+
+int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
+                     enum smm_format *detected, struct smm_rangelist *out, struct smm_diag *diag)
+{
+    size_t n0 = out->n;
+    int rc;
+    if (!source)
+        source = "<input>";
+    if (!buf && len) {
+        smm_diag_set(diag, source, 0, "no buffer");
+        return -SMM_EINVAL;
+    }
+    if (fmt == SMM_FMT_AUTO) {
+        fmt = smm_detect_format(buf, len);
+        if (fmt == SMM_FMT_COUNT)
+            return undetected(buf, len, source, diag);
+    }
+    if (detected)
+        *detected = fmt;
+    rc = parse_format(buf, len, source, fmt, out, diag);
+    if (rc == 0 && out->n == n0) {
+        smm_diag_set(diag, source, 0, "no memory ranges found (format %s)", smm_format_name(fmt));
+        rc = -SMM_EEMPTY;
+    }
+    if (rc)
+        out->n = n0;
+    return rc;
+}
+
+/* Normalize m->raw into m->map (owned by m). */
+static int normalize(struct smm_loaded_map *m, const char *source, struct smm_diag *diag)
+{
+    size_t n = m->raw.n;
+    struct smm_memmap_conflict cf = {0};
+    if (n == 0 || n > UINT32_MAX / 2 || n > SIZE_MAX / (2 * sizeof(struct smm_range))) {
+        smm_diag_set(diag, source, 0, "%zu ranges: cannot normalize", n);
+        return -SMM_ENOSPC;
+    }
+    void *scratch = malloc(smm_memmap_normalize_scratch_bytes(n));
+    m->map = (struct smm_memmap){.ranges = malloc(2 * n * sizeof(struct smm_range)), .cap = 2 * n};
+    int rc = scratch && m->map.ranges ? smm_memmap_normalize(m->raw.v, n, scratch, &m->map, &cf)
+                                      : -SMM_ENOMEM;
+    free(scratch);
+    if (rc == -SMM_EOVERLAP && cf.line && cf.other_line)
+        smm_diag_set(diag, source, cf.line,
+                     "RAM range overlaps RAM at line %" PRIu32 " with a different NUMA node",
+                     cf.other_line);
+    else if (rc == -SMM_EOVERLAP)
+        smm_diag_set(diag, source, 0, "RAM ranges with different NUMA nodes overlap");
+    else if (rc)
+        smm_diag_set(diag, source, 0, "cannot normalize: %s", smm_strerror(rc));
+    if (!rc && smm_memmap_ram_bytes(&m->map) == 0) {
+        smm_diag_set(diag, source, 0, "no RAM ranges found");
+        rc = -SMM_EEMPTY;
+    }
+    return rc;
+}
+
+int smm_load_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
+                    struct smm_loaded_map *m, struct smm_diag *diag)
+{
+    *m = (struct smm_loaded_map){0};
+    if (!source)
+        source = "<input>";
+    snprintf(m->source, sizeof(m->source), "%s", source);
+    int rc = smm_parse_buffer(buf, len, source, fmt, &m->format, &m->raw, diag);
+    if (!rc)
+        rc = normalize(m, source, diag);
+    if (rc)
+        smm_loaded_map_free(m);
+    return rc;
+}
+
+void smm_loaded_map_free(struct smm_loaded_map *m)
+{
+    free(m->map.ranges);
+    smm_rangelist_free(&m->raw);
+    *m = (struct smm_loaded_map){0};
+}
+
+/* A growable byte buffer. */
+struct bytes {
+    char *p;
+    size_t n, cap;
+};
+
+static int bytes_reserve(struct bytes *b, size_t more)
+{
+    if (b->cap - b->n >= more)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->n < more)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+        return -SMM_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+/*
+ * Read fd to its end into b, at most max bytes.  Return 0, 1 when there
+ * is more than max, or -errno-style failure (errno set, -SMM_EFAULT).
+ */
+static int read_all(int fd, size_t max, struct bytes *b)
+{
+    for (;;) {
+        if (bytes_reserve(b, 65536) != 0)
+            return errno = ENOMEM, -SMM_ENOMEM;
+        size_t room = b->cap - b->n;
+        if (room > max + 1 - b->n)
+            room = max + 1 - b->n;
+        ssize_t got = read(fd, b->p + b->n, room);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -SMM_EFAULT;
+        if (got == 0)
+            return 0;
+        b->n += (size_t)got;
+        if (b->n > max)
+            return 1;
+    }
+}
+
+/* Read a whole file (or stdin) of at most max bytes, with messages. */
+static int read_path(const char *path, const char *source, size_t max, struct bytes *b,
+                     struct smm_diag *diag)
+{
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    struct stat st;
+    int rc;
+    if (fd < 0) {
+        smm_diag_set(diag, source, 0, "cannot open: %s", strerror(errno));
+        return -SMM_EFAULT;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max)
+        rc = 1;
+    else
+        rc = read_all(fd, max, b);
+    int err = errno;
+    if (path)
+        close(fd);
+    if (rc == 1) {
+        smm_diag_set(diag, source, 0, "larger than %zu bytes", max);
+        return -SMM_EINVAL;
+    }
+    if (rc < 0)
+        smm_diag_set(diag, source, 0, "cannot read: %s", strerror(err));
+    return rc;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+    return (x > y) - (x < y);
+}
+
+/* The numbered entries of a /sys/firmware/memmap-like directory, sorted. */
+static int list_entries(const char *dir, unsigned long **v, size_t *n, struct smm_diag *diag)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t cap = 0;
+    if (!d) {
+        smm_diag_set(diag, dir, 0, "cannot open directory: %s", strerror(errno));
+        return -SMM_EFAULT;
+    }
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strspn(e->d_name, "0123456789");
+        if (len == 0 || len > 9 || e->d_name[len] != '\0')
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            unsigned long *nv = realloc(*v, cap * sizeof(*nv));
+            if (!nv) {
+                closedir(d);
+                smm_diag_set(diag, dir, 0, "out of memory");
+                return -SMM_ENOMEM;
+            }
+            *v = nv;
+        }
+        (*v)[(*n)++] = strtoul(e->d_name, NULL, 10);
+    }
+    closedir(d);
+    if (*n == 0) {
+        smm_diag_set(diag, dir, 0, "no numbered entries (not a /sys/firmware/memmap tree?)");
+        return -SMM_EEMPTY;
+    }
+    qsort(*v, *n, sizeof(**v), cmp_ulong);
+    return 0;
+}
+
+/* Append dir/N/field's one line of text, then sep, to text. */
+static int append_field(const char *dir, unsigned long entry, const char *field, char sep,
+                        struct bytes *text, struct smm_diag *diag)
+{
+    char path[PATH_MAX];
+    struct bytes b = {0};
+    if (snprintf(path, sizeof(path), "%s/%lu/%s", dir, entry, field) >= (int)sizeof(path)) {
+        smm_diag_set(diag, dir, 0, "path too long");
+        return -SMM_EINVAL;
+    }
+    int rc = read_path(path, path, 4096, &b, diag);
+    if (!rc && b.n > 0 && b.p[b.n - 1] == '\n')
+        b.n--;
+    if (!rc && (b.n == 0 || memchr(b.p, '\n', b.n))) {
+        smm_diag_set(diag, path, 0, "expected one non-empty line");
+        rc = -SMM_EINVAL;
+    }
+    if (!rc && text->n + b.n + 1 > SMM_INPUT_MAX) {
+        smm_diag_set(diag, dir, 0, "larger than %u bytes", SMM_INPUT_MAX);
+        rc = -SMM_EINVAL;
+    }
+    if (!rc && bytes_reserve(text, b.n + 1) != 0) {
+        smm_diag_set(diag, dir, 0, "out of memory");
+        rc = -SMM_ENOMEM;
+    }
+    if (!rc) {
+        memcpy(text->p + text->n, b.p, b.n);
+        text->n += b.n;
+        text->p[text->n++] = sep;
+    }
+    free(b.p);
+    return rc;
+}
+
+/*
+ * dir/N/{start,end,type} for every numbered N, in numeric order, as the
+ * sysfs dump text "start end type\n": line k of it is the k-th entry.
+ */
+static int read_sysfs_dir(const char *dir, struct bytes *text, struct smm_diag *diag)
+{
+    static const char *const fields[] = {"start", "end", "type"};
+    unsigned long *entries = NULL;
+    size_t n = 0;
+    int rc = list_entries(dir, &entries, &n, diag);
+    for (size_t i = 0; !rc && i < n; i++)
+        for (size_t f = 0; !rc && f < 3; f++)
+            rc = append_field(dir, entries[i], fields[f], f == 2 ? '\n' : ' ', text, diag);
+    free(entries);
+    return rc;
+}
+
+int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
+                 struct smm_diag *diag)
+{
+    struct bytes b = {0};
+    struct stat st;
+    int rc;
+
+    *m = (struct smm_loaded_map){0};
+    if (!path) {
+        smm_diag_set(diag, "<input>", 0, "no path");
+        return -SMM_EINVAL;
+    }
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *source = is_stdin ? "<stdin>" : path;
+    if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (fmt != SMM_FMT_AUTO && fmt != SMM_FMT_SYSFS) {
+            smm_diag_set(diag, source, 0, "a directory is read as sysfs, not as %s",
+                         smm_format_name(fmt));
+            return -SMM_EINVAL;
+        }
+        fmt = SMM_FMT_SYSFS;
+        rc = read_sysfs_dir(path, &b, diag);
+    } else {
+        rc = read_path(is_stdin ? NULL : path, source, SMM_INPUT_MAX, &b, diag);
+    }
+    if (!rc)
+        rc = smm_load_buffer(b.p, b.n, source, fmt, m, diag);
+    free(b.p);
+    return rc;
+}
