@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test.sh - build and run the whole test suite, twice:
+#   1. build/        gcc, optimized, every test (exhaustive PDX checks)
+#   2. build-asan/   clang with AddressSanitizer + UndefinedBehaviorSanitizer,
+#                    every test, PDX checks sampled to keep the run short
+# Both builds use -Werror.  Pass --quick to skip the sanitizer build.
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+scripts/install-deps.sh
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build -j "$jobs" --output-on-failure
+
+[ "${1:-}" = "--quick" ] && exit 0
+
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSMM_SANITIZE=ON \
+    -DSMM_PDX_CHECK_EXHAUSTIVE_MAX=4194304 -DSMM_PDX_CHECK_SAMPLES=65536 >/dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure
