@@ -15,8 +15,11 @@
  *     entry:    boundary = first pfn of R2
  *               delta_lo = R1.pfn - R1.pdx,  delta_hi = R2.pfn - R2.pdx
  *
- * Frames below the never-compress base form one region starting at pfn 0,
- * so they keep pdx == pfn (what Xen's x86 base means).
+ * The never-compress base: every RAM range that starts below it joins one
+ * region, so no hole below the base is squeezed and those frames translate
+ * by one offset -- the identity when RAM starts at 0, as on every x86
+ * machine, which is what Xen's x86 base guarantees.  Ranges at or above
+ * the base are packed freely.
  */
 #include "pdx_internal.h"
 
@@ -95,7 +98,7 @@ int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_
     struct dense_region g[SMM_PDX_MAX_RANGES + 1];
     const uint64_t block = UINT64_C(1) << cfg->max_order;
     const size_t slots = (size_t)1 << cfg->dense_order;
-    uint64_t base_pfn = block_up(cfg->base >> SMM_PAGE_SHIFT, block);
+    uint64_t base_pfn = cfg->base >> SMM_PAGE_SHIFT;
     size_t nr = 0;
 
     if (n > SMM_PDX_MAX_RANGES)
@@ -104,21 +107,18 @@ int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_
         r[i] = in[i];
     pdx_sort_ranges_(r, n);
 
-    if (base_pfn > 0)
-        g[nr++] = (struct dense_region){.start = 0, .end = base_pfn};
     for (size_t i = 0; i < n; i++) {
         uint64_t s = r[i].start & ~(block - 1);
-        if (nr > 0 && s <= block_up(g[nr - 1].end, block)) {
+        /* Below the base nothing is squeezed: one region, one offset. */
+        bool below_base = r[i].start < base_pfn;
+        if (nr > 0 && (below_base || s <= block_up(g[nr - 1].end, block))) {
             if (r[i].end > g[nr - 1].end)
                 g[nr - 1].end = r[i].end;
             continue;
         }
         g[nr++] = (struct dense_region){.start = s, .end = r[i].end};
     }
-    /* The base region may extend past the last frame: clip to real frames. */
     uint64_t max_pfn = out->max_pfn;
-    if (g[nr - 1].end > max_pfn)
-        g[nr - 1].end = max_pfn;
 
     unsigned fwd_shift = slot_shift(max_pfn, cfg->dense_order, cfg->max_order);
     for (size_t i = 0; i + 2 < nr;) {

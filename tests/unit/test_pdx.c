@@ -238,6 +238,29 @@ static void test_dense_vs_ideal(void)
     }
 }
 
+/*
+ * The x86 never-compress base: with Xen's x86 base, dense keeps every frame
+ * below the base at pdx == pfn on every map whose RAM starts in block 0, and
+ * stays no larger than mask or offset under the same base.
+ */
+static void test_dense_x86_base(void)
+{
+    for (size_t i = 0; i < nr_maps; i++) {
+        const struct index_map *m = &maps[i];
+        uint64_t base = smm_pdx_x86_base(m->frames, m->nr);
+        const struct smm_pdx *p = compute(SMM_PDX_DENSE, base, m->frames, m->nr);
+        uint64_t dense = p->max_pdx;
+        if (base != 0 && m->frames[0].start < BLK) {
+            for (size_t k = 0; k < m->nr && m->frames[k].start < (base >> 12); k++) {
+                CHECK_EQ_U64(smm_pfn_to_pdx(p, m->frames[k].start), m->frames[k].start);
+                CHECK_EQ_U64(smm_pfn_to_pdx(p, m->frames[k].end - 1), m->frames[k].end - 1);
+            }
+        }
+        CHECK(dense <= compute(SMM_PDX_MASK, base, m->frames, m->nr)->max_pdx);
+        CHECK(dense <= compute(SMM_PDX_OFFSET, base, m->frames, m->nr)->max_pdx);
+    }
+}
+
 /* The ideal: blocks with RAM packed, the last one cut at its last frame. */
 static void test_block_ideal(void)
 {
@@ -364,6 +387,7 @@ int main(int argc, char **argv)
     TINY_RUN(test_unsorted_and_overlapping);
     TINY_RUN(test_block_ideal);
     TINY_RUN(test_dense_vs_ideal);
+    TINY_RUN(test_dense_x86_base);
     TINY_RUN(test_sealed_write_faults);
     TINY_RUN(test_setup_out_of_memory);
     TINY_RUN(test_batch_forms);
