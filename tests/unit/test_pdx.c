@@ -93,7 +93,7 @@ static void test_xen_pdx_rows(void)
         }
     }
     fclose(f);
-    CHECK(rows >= 130);
+    CHECK_EQ_INT(rows, 136);
 }
 
 static void test_xen_verdicts(void)
