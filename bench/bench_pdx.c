@@ -30,15 +30,40 @@ struct contender {
 /* Keep the compiler from discarding the loop's result. */
 static volatile uint64_t bench_sink;
 
-/* The scheme is chosen once, outside the loop, as a hypervisor built for one
- * scheme would have it; the loop then sees a constant conversion. */
-static __attribute__((noinline)) uint64_t run_once(const struct smm_pdx *p,
-                                                   const uint8_t *table, const uint64_t *f,
-                                                   uint64_t n)
+/*
+ * One loop per scheme, each with its conversion inlined and chosen once, as
+ * a hypervisor built for one scheme would run it; separate functions also
+ * let callgrind count each scheme's instructions per conversion.
+ */
+#define BENCH_LOOP(name, conv)                                                               \
+    static __attribute__((noinline)) uint64_t name(const struct smm_pdx *p,                  \
+                                                   const uint8_t *table, const uint64_t *f,  \
+                                                   uint64_t n)                               \
+    {                                                                                        \
+        uint64_t sum = 0;                                                                    \
+        for (uint64_t i = 0; i < n; i++)                                                     \
+            sum += table[conv(p, f[i]) * BENCH_PAGE_INFO];                                   \
+        return sum;                                                                          \
+    }
+
+BENCH_LOOP(bench_loop_none, smm_pfn_to_pdx_none)
+BENCH_LOOP(bench_loop_mask, smm_pfn_to_pdx_mask)
+BENCH_LOOP(bench_loop_offset, smm_pfn_to_pdx_offset)
+BENCH_LOOP(bench_loop_dense, smm_pfn_to_pdx_dense)
+
+static uint64_t run_once(const struct smm_pdx *p, const uint8_t *table, const uint64_t *f,
+                         uint64_t n)
 {
-    uint64_t sum = 0;
-    SMM_PDX_SPECIALIZE(p, conv, for (uint64_t i = 0; i < n; i++) sum += table[conv(p, f[i]) * BENCH_PAGE_INFO])
-    return sum;
+    switch (p->scheme) {
+    case SMM_PDX_MASK:
+        return bench_loop_mask(p, table, f, n);
+    case SMM_PDX_OFFSET:
+        return bench_loop_offset(p, table, f, n);
+    case SMM_PDX_DENSE:
+        return bench_loop_dense(p, table, f, n);
+    default:
+        return bench_loop_none(p, table, f, n);
+    }
 }
 
 static void random_frames(const struct cli_map *m, uint64_t *out, uint64_t n)
@@ -118,6 +143,17 @@ int bench_pdx(const struct cli_map *m, unsigned reps, uint64_t nframes, bool jso
         return CLI_EXIT_FAIL;
     }
     random_frames(m, frames, nframes);
+    /* Every contender's pdx tables and array, sized before any is reserved. */
+    uint64_t need = 0;
+    struct smm_pdx *probe = malloc(sizeof(*probe));
+    for (unsigned s = 0; probe && s < SMM_PDX_SCHEME_COUNT; s++)
+        if (smm_pdx_compute(s, &m->pdx, m->frames, m->nr_frames, probe) == 0)
+            need += cli_pdx_va_bytes(probe) + probe->max_pdx * BENCH_PAGE_INFO;
+    free(probe);
+    if (!cli_va_fits(m, "the frame-table-sized arrays and pdx tables of 4 schemes", need)) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
         int err = smm_pdx_setup(&c[s].ctx, &plat, s, &m->pdx, m->frames, m->nr_frames);
         if (err != 0) {

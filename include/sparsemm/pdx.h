@@ -268,36 +268,6 @@ static inline uint64_t smm_pdx_to_pfn(const struct smm_pdx *p, uint64_t pdx)
     }
 }
 
-/*
- * SMM_PDX_SPECIALIZE(p, conv, body) - run body once with conv defined as the
- * pfn->pdx conversion of p's scheme (a macro parameter naming one of the
- * smm_pfn_to_pdx_* functions), so the scheme switch sits outside the loop
- * in body.
- */
-#define SMM_PDX_SPECIALIZE(p, CONV, ...)                                                     \
-    switch ((p)->scheme) {                                                                   \
-    case SMM_PDX_MASK: {                                                                     \
-        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_mask;       \
-        __VA_ARGS__;                                                                         \
-        break;                                                                               \
-    }                                                                                        \
-    case SMM_PDX_OFFSET: {                                                                   \
-        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_offset;     \
-        __VA_ARGS__;                                                                         \
-        break;                                                                               \
-    }                                                                                        \
-    case SMM_PDX_DENSE: {                                                                    \
-        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_dense;      \
-        __VA_ARGS__;                                                                         \
-        break;                                                                               \
-    }                                                                                        \
-    default: {                                                                               \
-        uint64_t (*const CONV)(const struct smm_pdx *, uint64_t) = smm_pfn_to_pdx_none;       \
-        __VA_ARGS__;                                                                         \
-        break;                                                                               \
-    }                                                                                        \
-    }
-
 /* Byte offset into the direct map of machine address ma (page offset kept). */
 static inline uint64_t smm_maddr_to_directmap_offset(const struct smm_pdx *p, uint64_t ma)
 {
