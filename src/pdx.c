@@ -255,73 +255,34 @@ void smm_pdx_teardown(struct smm_pdx_ctx *ctx)
 }
 
 /* Batch conversions ------------------------------------------------------------
- * The scheme switch is hoisted out of the loop; each loop calls the inline
- * conversion on a scheme that the compiler then knows, so the parameters stay
- * in registers for the whole batch.
+ * The scheme switch is hoisted out of the loop and out is restrict, so the
+ * compiler may keep the sealed parameters in registers for the whole batch.
  */
-void smm_pfn_to_pdx_batch(const struct smm_pdx *p, const uint64_t *in, uint64_t *out, size_t n)
-{
-    switch (p->scheme) {
-    case SMM_PDX_MASK: {
-        const uint64_t bottom = p->bottom_mask, top = p->top_mask;
-        const unsigned shift = p->hole_shift;
-        for (size_t i = 0; i < n; i++)
-            out[i] = (in[i] & bottom) | ((in[i] & top) >> shift);
-        break;
+#define PDX_BATCH(name, dir)                                                                 \
+    void name(const struct smm_pdx *p, const uint64_t *in, uint64_t *restrict out, size_t n)  \
+    {                                                                                        \
+        switch (p->scheme) {                                                                 \
+        case SMM_PDX_MASK:                                                                   \
+            for (size_t i = 0; i < n; i++)                                                   \
+                out[i] = smm_##dir##_mask(p, in[i]);                                         \
+            break;                                                                           \
+        case SMM_PDX_OFFSET:                                                                 \
+            for (size_t i = 0; i < n; i++)                                                   \
+                out[i] = smm_##dir##_offset(p, in[i]);                                       \
+            break;                                                                           \
+        case SMM_PDX_DENSE:                                                                  \
+            for (size_t i = 0; i < n; i++)                                                   \
+                out[i] = smm_##dir##_dense(p, in[i]);                                        \
+            break;                                                                           \
+        default:                                                                             \
+            for (size_t i = 0; i < n; i++)                                                   \
+                out[i] = in[i];                                                              \
+            break;                                                                           \
+        }                                                                                    \
     }
-    case SMM_PDX_OFFSET: {
-        const uint64_t *lut = p->offset_pfn_pdx, mask = p->tbl_mask;
-        const unsigned shift = p->pfn_index_shift;
-        for (size_t i = 0; i < n; i++)
-            out[i] = in[i] - lut[(in[i] >> shift) & mask];
-        break;
-    }
-    case SMM_PDX_DENSE: {
-        const struct smm_pdx_dense_slot *t = p->dense_fwd;
-        const uint64_t mask = p->tbl_mask;
-        const unsigned shift = p->fwd_shift;
-        for (size_t i = 0; i < n; i++)
-            out[i] = smm_pdx_dense_apply_(t, mask, shift, in[i]);
-        break;
-    }
-    default:
-        for (size_t i = 0; i < n; i++)
-            out[i] = in[i];
-        break;
-    }
-}
 
-void smm_pdx_to_pfn_batch(const struct smm_pdx *p, const uint64_t *in, uint64_t *out, size_t n)
-{
-    switch (p->scheme) {
-    case SMM_PDX_MASK: {
-        const uint64_t bottom = p->bottom_mask, top = p->top_mask;
-        const unsigned shift = p->hole_shift;
-        for (size_t i = 0; i < n; i++)
-            out[i] = (in[i] & bottom) | ((in[i] << shift) & top);
-        break;
-    }
-    case SMM_PDX_OFFSET: {
-        const uint64_t *lut = p->offset_pdx_pfn, mask = p->tbl_mask;
-        const unsigned shift = p->pdx_index_shift;
-        for (size_t i = 0; i < n; i++)
-            out[i] = in[i] + lut[(in[i] >> shift) & mask];
-        break;
-    }
-    case SMM_PDX_DENSE: {
-        const struct smm_pdx_dense_slot *t = p->dense_rev;
-        const uint64_t mask = p->tbl_mask;
-        const unsigned shift = p->rev_shift;
-        for (size_t i = 0; i < n; i++)
-            out[i] = smm_pdx_dense_apply_(t, mask, shift, in[i]);
-        break;
-    }
-    default:
-        for (size_t i = 0; i < n; i++)
-            out[i] = in[i];
-        break;
-    }
-}
+PDX_BATCH(smm_pfn_to_pdx_batch, pfn_to_pdx)
+PDX_BATCH(smm_pdx_to_pfn_batch, pdx_to_pfn)
 
 size_t smm_mfn_valid_batch(const struct smm_pdx_ctx *c, const uint64_t *in, bool *valid, size_t n)
 {

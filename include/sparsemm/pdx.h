@@ -319,10 +319,10 @@ static inline bool smm_mfn_valid(const struct smm_pdx_ctx *c, uint64_t mfn)
 }
 
 /* Batch forms: one scheme dispatch per call, not per frame. */
-SMM_API void smm_pfn_to_pdx_batch(const struct smm_pdx *p, const uint64_t *in, uint64_t *out,
-                                  size_t n);
-SMM_API void smm_pdx_to_pfn_batch(const struct smm_pdx *p, const uint64_t *in, uint64_t *out,
-                                  size_t n);
+SMM_API void smm_pfn_to_pdx_batch(const struct smm_pdx *p, const uint64_t *in,
+                                  uint64_t *restrict out, size_t n);
+SMM_API void smm_pdx_to_pfn_batch(const struct smm_pdx *p, const uint64_t *in,
+                                  uint64_t *restrict out, size_t n);
 /* Returns the number of valid frames; valid[i] set per frame when non-NULL. */
 SMM_API size_t smm_mfn_valid_batch(const struct smm_pdx_ctx *c, const uint64_t *in, bool *valid,
                                    size_t n);
