@@ -23,6 +23,23 @@
  * Capabilities are data, not #ifdefs: page_size, and whether the platform
  * can share a zero page.  Every call accounts the bytes it commits, so the
  * core's tables can be measured against the overhead model.
+ *
+ * Modelled machine memory (optional: both pointers NULL when a platform has
+ * none).  The host's RAM is one sparse object whose byte offset is the
+ * machine address; only pages that are written cost memory:
+ *
+ *   machine_setup  make machine addresses [0, span) exist (grow only)
+ *   machine_map    map machine range [maddr, maddr + len) read-write at addr,
+ *                  inside a reservation, replacing what was there; two
+ *                  mappings of one maddr see the same bytes
+ *
+ *      machine   0 [RAM a]...hole...[RAM b]......hole......[RAM c] span
+ *                       |                 |                     |
+ *      reservation     [RAM a][RAM b][RAM c]    (e.g. a direct map)
+ *
+ * Mapping machine memory commits nothing (it is the machine's RAM, not
+ * bookkeeping); replacing populated pages gives their bytes back.
+ * machine_map returns -SMM_ERANGE when the range reaches past the span.
  */
 #ifndef SPARSEMM_PLATFORM_H
 #define SPARSEMM_PLATFORM_H
@@ -51,6 +68,8 @@ struct smm_platform {
     int (*protect)(struct smm_platform *p, void *addr, size_t len, enum smm_prot prot);
     int (*release)(struct smm_platform *p, void *addr, size_t len);
     struct smm_platform_stats stats;
+    int (*machine_setup)(struct smm_platform *p, uint64_t span);
+    int (*machine_map)(struct smm_platform *p, void *addr, uint64_t maddr, size_t len);
 };
 
 #endif

@@ -8,15 +8,22 @@
  *               zero page, writes fault, nothing is committed
  *   protect     mprotect
  *   release     munmap of a whole reservation
+ *   machine_setup   memfd_create + ftruncate: the machine's RAM as a sparse
+ *                   file whose offset is the machine address
+ *   machine_map     mmap(MAP_SHARED | MAP_FIXED) of the memfd at offset maddr
  *
  * Committed bytes are accounted per populated extent so that release and
- * share_zero give back exactly what was taken.
+ * share_zero give back exactly what was taken.  Note: a kernel that maps no
+ * shared zero page on read faults (seen on a Firecracker guest, Linux 6.18)
+ * backs every page of a share_zero range that is read with a fresh page;
+ * nothing is committed in the platform's sense, but it costs memory there.
  */
 #include "platform_posix.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 struct extent {
@@ -29,6 +36,8 @@ struct posix_state {
     struct extent *pop;  /* populated extents (disjoint) */
     size_t nr_pop, cap_pop;
     uint64_t fail_at;    /* call number that fails; 0 = never */
+    int machine_fd;      /* memfd holding machine memory; -1 until set up */
+    uint64_t machine_span;
 };
 
 static int grow(struct extent **v, size_t *cap, size_t need)
@@ -117,7 +126,9 @@ static int posix_reserve(struct smm_platform *p, size_t len, void **out)
     return 0;
 }
 
-static int remap(struct smm_platform *p, void *addr, size_t len, int prot, int extra_flags)
+/* mmap(MAP_FIXED) over part of a reservation; populated bytes there are given back. */
+static int remap(struct smm_platform *p, void *addr, size_t len, int prot, int flags, int fd,
+                 uint64_t off)
 {
     struct posix_state *st = p->ctx;
     int rc = enter(p);
@@ -128,7 +139,7 @@ static int remap(struct smm_platform *p, void *addr, size_t len, int prot, int e
         return -SMM_EINVAL;
     if (grow(&st->pop, &st->cap_pop, st->nr_pop + 2) != 0)
         return -SMM_ENOMEM;
-    void *a = mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | extra_flags, -1, 0);
+    void *a = mmap(addr, len, prot, flags | MAP_FIXED, fd, (off_t)off);
     if (a == MAP_FAILED)
         return errno_code();
     uint64_t removed;
@@ -140,7 +151,7 @@ static int remap(struct smm_platform *p, void *addr, size_t len, int prot, int e
 static int posix_populate(struct smm_platform *p, void *addr, size_t len)
 {
     struct posix_state *st = p->ctx;
-    int rc = remap(p, addr, len, PROT_READ | PROT_WRITE, 0);
+    int rc = remap(p, addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (rc != 0)
         return rc;
     st->pop[st->nr_pop++] = (struct extent){(uintptr_t)addr, (uintptr_t)addr + len};
@@ -152,7 +163,7 @@ static int posix_populate(struct smm_platform *p, void *addr, size_t len)
 
 static int posix_share_zero(struct smm_platform *p, void *addr, size_t len)
 {
-    return remap(p, addr, len, PROT_READ, MAP_NORESERVE);
+    return remap(p, addr, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 }
 
 static int posix_protect(struct smm_platform *p, void *addr, size_t len, enum smm_prot prot)
@@ -191,6 +202,37 @@ static int posix_release(struct smm_platform *p, void *addr, size_t len)
     return -SMM_EINVAL;
 }
 
+static int posix_machine_setup(struct smm_platform *p, uint64_t span)
+{
+    struct posix_state *st = p->ctx;
+    int rc = enter(p);
+    if (rc != 0)
+        return rc;
+    if (span == 0 || span % p->page_size != 0 || span > (uint64_t)INT64_MAX)
+        return -SMM_EINVAL;
+    if (st->machine_fd < 0) {
+        st->machine_fd = memfd_create("sparsemm-machine", MFD_CLOEXEC);
+        if (st->machine_fd < 0)
+            return errno_code();
+    }
+    if (span <= st->machine_span)
+        return 0;
+    if (ftruncate(st->machine_fd, (off_t)span) != 0)
+        return errno_code();
+    st->machine_span = span;
+    return 0;
+}
+
+static int posix_machine_map(struct smm_platform *p, void *addr, uint64_t maddr, size_t len)
+{
+    struct posix_state *st = p->ctx;
+    if (maddr % p->page_size != 0)
+        return -SMM_EINVAL;
+    if (st->machine_fd < 0 || maddr > st->machine_span || len > st->machine_span - maddr)
+        return -SMM_ERANGE;
+    return remap(p, addr, len, PROT_READ | PROT_WRITE, MAP_SHARED, st->machine_fd, maddr);
+}
+
 int smm_posix_platform_init(struct smm_platform *p)
 {
     struct posix_state *st = calloc(1, sizeof(*st));
@@ -205,7 +247,10 @@ int smm_posix_platform_init(struct smm_platform *p)
         .share_zero = posix_share_zero,
         .protect = posix_protect,
         .release = posix_release,
+        .machine_setup = posix_machine_setup,
+        .machine_map = posix_machine_map,
     };
+    st->machine_fd = -1;
     return 0;
 }
 
@@ -216,6 +261,8 @@ void smm_posix_platform_fini(struct smm_platform *p)
         return;
     while (st->nr_res > 0)
         posix_release(p, (void *)st->res[0].start, st->res[0].end - st->res[0].start);
+    if (st->machine_fd >= 0)
+        close(st->machine_fd);
     free(st->res);
     free(st->pop);
     free(st);
@@ -232,4 +279,10 @@ size_t smm_posix_live_reservations(const struct smm_platform *p)
 {
     const struct posix_state *st = p->ctx;
     return st->nr_res;
+}
+
+int smm_posix_machine_fd(const struct smm_platform *p)
+{
+    const struct posix_state *st = p->ctx;
+    return st->machine_fd;
 }

@@ -9,18 +9,25 @@
 #include <sparsemm/platform.h>
 
 /* Initialise p as a POSIX platform.  Return 0 or -SMM_ENOMEM. */
-int smm_posix_platform_init(struct smm_platform *p);
+SMM_API int smm_posix_platform_init(struct smm_platform *p);
 
 /* Release everything still reserved and free the bookkeeping. */
-void smm_posix_platform_fini(struct smm_platform *p);
+SMM_API void smm_posix_platform_fini(struct smm_platform *p);
 
 /*
  * smm_posix_fail_at - fault injection: the nth primitive call from now
  * (1 = the next one) fails with -SMM_ENOMEM and does nothing.  0 disarms.
  */
-void smm_posix_fail_at(struct smm_platform *p, uint64_t nth);
+SMM_API void smm_posix_fail_at(struct smm_platform *p, uint64_t nth);
 
 /* Number of reservations still live (leak checks in tests). */
-size_t smm_posix_live_reservations(const struct smm_platform *p);
+SMM_API size_t smm_posix_live_reservations(const struct smm_platform *p);
+
+/*
+ * smm_posix_machine_fd - the memfd behind machine memory (offset = machine
+ * address), or -1 before machine_setup; lets tests read machine memory
+ * without going through any mapping.
+ */
+SMM_API int smm_posix_machine_fd(const struct smm_platform *p);
 
 #endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * frametable.c - the sparse frame table: reserve for max_pdx, back only the
+ * PDX groups that hold RAM (Xen's init_frametable, with hot-add).
+ *
+ *   va:   base + pdx * entry_size
+ *         |<- group 0 ->|<- group 1 ->|<- group 2 ->| ...
+ *         [  populated  ][  reserved   ][  populated  ]   (reserved = faults)
+ */
+#include "tables_internal.h"
+
+#include <sparsemm/frametable.h>
+
+int smm_ft_group_shift(uint32_t page_info_size, unsigned granule_shift, unsigned *out)
+{
+    if (page_info_size < 8 || page_info_size > 4096 || page_info_size % 8 != 0 ||
+        granule_shift < 12 || granule_shift > 30)
+        return -SMM_EINVAL;
+    unsigned lsb_shift = ffs64_(page_info_size) - 1;
+    if (lsb_shift > granule_shift)
+        return -SMM_EINVAL;
+    *out = granule_shift - lsb_shift;
+    return 0;
+}
+
+int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
+                uint32_t page_info_size, unsigned granule_shift)
+{
+    unsigned gs;
+    int rc = smm_ft_group_shift(page_info_size, granule_shift, &gs);
+
+    *ft = (struct smm_ft){.plat = plat, .pdx = pdx};
+    if (rc != 0)
+        return rc;
+    if (pdx->max_pdx == 0)
+        return -SMM_EINVAL;
+    uint64_t group_bytes = (UINT64_C(1) << gs) * page_info_size;
+    uint64_t nr_groups = ((pdx->max_pdx - 1) >> gs) + 1;
+    if (group_bytes % plat->page_size != 0 || nr_groups > SIZE_MAX / group_bytes)
+        return -SMM_EINVAL;
+
+    size_t va_len = (size_t)(nr_groups * group_bytes);
+    void *base;
+    rc = plat->reserve(plat, va_len, &base);
+    if (rc != 0)
+        return rc;
+    uint64_t *bm;
+    size_t bm_len;
+    rc = tables_bitmap_alloc_(plat, nr_groups, &bm, &bm_len);
+    if (rc != 0) {
+        plat->release(plat, base, va_len);
+        return rc;
+    }
+    unsigned lsb_shift = ffs64_(page_info_size) - 1;
+    *ft = (struct smm_ft){
+        .base = base,
+        .pdx = pdx,
+        .plat = plat,
+        .entry_size = page_info_size,
+        .lsb_shift = lsb_shift,
+        .odd = page_info_size >> lsb_shift,
+        .group_shift = gs,
+        .group_bytes = group_bytes,
+        .nr_groups = nr_groups,
+        .va_len = va_len,
+        .populated = bm,
+        .populated_len = bm_len,
+    };
+    return 0;
+}
+
+int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end)
+{
+    if (start >= end)
+        return 0;
+    if (!smm_pdx_is_region_compressible(ft->pdx, start, end - start))
+        return -SMM_ERANGE;
+    uint64_t g0 = smm_pfn_to_pdx(ft->pdx, start) >> ft->group_shift;
+    uint64_t g1 = smm_pfn_to_pdx(ft->pdx, end - 1) >> ft->group_shift;
+    if (g1 >= ft->nr_groups)
+        return -SMM_ERANGE;
+
+    uint64_t first, last;
+    int rc = tables_new_run_(ft->populated, g0, g1, &first, &last);
+    if (rc != 0 || first > last)
+        return rc;
+    size_t len = (size_t)((last - first + 1) * ft->group_bytes);
+    rc = ft->plat->populate(ft->plat, ft->base + first * ft->group_bytes, len);
+    if (rc != 0)
+        return rc;
+    tables_mark_run_(ft->populated, first, last);
+    ft->committed += len;
+    return 0;
+}
+
+int smm_ft_build(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
+                 uint32_t page_info_size, unsigned granule_shift, const struct smm_frame_range *r,
+                 size_t n)
+{
+    int rc = smm_ft_init(ft, plat, pdx, page_info_size, granule_shift);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_ft_add_range(ft, r[i].start, r[i].end);
+    if (rc != 0)
+        smm_ft_teardown(ft);
+    return rc;
+}
+
+void smm_ft_teardown(struct smm_ft *ft)
+{
+    struct smm_platform *plat = ft->plat;
+    if (plat && ft->base)
+        plat->release(plat, ft->base, ft->va_len);
+    if (plat)
+        tables_bitmap_free_(plat, ft->populated, ft->populated_len);
+    *ft = (struct smm_ft){.plat = plat};
+}
+
+bool smm_ft_present(const struct smm_ft *ft, uint64_t mfn)
+{
+    uint64_t pdx = smm_pfn_to_pdx(ft->pdx, mfn);
+    if (smm_pdx_to_pfn(ft->pdx, pdx) != mfn)
+        return false;
+    uint64_t g = pdx >> ft->group_shift;
+    return g < ft->nr_groups && bit_test_(ft->populated, g);
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * m2p.c - the sparse M2P and compat M2P: a reservation mapped over the
+ * shared zero page, chunks backed where RAM is, entries stored complemented.
+ */
+#include "tables_internal.h"
+
+#include <sparsemm/m2p.h>
+
+int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
+                 uint64_t max_mfn, uint64_t clip, unsigned granule_shift)
+{
+    *m = (struct smm_m2p){.plat = plat};
+    uint64_t nr = max_mfn < clip ? max_mfn : clip;
+    if ((entry_size != SMM_M2P_ENTRY_SIZE && entry_size != SMM_COMPAT_M2P_ENTRY_SIZE) ||
+        granule_shift < 12 || granule_shift > 30 || nr == 0 ||
+        ((UINT64_C(1) << granule_shift) % plat->page_size) != 0)
+        return -SMM_EINVAL;
+    uint64_t chunk_bytes = UINT64_C(1) << granule_shift;
+    uint64_t per_chunk = chunk_bytes / entry_size;
+    uint64_t nr_chunks = (nr + per_chunk - 1) / per_chunk;
+    if (nr_chunks > SIZE_MAX / chunk_bytes)
+        return -SMM_EINVAL;
+    size_t va_len = (size_t)(nr_chunks * chunk_bytes);
+
+    void *base;
+    int rc = plat->reserve(plat, va_len, &base);
+    if (rc != 0)
+        return rc;
+    rc = plat->share_zero(plat, base, va_len);
+    uint64_t *bm = NULL;
+    size_t bm_len = 0;
+    if (rc == 0)
+        rc = tables_bitmap_alloc_(plat, nr_chunks, &bm, &bm_len);
+    if (rc != 0) {
+        plat->release(plat, base, va_len);
+        return rc;
+    }
+    *m = (struct smm_m2p){
+        .base = base,
+        .plat = plat,
+        .entry_size = entry_size,
+        .chunk_shift = granule_shift,
+        .nr_entries = nr,
+        .clip = clip,
+        .nr_chunks = nr_chunks,
+        .va_len = va_len,
+        .populated = bm,
+        .populated_len = bm_len,
+    };
+    return 0;
+}
+
+static unsigned mfn_chunk_shift(const struct smm_m2p *m)
+{
+    return m->chunk_shift - (m->entry_size == SMM_M2P_ENTRY_SIZE ? 3u : 2u);
+}
+
+int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end)
+{
+    if (end > m->clip)
+        end = m->clip;
+    if (start >= end)
+        return 0;
+    if (end > m->nr_entries)
+        return -SMM_ERANGE;
+    unsigned s = mfn_chunk_shift(m);
+    uint64_t first, last;
+    int rc = tables_new_run_(m->populated, start >> s, (end - 1) >> s, &first, &last);
+    if (rc != 0 || first > last)
+        return rc;
+    size_t len = (size_t)((last - first + 1) << m->chunk_shift);
+    rc = m->plat->populate(m->plat, m->base + (first << m->chunk_shift), len);
+    if (rc != 0)
+        return rc;
+    tables_mark_run_(m->populated, first, last);
+    m->committed += len;
+    return 0;
+}
+
+int smm_m2p_build(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
+                  uint64_t max_mfn, uint64_t clip, unsigned granule_shift,
+                  const struct smm_frame_range *r, size_t n)
+{
+    int rc = smm_m2p_init(m, plat, entry_size, max_mfn, clip, granule_shift);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_m2p_add_range(m, r[i].start, r[i].end);
+    if (rc != 0)
+        smm_m2p_teardown(m);
+    return rc;
+}
+
+void smm_m2p_teardown(struct smm_m2p *m)
+{
+    struct smm_platform *plat = m->plat;
+    if (plat && m->base)
+        plat->release(plat, m->base, m->va_len);
+    if (plat)
+        tables_bitmap_free_(plat, m->populated, m->populated_len);
+    *m = (struct smm_m2p){.plat = plat};
+}
+
+int smm_m2p_set(struct smm_m2p *m, uint64_t mfn, uint64_t pfn)
+{
+    if (mfn >= m->nr_entries || !bit_test_(m->populated, mfn >> mfn_chunk_shift(m)))
+        return -SMM_ERANGE;
+    if (m->entry_size == SMM_COMPAT_M2P_ENTRY_SIZE)
+        ((uint32_t *)(void *)m->base)[mfn] = ~(uint32_t)pfn;
+    else
+        ((uint64_t *)(void *)m->base)[mfn] = ~pfn;
+    return 0;
+}

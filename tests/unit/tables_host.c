@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* tables_host.c - build/teardown of a modelled host's tables for the tests. */
+#include "tables_host.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tables_host_build(struct tables_host *h, struct smm_platform *plat,
+                      const struct smm_account_config *cfg, enum smm_pdx_scheme scheme,
+                      uint64_t base, const struct smm_frame_range *pdx_r, size_t pdx_n,
+                      const struct smm_frame_range *ram, size_t ram_n)
+{
+    struct smm_pdx_config pc;
+    unsigned gs;
+    int rc = smm_ft_group_shift(cfg->page_info_size, cfg->granule_shift, &gs);
+    memset(h, 0, sizeof(*h));
+    h->plat = plat;
+    h->cfg = *cfg;
+    if (rc != 0)
+        return rc;
+    smm_pdx_config_default(&pc);
+    pc.base = base;
+    pc.group_shift = gs;
+    uint64_t max_pfn = 0;
+    for (size_t i = 0; i < pdx_n; i++)
+        max_pfn = pdx_r[i].end > max_pfn ? pdx_r[i].end : max_pfn;
+    rc = plat->machine_setup(plat, max_pfn << SMM_PAGE_SHIFT);
+    if (rc != 0)
+        return rc;
+    rc = smm_pdx_setup(&h->ctx, plat, scheme, &pc, pdx_r, pdx_n);
+    if (rc != 0)
+        return rc;
+    const struct smm_pdx *p = h->ctx.pdx;
+    rc = smm_ft_build(&h->ft, plat, p, cfg->page_info_size, cfg->granule_shift, ram, ram_n);
+    if (rc == 0)
+        rc = smm_m2p_build(&h->m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
+                           cfg->granule_shift, ram, ram_n);
+    if (rc == 0 && cfg->compat)
+        rc = smm_m2p_build(&h->compat, plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn,
+                           cfg->compat_max_mfn, cfg->granule_shift, ram, ram_n);
+    if (rc == 0)
+        rc = smm_dm_build(&h->dm, plat, p, cfg->pages_1g, ram, ram_n);
+    if (rc != 0)
+        tables_host_teardown(h);
+    return rc;
+}
+
+void tables_host_teardown(struct tables_host *h)
+{
+    smm_dm_teardown(&h->dm);
+    smm_m2p_teardown(&h->compat);
+    smm_m2p_teardown(&h->m2p);
+    smm_ft_teardown(&h->ft);
+    smm_pdx_teardown(&h->ctx);
+}
+
+uint64_t tables_host_committed(const struct tables_host *h)
+{
+    return h->ft.committed + h->m2p.committed + h->compat.committed;
+}
+
+uint64_t tables_host_meta(const struct tables_host *h)
+{
+    return h->ctx.sealed_len + h->ctx.group_len + h->ft.populated_len + h->m2p.populated_len +
+           h->compat.populated_len + h->dm.pt_len;
+}
+
+unsigned tables_host_check_model(const struct tables_host *h, const struct smm_overhead *o,
+                                 const char *what)
+{
+    const struct {
+        const char *name;
+        uint64_t live, model;
+    } rows[] = {
+        {"frame_table", h->ft.committed, o->frame_table},
+        {"m2p", h->m2p.committed, o->m2p},
+        {"compat_m2p", h->compat.committed, o->compat_m2p},
+        {"directmap_pt", smm_dm_pagetable_bytes(&h->dm), o->directmap_pt},
+        {"pt_l1", h->dm.pt_pages[0], o->pt_pages[0]},
+        {"pt_l2", h->dm.pt_pages[1], o->pt_pages[1]},
+        {"pt_l3", h->dm.pt_pages[2], o->pt_pages[2]},
+        {"platform_committed", h->plat->stats.committed,
+         tables_host_committed(h) + tables_host_meta(h)},
+    };
+    unsigned bad = 0;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (rows[i].live != rows[i].model) {
+            printf("  %s: %s live %" PRIu64 " != model %" PRIu64 "\n", what, rows[i].name,
+                   rows[i].live, rows[i].model);
+            bad++;
+        }
+    return bad;
+}
+
+int smaps_sum(uintptr_t start, uintptr_t end, uint64_t *rss, uint64_t *anon)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    bool inside = false;
+    *rss = *anon = 0;
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        uintptr_t s, e;
+        unsigned long long kb;
+        /* mapping headers start with a lowercase hex address, fields with "Name:" */
+        if (!(line[0] >= 'A' && line[0] <= 'Z') &&
+            sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &s, &e) == 2) {
+            inside = s >= start && e <= end;
+            continue;
+        }
+        if (!inside)
+            continue;
+        if (sscanf(line, "Rss: %llu kB", &kb) == 1)
+            *rss += kb * 1024;
+        else if (sscanf(line, "Anonymous: %llu kB", &kb) == 1)
+            *anon += kb * 1024;
+    }
+    fclose(f);
+    return 0;
+}
