@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * p2m.h - a paravirtualised guest's P2M (pfn -> mfn), with two backends behind
+ * one API: the virtually mapped linear list Linux PV guests use since 3.19,
+ * and the classic three-level tree it replaced.
+ *
+ * Entries (Linux asm/xen/page.h encoding, per guest width):
+ *
+ *                 64-bit guest (8-byte entries)   32-bit guest (4-byte entries)
+ *   INVALID       ~0                              0xffffffff
+ *   identity      mfn | 1 << 62   (mfn == pfn)    mfn | 1 << 30
+ *   foreign       mfn | 1 << 63   (grant map)     mfn | 1 << 31
+ *
+ * Values cross the API as uint64_t; a 32-bit guest's entry sits in the low
+ * 32 bits.  Every pfn has exactly one value; a new P2M reads INVALID for
+ * [0, max_pfn) and IDENTITY(pfn) for pfn >= max_pfn (as Linux's __pfn_to_mfn
+ * does past its list), without touching memory.
+ *
+ * linear  one reserved virtual array of entries, stored complemented
+ *         (stored = ~entry) so that never-written pages read INVALID from the
+ *         shared zero page.  A lookup is one bounds compare and one load:
+ *
+ *             list  [ leaf 0 | zero pg | zero pg | leaf 3 | zero pg | ... ]
+ *                     backed   (INVALID, no memory)  backed
+ *             entry = ~list[pfn]; INVALID -> slow path (identity set)
+ *
+ * tree    top -> mid -> leaf pages of page_size / width entries each; missing
+ *         and identity parts of the space point at shared pages:
+ *
+ *             top[pfn >> 2s] -> mid[(pfn >> s) & m] -> leaf[pfn & m]
+ *                                  (s = log2 entries per page: 9 or 10)
+ *
+ *         One top page covers 2^27 pfns = 512 GiB (64-bit) or 2^30 pfns =
+ *         4 TiB (32-bit); config.multi_top lifts that limit.
+ *
+ * Concurrency: any number of lookups (smm_p2m_load, smm_p2m_snapshot) may
+ * run while ONE writer mutates; writers must be serialised by the caller.
+ * Every value a lookup returns is one the pfn held during the call (never
+ * torn, never another pfn's).  Structural changes (a leaf or mid page
+ * backed or given back, the identity set or max_pfn changed) bump the
+ * generation counter: odd while in progress, +2 per change.
+ * docs/P2M.md has the layouts, the memory ordering and the protocol.
+ */
+#ifndef SPARSEMM_P2M_H
+#define SPARSEMM_P2M_H
+
+#include <sparsemm/platform.h>
+
+#include <stdatomic.h>
+
+enum smm_p2m_backend {
+    SMM_P2M_LINEAR = 0,
+    SMM_P2M_TREE,
+    SMM_P2M_BACKEND_COUNT
+};
+
+#define SMM_P2M_INVALID64 (~UINT64_C(0))
+#define SMM_P2M_IDENTITY_BIT64 (UINT64_C(1) << 62)
+#define SMM_P2M_FOREIGN_BIT64 (UINT64_C(1) << 63)
+#define SMM_P2M_INVALID32 UINT64_C(0xffffffff)
+#define SMM_P2M_IDENTITY_BIT32 (UINT64_C(1) << 30)
+#define SMM_P2M_FOREIGN_BIT32 (UINT64_C(1) << 31)
+
+/* Largest pfn count per width: the identity bit must stay clear of pfns. */
+#define SMM_P2M_PFN_CAP32 (UINT64_C(1) << 30)
+#define SMM_P2M_PFN_CAP64 (UINT64_C(1) << SMM_PFN_BITS)
+
+/* Linear list VA budgets: a 32-bit kernel's vmalloc slice; 64-bit: 2^40 pfns. */
+#define SMM_P2M_VA_BUDGET32_DEFAULT (UINT64_C(64) << 20)
+#define SMM_P2M_VA_BUDGET64_DEFAULT (UINT64_C(8) << 40)
+#define SMM_P2M_IDENTITY_RANGES_DEFAULT 255
+
+struct smm_p2m_config {
+    enum smm_p2m_backend backend;
+    unsigned bits;            /* guest width: 64 or 32 */
+    uint64_t max_pfn;         /* pfns covered at creation, [0, max_pfn) */
+    uint64_t limit_pfn;       /* hot-add limit: smm_p2m_grow up to here; 0 = max_pfn */
+    uint64_t va_budget;       /* linear: list bytes allowed; 0 = width default */
+    bool multi_top;           /* tree: allow more than one top page */
+    uint32_t identity_ranges; /* linear: identity set capacity; 0 = default */
+    char *msg;                /* optional: create writes why it failed here */
+    size_t msg_len;
+};
+
+/* What a width can hold (smm_p2m_limits). */
+struct smm_p2m_limits {
+    unsigned bits;
+    unsigned entry_bytes;       /* 8 or 4 */
+    uint64_t entries_per_page;  /* 512 or 1024 with 4 KiB pages */
+    uint64_t tree_top_pfns;     /* pfns under one top page: epp^3 */
+    uint64_t va_budget;         /* the budget used */
+    uint64_t linear_max_pfns;   /* largest guest whose list fits the budget */
+    uint64_t pfn_cap;           /* encoding limit */
+};
+
+/* A run of pfns whose values are all mapped (or all identity). */
+struct smm_p2m_run {
+    uint64_t start, end;        /* [start, end) */
+    bool identity;              /* values carry the identity bit */
+};
+
+/* Committed memory of one P2M, by kind of page. */
+struct smm_p2m_usage {
+    uint64_t leaf_pages;        /* backed leaf pages */
+    uint64_t mid_pages;         /* tree: private mid pages */
+    uint64_t meta_pages;        /* header, identity set, bitmaps, tops, shared pages */
+    uint64_t committed_bytes;   /* all of the above, in bytes */
+};
+
+/*
+ * One P2M.  It lives in the first page of its own reservation.  The first
+ * block is read by every lookup and never written after creation except
+ * max_pfn (smm_p2m_grow); the rest is private to src/p2m*.c.
+ */
+struct smm_p2m {
+    _Atomic uint64_t fast_max;  /* linear 64-bit: max_pfn; other kinds: 0 */
+    _Atomic uint64_t max_pfn;   /* pfns covered */
+    uint32_t kind;              /* SMM_P2M_KIND_* */
+    uint32_t shift;             /* log2 entries per page */
+    union {
+        _Atomic uint64_t *e64;
+        _Atomic uint32_t *e32;
+    } words;                    /* linear: the list; tree: the arena, as entries */
+    uint64_t top_word;          /* tree: entry index of the first top page */
+    uint64_t mask;              /* INVALID: all ones of the entry width */
+    uint64_t ident_bit;
+    uint64_t foreign_bit;
+    /* --- private: the writer's side ------------------------------------- */
+    _Alignas(64) _Atomic uint64_t generation;
+    struct smm_platform *plat;
+    uint8_t *base;              /* the reservation */
+    size_t len;
+    size_t page;                /* platform page size */
+    uint64_t limit_pfn;
+    uint64_t leaves;            /* leaf slots covering limit_pfn */
+    unsigned backend, width;
+    uint64_t epp;               /* entries per page */
+    struct smm_p2m_usage usage;
+    /* linear */
+    _Atomic uint64_t *bitmap;   /* bit per leaf: backed (sparse, zero-page backed) */
+    uint64_t bitmap_pages;
+    uint8_t *summary;           /* bit per bitmap page: populated */
+    _Atomic uint64_t *set_start, *set_end; /* identity set, sorted, disjoint */
+    _Atomic uint32_t set_count;
+    uint32_t set_cap;
+    /* tree */
+    uint64_t tops, mids, mid_base, leaf_base;
+};
+
+/* Linear: the list starts this many bytes after the struct (same as words). */
+#define SMM_P2M_LIST_OFFSET 4096
+
+/* kind = backend * 2 + (width == 4). */
+#define SMM_P2M_KIND_LINEAR64 0u
+#define SMM_P2M_KIND_LINEAR32 1u
+#define SMM_P2M_KIND_TREE64 2u
+#define SMM_P2M_KIND_TREE32 3u
+/* Tree arena pages shared by every P2M ("MFN" = arena page index). */
+#define SMM_P2M_TREE_NULL 0u
+#define SMM_P2M_TREE_MISSING_LEAF 1u
+#define SMM_P2M_TREE_IDENTITY_LEAF 2u
+#define SMM_P2M_TREE_MISSING_MID 3u
+#define SMM_P2M_TREE_IDENTITY_MID 4u
+#define SMM_P2M_TREE_FIRST_TOP 5u
+
+SMM_API const char *smm_p2m_backend_name(enum smm_p2m_backend b);
+/* Returns SMM_P2M_BACKEND_COUNT when unknown. */
+SMM_API enum smm_p2m_backend smm_p2m_backend_from_name(const char *name);
+
+/* Defaults: linear, 64-bit, everything else 0 (= defaults). */
+SMM_API void smm_p2m_config_default(struct smm_p2m_config *cfg);
+
+/*
+ * smm_p2m_limits - what a width holds within a linear VA budget (0: the
+ * width's default).  Return: 0; -SMM_EINVAL (bits not 32 or 64, page_size
+ * not a power of two of at least 1 KiB).
+ */
+SMM_API int smm_p2m_limits(unsigned bits, uint64_t va_budget, size_t page_size,
+                           struct smm_p2m_limits *out);
+
+/*
+ * smm_p2m_create - build an empty P2M (everything INVALID below max_pfn).
+ * Memory comes only from @plat; nothing is committed beyond a header page
+ * (linear) or the header, top and shared mid pages (tree).
+ * Return: 0; -SMM_EINVAL (bad width/backend, max_pfn 0 or above limit_pfn);
+ * -SMM_ERANGE (limit_pfn beyond the width's pfn cap, a linear list over
+ * its VA budget, a tree over one top page without multi_top: cfg->msg
+ * says which and the largest guest that fits); -SMM_ENOMEM or another
+ * platform error (nothing left allocated).
+ */
+SMM_API int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
+                           struct smm_p2m **out);
+
+/* smm_p2m_destroy - give everything back.  NULL is allowed. */
+SMM_API void smm_p2m_destroy(struct smm_p2m *p);
+
+/*
+ * smm_p2m_store - set pfn's entry to v (set_phys_to_machine).  Writing the
+ * value a pfn already reads from a shared page (INVALID into a hole,
+ * IDENTITY(pfn) into an identity range, INVALID beyond max_pfn) succeeds
+ * without allocating; other writes into holes back one leaf page (and a
+ * tree mid page), initialised to the values the range read before.
+ * Writer side.  Return: 0; -SMM_EINVAL (v wider than the entry);
+ * -SMM_ERANGE (pfn >= max_pfn and v != INVALID); -SMM_ENOMEM or another
+ * platform error (P2M unchanged, nothing allocated).
+ */
+SMM_API int smm_p2m_store(struct smm_p2m *p, uint64_t pfn, uint64_t v);
+
+/* smm_p2m_clear - smm_p2m_store(p, pfn, INVALID): never allocates, never fails. */
+SMM_API void smm_p2m_clear(struct smm_p2m *p, uint64_t pfn);
+
+/*
+ * smm_p2m_set_identity - [start, end) ∩ [0, max_pfn) reads IDENTITY(pfn)
+ * (set_phys_range_identity: PCI holes, non-RAM).  Writer side.
+ * Return: 0 (also for an empty range); -SMM_EINVAL (start > end);
+ * -SMM_ENOSPC (linear: identity set full); -SMM_ENOMEM or another platform
+ * error (P2M unchanged).
+ */
+SMM_API int smm_p2m_set_identity(struct smm_p2m *p, uint64_t start, uint64_t end);
+
+/*
+ * smm_p2m_populate - back every leaf page over [start, end) ∩ [0, max_pfn)
+ * now, in as few platform calls as possible (the boot-time build of the
+ * list); values do not change.  Writer side.
+ * Return: 0; -SMM_EINVAL (start > end); -SMM_ENOMEM or another platform
+ * error (values unchanged; what this call backed is given back through
+ * smm_p2m_release over it, which may also give back uniform leaves that
+ * were backed before).
+ */
+SMM_API int smm_p2m_populate(struct smm_p2m *p, uint64_t start, uint64_t end);
+
+/*
+ * smm_p2m_release - ballooning: give back every backed leaf page over
+ * [start, end) whose values are what a shared page would read (all
+ * INVALID, or all identity where identity is recorded), and tree mid pages
+ * left uniform.  Values do not change.  *released (may be NULL) counts the
+ * pages given back.  Writer side.
+ * Return: 0; -SMM_EINVAL (start > end); a platform error (the page that
+ * failed stays backed, everything before it is released).
+ */
+SMM_API int smm_p2m_release(struct smm_p2m *p, uint64_t start, uint64_t end,
+                            uint64_t *released);
+
+/*
+ * smm_p2m_grow - raise max_pfn (memory hot-add); the new pfns read INVALID.
+ * Never calls the platform: the hot-add range was reserved at creation.
+ * Return: 0; -SMM_EINVAL (new_max below max_pfn); -SMM_ERANGE (beyond
+ * limit_pfn).
+ */
+SMM_API int smm_p2m_grow(struct smm_p2m *p, uint64_t new_max);
+
+/*
+ * smm_p2m_snapshot - copy the values of [start, start + n) into out, leaf by
+ * leaf, each leaf under the generation protocol (retried while a
+ * structural change overlaps it): every value is one its pfn held during
+ * the call.  Safe against a concurrent writer.  *retries (may be NULL)
+ * counts the retried leaves.
+ * Return: 0; -SMM_EFAULT (the writer kept changing the structure through
+ * 2^20 attempts on one leaf).
+ */
+SMM_API int smm_p2m_snapshot(const struct smm_p2m *p, uint64_t start, uint64_t n,
+                             uint64_t *out, uint64_t *retries);
+
+/*
+ * smm_p2m_next_run - the first run at or after from of consecutive pfns
+ * below max_pfn whose values are all mapped (not INVALID, no identity bit)
+ * or all identity (identity bit).  Returns false when there is none.
+ */
+SMM_API bool smm_p2m_next_run(const struct smm_p2m *p, uint64_t from, struct smm_p2m_run *run);
+
+/* smm_p2m_generation - the toolstack's view of the counter (acquire). */
+SMM_API uint64_t smm_p2m_generation(const struct smm_p2m *p);
+
+/* smm_p2m_usage - committed memory, by kind of page. */
+SMM_API void smm_p2m_get_usage(const struct smm_p2m *p, struct smm_p2m_usage *out);
+
+/*
+ * The tree's frame list list, as a toolstack reads it: the "MFN" of a tree
+ * page is its index in the P2M's page arena.  smm_p2m_fll gives the MFN of
+ * the first top page (whose entries are mid MFNs; mid entries are leaf
+ * MFNs; leaves hold complemented entries) and the number of top pages;
+ * smm_p2m_map_frame maps an MFN read-only.
+ * Return: 0; -SMM_ENOTSUP (linear: Linux publishes FLL = ~0 then);
+ * -SMM_ERANGE (mfn outside the arena).
+ */
+SMM_API int smm_p2m_fll(const struct smm_p2m *p, uint64_t *top_mfn, uint64_t *tops);
+SMM_API int smm_p2m_map_frame(const struct smm_p2m *p, uint64_t mfn, const void **page);
+
+/* smm_p2m_load_slow_ - everything but the inline fast paths (internal). */
+SMM_API uint64_t smm_p2m_load_slow_(const struct smm_p2m *p, uint64_t pfn);
+
+#if defined(__GNUC__)
+#define SMM_P2M_LIKELY_(x) __builtin_expect(!!(x), 1)
+#else
+#define SMM_P2M_LIKELY_(x) (x)
+#endif
+
+/* IDENTITY(pfn) in the P2M's width. */
+static inline uint64_t smm_p2m_identity(const struct smm_p2m *p, uint64_t pfn)
+{
+    return (pfn | p->ident_bit) & p->mask;
+}
+
+static inline uint64_t smm_p2m_invalid(const struct smm_p2m *p)
+{
+    return p->mask;
+}
+
+/*
+ * smm_p2m_load - pfn's raw entry, flags kept (__pfn_to_mfn).  Lock-free,
+ * safe against one concurrent writer.  Linear 64-bit: one bounds compare,
+ * one load, one compare; tree 64-bit: three dependent loads.  INVALID or a
+ * stale pointer take the out-of-line path, which resolves identity under
+ * the generation protocol.
+ */
+static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
+{
+    /* linear 64-bit: fast_max == max_pfn (0 for the other kinds); laid out
+     * so that a hit runs straight through without a taken branch */
+    if (SMM_P2M_LIKELY_(pfn < atomic_load_explicit(&p->fast_max, memory_order_relaxed))) {
+        const _Atomic uint64_t *list =
+            (const _Atomic uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
+        uint64_t e = ~atomic_load_explicit(&list[pfn], memory_order_relaxed);
+        if (SMM_P2M_LIKELY_(e != SMM_P2M_INVALID64))
+            return e;
+        return smm_p2m_load_slow_(p, pfn);
+    }
+    if (pfn >= atomic_load_explicit(&p->max_pfn, memory_order_relaxed))
+        return smm_p2m_identity(p, pfn);
+    if (p->kind == SMM_P2M_KIND_TREE64) {
+        const _Atomic uint64_t *a = p->words.e64;
+        unsigned s = p->shift;
+        uint64_t m = (UINT64_C(1) << s) - 1;
+        uint64_t mid = atomic_load_explicit(&a[p->top_word + (pfn >> (2 * s))],
+                                            memory_order_acquire);
+        uint64_t leaf = atomic_load_explicit(&a[(mid << s) + ((pfn >> s) & m)],
+                                             memory_order_acquire);
+        uint64_t e = ~atomic_load_explicit(&a[(leaf << s) + (pfn & m)], memory_order_relaxed);
+        if (SMM_P2M_LIKELY_(e != SMM_P2M_INVALID64))
+            return e;
+        if (leaf == SMM_P2M_TREE_IDENTITY_LEAF)
+            return pfn | SMM_P2M_IDENTITY_BIT64;
+    }
+    return smm_p2m_load_slow_(p, pfn);
+}
+
+/* smm_p2m_pfn_to_mfn - the entry with identity/foreign bits stripped, unless INVALID. */
+static inline uint64_t smm_p2m_pfn_to_mfn(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint64_t e = smm_p2m_load(p, pfn);
+    return e == p->mask ? e : e & ~(p->ident_bit | p->foreign_bit);
+}
+
+#endif

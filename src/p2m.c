@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * p2m.c - the P2M API common to both backends: configuration and limits,
+ * dispatch, the identity set of the linear backend, snapshots under the
+ * generation protocol, run iteration and the tree's frame-list export.
+ */
+#include "p2m_internal.h"
+
+static const char *const backend_names[SMM_P2M_BACKEND_COUNT] = {"linear", "tree"};
+static const struct p2m_ops_ *const backends[SMM_P2M_BACKEND_COUNT] = {&p2m_linear_ops_,
+                                                                     &p2m_tree_ops_};
+
+static const struct p2m_ops_ *ops(const struct smm_p2m *p)
+{
+    return backends[p->backend];
+}
+
+const char *smm_p2m_backend_name(enum smm_p2m_backend b)
+{
+    return (unsigned)b < SMM_P2M_BACKEND_COUNT ? backend_names[b] : "?";
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+enum smm_p2m_backend smm_p2m_backend_from_name(const char *name)
+{
+    for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++)
+        if (str_eq(name, backend_names[b]))
+            return (enum smm_p2m_backend)b;
+    return SMM_P2M_BACKEND_COUNT;
+}
+
+void smm_p2m_config_default(struct smm_p2m_config *cfg)
+{
+    *cfg = (struct smm_p2m_config){.backend = SMM_P2M_LINEAR, .bits = 64};
+}
+
+static unsigned log2_exact(uint64_t v)
+{
+    unsigned s = 0;
+    while ((UINT64_C(1) << s) < v)
+        s++;
+    return s;
+}
+
+int smm_p2m_limits(unsigned bits, uint64_t va_budget, size_t page_size,
+                   struct smm_p2m_limits *out)
+{
+    if ((bits != 32 && bits != 64) || page_size < 1024 || (page_size & (page_size - 1)) != 0)
+        return -SMM_EINVAL;
+    unsigned w = bits / 8;
+    uint64_t epp = page_size / w;
+    uint64_t cap = bits == 32 ? SMM_P2M_PFN_CAP32 : SMM_P2M_PFN_CAP64;
+    if (va_budget == 0)
+        va_budget = bits == 32 ? SMM_P2M_VA_BUDGET32_DEFAULT : SMM_P2M_VA_BUDGET64_DEFAULT;
+    uint64_t top = epp * epp * epp;
+    uint64_t lin = (va_budget / page_size) * epp; /* whole leaf pages within the budget */
+    *out = (struct smm_p2m_limits){
+        .bits = bits,
+        .entry_bytes = w,
+        .entries_per_page = epp,
+        .tree_top_pfns = top < cap ? top : cap,
+        .va_budget = va_budget,
+        .linear_max_pfns = lin < cap ? lin : cap,
+        .pfn_cap = cap,
+    };
+    return 0;
+}
+
+/* --- a bounded message writer (no libc) ----------------------------------- */
+
+struct msgw {
+    char *buf;
+    size_t len, pos;
+};
+
+static void msg_str(struct msgw *w, const char *s)
+{
+    if (!w->buf || w->len == 0)
+        return;
+    while (*s && w->pos + 1 < w->len)
+        w->buf[w->pos++] = *s++;
+    w->buf[w->pos] = '\0';
+}
+
+static void msg_u64(struct msgw *w, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char out[24];
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    msg_str(w, out);
+}
+
+/* Bytes in the largest binary unit that divides them exactly. */
+static void msg_bytes(struct msgw *w, uint64_t b)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    unsigned u = 0;
+    while (u < 6 && b >= 1024 && b % 1024 == 0) {
+        b /= 1024;
+        u++;
+    }
+    msg_u64(w, b);
+    msg_str(w, " ");
+    msg_str(w, units[u]);
+}
+
+/* --- create / destroy ------------------------------------------------------ */
+
+int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
+                   struct smm_p2m **out)
+{
+    struct msgw w = {cfg ? cfg->msg : NULL, cfg ? cfg->msg_len : 0, 0};
+    struct smm_p2m_limits lim;
+
+    msg_str(&w, "");
+    if (!plat || !cfg || !out || (unsigned)cfg->backend >= SMM_P2M_BACKEND_COUNT ||
+        smm_p2m_limits(cfg->bits, cfg->va_budget, plat->page_size, &lim) != 0 ||
+        cfg->max_pfn == 0) {
+        msg_str(&w, "bad P2M configuration");
+        return -SMM_EINVAL;
+    }
+    uint64_t limit = cfg->limit_pfn ? cfg->limit_pfn : cfg->max_pfn;
+    if (cfg->max_pfn > limit) {
+        msg_str(&w, "max_pfn is above the hot-add limit");
+        return -SMM_EINVAL;
+    }
+    if (limit > lim.pfn_cap) {
+        msg_str(&w, "a ");
+        msg_u64(&w, cfg->bits);
+        msg_str(&w, "-bit guest's P2M covers at most ");
+        msg_bytes(&w, lim.pfn_cap << SMM_PAGE_SHIFT);
+        return -SMM_ERANGE;
+    }
+    if (cfg->backend == SMM_P2M_LINEAR && limit > lim.linear_max_pfns) {
+        msg_str(&w, "a ");
+        msg_u64(&w, cfg->bits);
+        msg_str(&w, "-bit linear P2M for ");
+        msg_bytes(&w, limit << SMM_PAGE_SHIFT);
+        msg_str(&w, " of guest needs ");
+        msg_bytes(&w, (limit + lim.entries_per_page - 1) / lim.entries_per_page *
+                          plat->page_size);
+        msg_str(&w, " of list address space, over the ");
+        msg_bytes(&w, lim.va_budget);
+        msg_str(&w, " budget; the largest guest that fits is ");
+        msg_bytes(&w, lim.linear_max_pfns << SMM_PAGE_SHIFT);
+        return -SMM_ERANGE;
+    }
+    if (cfg->backend == SMM_P2M_TREE && limit > lim.tree_top_pfns && !cfg->multi_top) {
+        msg_str(&w, "a ");
+        msg_u64(&w, cfg->bits);
+        msg_str(&w, "-bit P2M tree with one top page covers at most ");
+        msg_bytes(&w, lim.tree_top_pfns << SMM_PAGE_SHIFT);
+        msg_str(&w, " of guest (");
+        msg_bytes(&w, limit << SMM_PAGE_SHIFT);
+        msg_str(&w, " asked); use multi_top or the linear list");
+        return -SMM_ERANGE;
+    }
+
+    struct smm_p2m proto = {0};
+    atomic_init(&proto.max_pfn, cfg->max_pfn);
+    atomic_init(&proto.fast_max, 0);
+    atomic_init(&proto.generation, 0);
+    atomic_init(&proto.set_count, 0);
+    proto.width = lim.entry_bytes;
+    proto.backend = cfg->backend;
+    proto.kind = (uint32_t)cfg->backend * 2u + (proto.width == 4);
+    proto.epp = lim.entries_per_page;
+    proto.shift = log2_exact(proto.epp);
+    proto.mask = cfg->bits == 32 ? SMM_P2M_INVALID32 : SMM_P2M_INVALID64;
+    proto.ident_bit = cfg->bits == 32 ? SMM_P2M_IDENTITY_BIT32 : SMM_P2M_IDENTITY_BIT64;
+    proto.foreign_bit = cfg->bits == 32 ? SMM_P2M_FOREIGN_BIT32 : SMM_P2M_FOREIGN_BIT64;
+    proto.plat = plat;
+    proto.page = plat->page_size;
+    proto.limit_pfn = limit;
+    proto.leaves = (limit + proto.epp - 1) >> proto.shift;
+    if (proto.kind == SMM_P2M_KIND_LINEAR64)
+        atomic_store_explicit(&proto.fast_max, cfg->max_pfn, memory_order_relaxed);
+
+    int rc = backends[cfg->backend]->create(plat, cfg, &proto, out);
+    if (rc != 0) {
+        msg_str(&w, "the platform refused memory for the P2M: ");
+        msg_str(&w, smm_strerror(rc));
+    }
+    return rc;
+}
+
+void smm_p2m_destroy(struct smm_p2m *p)
+{
+    if (!p)
+        return;
+    struct smm_platform *plat = p->plat;
+    void *base = p->base; /* p lives inside the reservation */
+    size_t len = p->len;
+    plat->release(plat, base, len);
+}
+
+/*
+ * Page replacement under readers.  populate and share_zero swap the pages
+ * under a live range in one step (mmap MAP_FIXED; a page-table update in a
+ * kernel): a concurrent reader sees the old page or the new one, and both
+ * read as the same values (fresh and zero pages read 0 = ~INVALID).
+ * ThreadSanitizer models such an mmap as a plain write of the whole range
+ * and would report it against the readers' atomic loads; under TSan the
+ * calls run with the calling thread's accesses ignored, which makes TSan
+ * forget the range's history instead (its documented mmap behaviour).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define P2M_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define P2M_TSAN 1
+#endif
+#endif
+#ifdef P2M_TSAN
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+#define REPLACE_BEGIN() AnnotateIgnoreWritesBegin(__FILE__, __LINE__)
+#define REPLACE_END() AnnotateIgnoreWritesEnd(__FILE__, __LINE__)
+#else
+#define REPLACE_BEGIN() ((void)0)
+#define REPLACE_END() ((void)0)
+#endif
+
+int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter)
+{
+    REPLACE_BEGIN();
+    int rc = p->plat->populate(p->plat, addr, (size_t)(pages * p->page));
+    REPLACE_END();
+    if (rc == 0)
+        *counter += pages;
+    return rc;
+}
+
+int p2m_unpopulate_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
+                    uint64_t backed)
+{
+    REPLACE_BEGIN();
+    int rc = p->plat->share_zero(p->plat, addr, (size_t)(span * p->page));
+    REPLACE_END();
+    if (rc == 0)
+        *counter -= backed;
+    return rc;
+}
+
+/* --- writer-side dispatch -------------------------------------------------- */
+
+int smm_p2m_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
+{
+    if (v > p->mask)
+        return -SMM_EINVAL;
+    if (pfn >= p2m_max_(p))
+        return v == p->mask ? 0 : -SMM_ERANGE;
+    return ops(p)->store(p, pfn, v);
+}
+
+void smm_p2m_clear(struct smm_p2m *p, uint64_t pfn)
+{
+    (void)smm_p2m_store(p, pfn, p->mask); /* INVALID never allocates */
+}
+
+/* Clamp [*start, *end) to [0, top): -SMM_EINVAL if backwards, 1 if empty, else 0. */
+static int clamp_range(uint64_t *start, uint64_t *end, uint64_t top)
+{
+    if (*start > *end)
+        return -SMM_EINVAL;
+    *end = p2m_min_(*end, top);
+    return *start >= *end;
+}
+
+int smm_p2m_set_identity(struct smm_p2m *p, uint64_t start, uint64_t end)
+{
+    int rc = clamp_range(&start, &end, p2m_max_(p));
+    return rc != 0 ? (rc < 0 ? rc : 0) : ops(p)->set_identity(p, start, end);
+}
+
+int smm_p2m_populate(struct smm_p2m *p, uint64_t start, uint64_t end)
+{
+    uint64_t stop = start, released;
+    int rc = clamp_range(&start, &end, p2m_max_(p));
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    rc = ops(p)->populate(p, start, end, &stop);
+    if (rc != 0 && stop > start) /* give back what this call backed: it reads as before */
+        ops(p)->release(p, start, stop, &released);
+    return rc;
+}
+
+int smm_p2m_release(struct smm_p2m *p, uint64_t start, uint64_t end, uint64_t *released)
+{
+    uint64_t dummy;
+    if (!released)
+        released = &dummy;
+    *released = 0;
+    int rc = clamp_range(&start, &end, p->limit_pfn);
+    return rc != 0 ? (rc < 0 ? rc : 0) : ops(p)->release(p, start, end, released);
+}
+
+int smm_p2m_grow(struct smm_p2m *p, uint64_t new_max)
+{
+    uint64_t max = p2m_max_(p);
+    if (new_max < max)
+        return -SMM_EINVAL;
+    if (new_max > p->limit_pfn)
+        return -SMM_ERANGE;
+    if (new_max == max)
+        return 0;
+    p2m_gen_begin_(p);
+    atomic_store_explicit(&p->max_pfn, new_max, memory_order_relaxed);
+    if (p->kind == SMM_P2M_KIND_LINEAR64)
+        atomic_store_explicit(&p->fast_max, new_max, memory_order_relaxed);
+    p2m_gen_end_(p);
+    return 0;
+}
+
+/* --- readers ---------------------------------------------------------------- */
+
+uint64_t smm_p2m_load_slow_(const struct smm_p2m *p, uint64_t pfn)
+{
+    return ops(p)->slow(p, pfn);
+}
+
+uint64_t smm_p2m_generation(const struct smm_p2m *p)
+{
+    return atomic_load_explicit(&p->generation, memory_order_acquire);
+}
+
+void smm_p2m_get_usage(const struct smm_p2m *p, struct smm_p2m_usage *out)
+{
+    *out = p->usage;
+    out->committed_bytes = (p->usage.leaf_pages + p->usage.mid_pages + p->usage.meta_pages) *
+                           p->page;
+}
+
+/* Values of [pfn, pfn + n) inside one leaf, under one generation window. */
+static void read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_t *out)
+{
+    uint64_t max = p2m_max_(p);
+    uint64_t in = pfn < max ? p2m_min_(n, max - pfn) : 0;
+    if (in)
+        ops(p)->read_leaf(p, pfn, in, out);
+    for (uint64_t k = in; k < n; k++)
+        out[k] = p2m_ident_(p, pfn + k);
+}
+
+int smm_p2m_snapshot(const struct smm_p2m *p, uint64_t start, uint64_t n, uint64_t *out,
+                     uint64_t *retries)
+{
+    uint64_t dummy;
+    if (!retries)
+        retries = &dummy;
+    *retries = 0;
+    uint64_t pfn = start, end = start + n;
+    while (pfn < end) {
+        uint64_t chunk = p2m_min_(end - pfn, p->epp - (pfn & (p->epp - 1)));
+        uint64_t tries = 0;
+        for (;;) {
+            uint64_t g = p2m_read_begin_(p);
+            read_leaf(p, pfn, chunk, out + (pfn - start));
+            if (!p2m_read_retry_(p, g))
+                break;
+            ++*retries;
+            if (++tries >= P2M_SNAPSHOT_TRIES)
+                return -SMM_EFAULT;
+        }
+        pfn += chunk;
+    }
+    return 0;
+}
+
+/* 0 INVALID, 1 mapped, 2 identity. */
+static unsigned value_class(const struct smm_p2m *p, uint64_t v)
+{
+    return v == p->mask ? 0 : (v & p->ident_bit) ? 2 : 1;
+}
+
+bool smm_p2m_next_run(const struct smm_p2m *p, uint64_t from, struct smm_p2m_run *run)
+{
+    enum { CHUNK = 256 };
+    uint64_t buf[CHUNK];
+    uint64_t max = p2m_max_(p), pfn = from;
+    unsigned cls = 0;
+
+    while (pfn < max) {
+        if (cls == 0) {
+            uint64_t c = ops(p)->next_candidate(p, pfn);
+            if (c >= max)
+                break;
+            pfn = p2m_max2_(pfn, c);
+        }
+        uint64_t n = p2m_min_(p2m_min_(CHUNK, max - pfn), p->epp - (pfn & (p->epp - 1)));
+        if (smm_p2m_snapshot(p, pfn, n, buf, NULL) != 0)
+            return false;
+        for (uint64_t k = 0; k < n; k++) {
+            unsigned c = value_class(p, buf[k]);
+            if (cls == 0 && c != 0) {
+                cls = c;
+                run->start = pfn + k;
+                run->identity = c == 2;
+            } else if (cls != 0 && c != cls) {
+                run->end = pfn + k;
+                return true;
+            }
+        }
+        pfn += n;
+    }
+    if (cls == 0)
+        return false;
+    run->end = p2m_min_(pfn, max);
+    return true;
+}
+
+int smm_p2m_fll(const struct smm_p2m *p, uint64_t *top_mfn, uint64_t *tops)
+{
+    if (p->backend != SMM_P2M_TREE)
+        return -SMM_ENOTSUP;
+    *top_mfn = SMM_P2M_TREE_FIRST_TOP;
+    *tops = p->tops;
+    return 0;
+}
+
+int smm_p2m_map_frame(const struct smm_p2m *p, uint64_t mfn, const void **page)
+{
+    if (p->backend != SMM_P2M_TREE)
+        return -SMM_ENOTSUP;
+    if (mfn >= p->leaf_base + p->leaves)
+        return -SMM_ERANGE;
+    *page = p2m_page_addr_(p, (const void *)p->words.e64, mfn);
+    return 0;
+}
+
+/* --- identity set ---------------------------------------------------------- */
+
+static uint32_t set_count(const struct smm_p2m *p)
+{
+    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
+    return n < p->set_cap ? n : p->set_cap; /* a torn view stays in bounds */
+}
+
+static uint64_t set_s(const struct smm_p2m *p, uint32_t i)
+{
+    return atomic_load_explicit(&p->set_start[i], memory_order_relaxed);
+}
+
+static uint64_t set_e(const struct smm_p2m *p, uint32_t i)
+{
+    return atomic_load_explicit(&p->set_end[i], memory_order_relaxed);
+}
+
+uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint32_t lo = 0, hi = set_count(p);
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (set_e(p, mid) > pfn)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint32_t i = p2m_set_find_(p, pfn);
+    return i < set_count(p) && set_s(p, i) <= pfn;
+}
+
+/* [i, j): the ranges that overlap or touch [s, e). */
+static void set_span(const struct smm_p2m *p, uint64_t s, uint64_t e, uint32_t *i, uint32_t *j)
+{
+    uint32_t n = set_count(p);
+    *i = s ? p2m_set_find_(p, s - 1) : 0; /* first with end >= s */
+    *j = *i;
+    while (*j < n && set_s(p, *j) <= e)
+        ++*j;
+}
+
+bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e)
+{
+    uint32_t i, j;
+    set_span(p, s, e, &i, &j);
+    return i == j && set_count(p) >= p->set_cap;
+}
+
+static void set_put(struct smm_p2m *p, uint32_t i, uint64_t s, uint64_t e)
+{
+    atomic_store_explicit(&p->set_start[i], s, memory_order_relaxed);
+    atomic_store_explicit(&p->set_end[i], e, memory_order_relaxed);
+}
+
+void p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e)
+{
+    uint32_t i, j, n = set_count(p);
+    set_span(p, s, e, &i, &j);
+    if (i < j) {
+        uint64_t ns = p2m_min_(s, set_s(p, i)), ne = p2m_max2_(e, set_e(p, j - 1));
+        set_put(p, i, ns, ne);
+        uint32_t gone = j - i - 1;
+        for (uint32_t k = j; k < n; k++)
+            set_put(p, k - gone, set_s(p, k), set_e(p, k));
+        atomic_store_explicit(&p->set_count, n - gone, memory_order_relaxed);
+        return;
+    }
+    for (uint32_t k = n; k > i; k--)
+        set_put(p, k, set_s(p, k - 1), set_e(p, k - 1));
+    set_put(p, i, s, e);
+    atomic_store_explicit(&p->set_count, n + 1, memory_order_relaxed);
+}

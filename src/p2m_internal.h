@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * p2m_internal.h - what the P2M backends share: width-generic entry access,
+ * the generation protocol, the identity set (linear), and each backend's
+ * entry points.  Internal cross-file names end in an underscore.
+ *
+ * Glossary: pfn guest frame; leaf = one page of entries, leaf number
+ * L = pfn >> shift; epp = entries per page; "stored" = ~entry & mask, the
+ * form kept in leaf pages so that a zero page reads INVALID.
+ */
+#ifndef SPARSEMM_SRC_P2M_INTERNAL_H
+#define SPARSEMM_SRC_P2M_INTERNAL_H
+
+#include <sparsemm/p2m.h>
+
+/* Attempts per leaf before smm_p2m_snapshot gives up. */
+#define P2M_SNAPSHOT_TRIES (UINT64_C(1) << 20)
+
+/* Word i of the list (linear) or arena (tree), relaxed. */
+static inline uint64_t p2m_ld_(const struct smm_p2m *p, uint64_t i)
+{
+    if (p->width == 8)
+        return atomic_load_explicit(&p->words.e64[i], memory_order_relaxed);
+    return atomic_load_explicit(&p->words.e32[i], memory_order_relaxed);
+}
+
+/* Word i, acquire: a page index whose page contents we are about to read. */
+static inline uint64_t p2m_ld_acq_(const struct smm_p2m *p, uint64_t i)
+{
+    if (p->width == 8)
+        return atomic_load_explicit(&p->words.e64[i], memory_order_acquire);
+    return atomic_load_explicit(&p->words.e32[i], memory_order_acquire);
+}
+
+static inline void p2m_st_(struct smm_p2m *p, uint64_t i, uint64_t v)
+{
+    if (p->width == 8)
+        atomic_store_explicit(&p->words.e64[i], v, memory_order_relaxed);
+    else
+        atomic_store_explicit(&p->words.e32[i], (uint32_t)v, memory_order_relaxed);
+}
+
+/* Publish a page index: the page's contents are visible before it. */
+static inline void p2m_st_rel_(struct smm_p2m *p, uint64_t i, uint64_t v)
+{
+    if (p->width == 8)
+        atomic_store_explicit(&p->words.e64[i], v, memory_order_release);
+    else
+        atomic_store_explicit(&p->words.e32[i], (uint32_t)v, memory_order_release);
+}
+
+static inline uint64_t p2m_stored_(const struct smm_p2m *p, uint64_t entry)
+{
+    return ~entry & p->mask;
+}
+
+static inline uint64_t p2m_ident_(const struct smm_p2m *p, uint64_t pfn)
+{
+    return (pfn | p->ident_bit) & p->mask;
+}
+
+static inline uint64_t p2m_max_(const struct smm_p2m *p)
+{
+    return atomic_load_explicit(&p->max_pfn, memory_order_relaxed);
+}
+
+static inline uint64_t p2m_min_(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static inline uint64_t p2m_max2_(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+static inline void *p2m_page_addr_(const struct smm_p2m *p, const void *words, uint64_t page)
+{
+    return (uint8_t *)(uintptr_t)words + page * p->page;
+}
+
+/*
+ * Generation protocol (a sequence lock).  Writer: odd, release fence, the
+ * change, even with release.  Reader: acquire load (wait while odd), its
+ * relaxed loads, acquire fence, reload: equal means no change overlapped.
+ */
+static inline void p2m_gen_begin_(struct smm_p2m *p)
+{
+    uint64_t g = atomic_load_explicit(&p->generation, memory_order_relaxed);
+    atomic_store_explicit(&p->generation, g + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+}
+
+static inline void p2m_gen_end_(struct smm_p2m *p)
+{
+    uint64_t g = atomic_load_explicit(&p->generation, memory_order_relaxed);
+    atomic_store_explicit(&p->generation, g + 1, memory_order_release);
+}
+
+static inline uint64_t p2m_read_begin_(const struct smm_p2m *p)
+{
+    for (;;) {
+        uint64_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
+        if ((g & 1) == 0)
+            return g;
+    }
+}
+
+static inline bool p2m_read_retry_(const struct smm_p2m *p, uint64_t g)
+{
+    atomic_thread_fence(memory_order_acquire);
+    return atomic_load_explicit(&p->generation, memory_order_relaxed) != g;
+}
+
+/* Identity set (p2m.c): sorted, disjoint, non-touching [start, end) ranges. */
+/* Index of the first range whose end is > pfn (== count if none). */
+uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn);
+bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn);
+/* Would inserting [s, e) need a new slot that does not exist? */
+bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e);
+/* Insert and merge (caller checked p2m_set_full_for_, holds a gen window). */
+void p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e);
+
+/*
+ * Platform calls over whole pages with usage accounting: populate adds
+ * pages to *counter (a member of p->usage); unpopulate maps the zero page
+ * over span pages of which `backed` were populated and subtracts those.
+ */
+int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter);
+int p2m_unpopulate_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
+                    uint64_t backed);
+
+/*
+ * A backend.  The common layer (p2m.c) validates arguments and clamps
+ * ranges to [0, max_pfn) (release: [0, limit_pfn)) before calling; ranges
+ * passed are never empty.
+ */
+struct p2m_ops_ {
+    int (*create)(struct smm_platform *plat, const struct smm_p2m_config *cfg,
+                  struct smm_p2m *proto, struct smm_p2m **out);
+    int (*store)(struct smm_p2m *p, uint64_t pfn, uint64_t v); /* pfn < max_pfn */
+    int (*set_identity)(struct smm_p2m *p, uint64_t s, uint64_t e);
+    /* On error *stop is the first pfn of the leaves that could not be backed. */
+    int (*populate)(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *stop);
+    int (*release)(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *released);
+    uint64_t (*slow)(const struct smm_p2m *p, uint64_t pfn);
+    /* Values of [pfn, pfn + n) inside one leaf below max_pfn (caller: gen window). */
+    void (*read_leaf)(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_t *out);
+    /* The lowest pfn' >= pfn that may hold a value other than INVALID. */
+    uint64_t (*next_candidate)(const struct smm_p2m *p, uint64_t pfn);
+};
+
+extern const struct p2m_ops_ p2m_linear_ops_;
+extern const struct p2m_ops_ p2m_tree_ops_;
+
+#endif

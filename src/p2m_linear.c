@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * p2m_linear.c - the virtually mapped linear P2M list (Linux PV since 3.19),
+ * rebuilt over the platform contract.
+ *
+ * One reservation holds everything:
+ *
+ *   base
+ *   | bitmap pages           | header pages          | list pages (one leaf each)   |
+ *   | bit L: leaf L backed   | identity set, summary,| stored = ~entry              |
+ *   | zero page until a bit  | struct smm_p2m at     | zero page = INVALID until    |
+ *   | in the page is set     | list - 4096 (populated)| the first store into the leaf|
+ *
+ * The struct sits a constant SMM_P2M_LIST_OFFSET below the list, so the
+ * inline lookup addresses an entry from the P2M pointer alone (one load
+ * fewer than reading the list's address from the struct).
+ *
+ * A lookup reads ~list[pfn]; only INVALID goes further (the slow path): a
+ * backed leaf means INVALID, an unbacked one means "whatever the identity
+ * set says".  The identity set is a sorted array of [start, end) ranges
+ * that applies to unbacked leaves only; backing a leaf copies the set's
+ * verdict into its entries (Linux's "split identity leaf is initialised
+ * with IDENTITY_FRAME(base + i)"), so backed leaves are authoritative.
+ * A backed leaf can be given back when every entry equals what the set
+ * would say without it.
+ */
+#include "p2m_internal.h"
+
+static uint64_t bits_per_page(const struct smm_p2m *p)
+{
+    return (uint64_t)p->page * 8;
+}
+
+static bool leaf_backed(const struct smm_p2m *p, uint64_t leaf)
+{
+    uint64_t w = atomic_load_explicit(&p->bitmap[leaf / 64], memory_order_relaxed);
+    return (w >> (leaf % 64)) & 1;
+}
+
+/* Single writer: a load and a store, no locked read-modify-write. */
+static void leaf_mark(struct smm_p2m *p, uint64_t leaf, bool on)
+{
+    _Atomic uint64_t *w = &p->bitmap[leaf / 64];
+    uint64_t v = atomic_load_explicit(w, memory_order_relaxed), bit = UINT64_C(1) << (leaf % 64);
+    atomic_store_explicit(w, on ? v | bit : v & ~bit, memory_order_relaxed);
+}
+
+/* First backed leaf in [from, to), or to. */
+static uint64_t next_backed(const struct smm_p2m *p, uint64_t from, uint64_t to)
+{
+    while (from < to) {
+        uint64_t w = atomic_load_explicit(&p->bitmap[from / 64], memory_order_relaxed);
+        w &= ~UINT64_C(0) << (from % 64);
+        if (w)
+            return p2m_min_(to, (from & ~UINT64_C(63)) + (uint64_t)__builtin_ctzll(w));
+        from = (from & ~UINT64_C(63)) + 64;
+    }
+    return to;
+}
+
+static bool summary_has(const struct smm_p2m *p, uint64_t bp)
+{
+    return (p->summary[bp / 8] >> (bp % 8)) & 1;
+}
+
+static void summary_mark(struct smm_p2m *p, uint64_t bp, bool on)
+{
+    if (on)
+        p->summary[bp / 8] |= (uint8_t)(1u << (bp % 8));
+    else
+        p->summary[bp / 8] &= (uint8_t)~(1u << (bp % 8));
+}
+
+static void *bitmap_page(const struct smm_p2m *p, uint64_t bp)
+{
+    return (uint8_t *)(uintptr_t)p->bitmap + bp * p->page;
+}
+
+static void *list_page(const struct smm_p2m *p, uint64_t leaf)
+{
+    return p2m_page_addr_(p, (const void *)p->words.e64, leaf);
+}
+
+/* Write the identity set's verdict into leaves [l0, l1) (freshly backed). */
+static void materialise(struct smm_p2m *p, uint64_t l0, uint64_t l1)
+{
+    uint64_t a = l0 << p->shift, b = p2m_min_(l1 << p->shift, p2m_max_(p));
+    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
+    for (uint32_t i = p2m_set_find_(p, a); i < n; i++) {
+        uint64_t s = atomic_load_explicit(&p->set_start[i], memory_order_relaxed);
+        uint64_t e = atomic_load_explicit(&p->set_end[i], memory_order_relaxed);
+        if (s >= b)
+            break;
+        for (uint64_t pfn = p2m_max2_(a, s); pfn < p2m_min_(b, e); pfn++)
+            p2m_st_(p, pfn, p2m_stored_(p, p2m_ident_(p, pfn)));
+    }
+}
+
+/*
+ * Back the unbacked leaves [l0, l1), spanning at most 64 bitmap pages:
+ * bitmap pages first, then the list pages in one call, then (in one
+ * generation window) the identity verdicts and the bits.  On error
+ * everything taken is given back.
+ */
+static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
+{
+    uint64_t bp0 = l0 / bits_per_page(p), bp1 = (l1 - 1) / bits_per_page(p);
+    uint64_t fresh = 0; /* bit k: bitmap page bp0 + k populated here */
+    int rc = 0;
+
+    for (uint64_t bp = bp0; bp <= bp1 && rc == 0; bp++) {
+        if (summary_has(p, bp))
+            continue;
+        rc = p2m_populate_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages);
+        if (rc == 0) {
+            summary_mark(p, bp, true);
+            fresh |= UINT64_C(1) << (bp - bp0);
+        }
+    }
+    if (rc == 0)
+        rc = p2m_populate_(p, list_page(p, l0), l1 - l0, &p->usage.leaf_pages);
+    if (rc != 0) {
+        for (uint64_t bp = bp0; bp <= bp1; bp++) {
+            if (!((fresh >> (bp - bp0)) & 1))
+                continue;
+            if (p2m_unpopulate_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages, 1) == 0)
+                summary_mark(p, bp, false);
+        }
+        return rc;
+    }
+    p2m_gen_begin_(p);
+    materialise(p, l0, l1);
+    for (uint64_t l = l0; l < l1; l++)
+        leaf_mark(p, l, true);
+    p2m_gen_end_(p);
+    return 0;
+}
+
+static int linear_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
+{
+    uint64_t leaf = pfn >> p->shift;
+    if (!leaf_backed(p, leaf)) {
+        uint64_t cur = p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
+        if (v == cur)
+            return 0;
+        int rc = back_leaves(p, leaf, leaf + 1);
+        if (rc != 0)
+            return rc;
+    }
+    p2m_st_(p, pfn, p2m_stored_(p, v));
+    return 0;
+}
+
+static int linear_populate(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *stop)
+{
+    uint64_t l = s >> p->shift, end = ((e - 1) >> p->shift) + 1;
+    uint64_t most = 63 * bits_per_page(p); /* leaves per call: at most 64 bitmap pages */
+    while (l < end) {
+        if (leaf_backed(p, l)) {
+            l++;
+            continue;
+        }
+        uint64_t r = p2m_min_(next_backed(p, l, end), l + most);
+        int rc = back_leaves(p, l, r);
+        if (rc != 0) {
+            *stop = l << p->shift;
+            return rc;
+        }
+        l = r;
+    }
+    return 0;
+}
+
+static int linear_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
+{
+    if (p2m_set_full_for_(p, s, e))
+        return -SMM_ENOSPC;
+    p2m_gen_begin_(p);
+    p2m_set_insert_(p, s, e);
+    uint64_t end = ((e - 1) >> p->shift) + 1;
+    for (uint64_t l = next_backed(p, s >> p->shift, end); l < end;
+         l = next_backed(p, l + 1, end)) {
+        uint64_t a = p2m_max2_(s, l << p->shift), b = p2m_min_(e, (l + 1) << p->shift);
+        for (uint64_t pfn = a; pfn < b; pfn++)
+            p2m_st_(p, pfn, p2m_stored_(p, p2m_ident_(p, pfn)));
+    }
+    p2m_gen_end_(p);
+    return 0;
+}
+
+/* Does every entry of a backed leaf equal what the identity set says? */
+static bool releasable(const struct smm_p2m *p, uint64_t leaf)
+{
+    uint64_t a = leaf << p->shift, b = a + p->epp;
+    uint32_t i = p2m_set_find_(p, a), n = atomic_load_explicit(&p->set_count,
+                                                                memory_order_relaxed);
+    for (uint64_t pfn = a; pfn < b; pfn++) {
+        while (i < n && atomic_load_explicit(&p->set_end[i], memory_order_relaxed) <= pfn)
+            i++;
+        bool in = i < n && atomic_load_explicit(&p->set_start[i], memory_order_relaxed) <= pfn;
+        uint64_t want = in ? p2m_stored_(p, p2m_ident_(p, pfn)) : 0;
+        if (p2m_ld_(p, pfn) != want)
+            return false;
+    }
+    return true;
+}
+
+/* Give back bitmap page bp if no bit in it is set (best effort). */
+static void trim_bitmap(struct smm_p2m *p, uint64_t bp)
+{
+    uint64_t w0 = bp * bits_per_page(p) / 64, w1 = w0 + p->page / 8;
+    for (uint64_t w = w0; w < w1; w++)
+        if (atomic_load_explicit(&p->bitmap[w], memory_order_relaxed))
+            return;
+    if (p2m_unpopulate_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages, 1) == 0)
+        summary_mark(p, bp, false);
+}
+
+static int linear_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *released)
+{
+    uint64_t end = ((e - 1) >> p->shift) + 1;
+    uint64_t l = next_backed(p, s >> p->shift, end);
+    while (l < end) {
+        if (!releasable(p, l)) {
+            l = next_backed(p, l + 1, end);
+            continue;
+        }
+        uint64_t r = l + 1; /* extend over consecutive releasable leaves */
+        while (r < end && leaf_backed(p, r) && releasable(p, r))
+            r++;
+        p2m_gen_begin_(p);
+        for (uint64_t k = l; k < r; k++)
+            leaf_mark(p, k, false);
+        p2m_gen_end_(p);
+        int rc = p2m_unpopulate_(p, list_page(p, l), r - l, &p->usage.leaf_pages, r - l);
+        if (rc != 0) {
+            p2m_gen_begin_(p);
+            for (uint64_t k = l; k < r; k++)
+                leaf_mark(p, k, true);
+            p2m_gen_end_(p);
+            return rc;
+        }
+        *released += r - l;
+        for (uint64_t bp = l / bits_per_page(p); bp <= (r - 1) / bits_per_page(p); bp++)
+            if (summary_has(p, bp))
+                trim_bitmap(p, bp);
+        l = next_backed(p, r, end);
+    }
+    return 0;
+}
+
+static uint64_t linear_slow(const struct smm_p2m *p, uint64_t pfn)
+{
+    if (p->width == 4 && pfn < p2m_max_(p)) { /* the 32-bit fast path */
+        uint64_t e = ~(uint64_t)atomic_load_explicit(&p->words.e32[pfn], memory_order_relaxed) &
+                     p->mask;
+        if (e != p->mask)
+            return e;
+    }
+    for (;;) {
+        uint64_t g = p2m_read_begin_(p), r;
+        if (pfn >= p2m_max_(p)) {
+            r = p2m_ident_(p, pfn);
+        } else {
+            uint64_t s = p2m_ld_(p, pfn);
+            if (s != 0)
+                r = ~s & p->mask;
+            else if (leaf_backed(p, pfn >> p->shift))
+                r = p->mask;
+            else
+                r = p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
+        }
+        if (!p2m_read_retry_(p, g))
+            return r;
+    }
+}
+
+static void linear_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_t *out)
+{
+    bool backed = leaf_backed(p, pfn >> p->shift);
+    uint32_t i = p2m_set_find_(p, pfn), cnt = atomic_load_explicit(&p->set_count,
+                                                                    memory_order_relaxed);
+    cnt = cnt < p->set_cap ? cnt : p->set_cap;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t s = p2m_ld_(p, pfn + k);
+        if (s != 0 || backed) {
+            out[k] = ~s & p->mask;
+            continue;
+        }
+        while (i < cnt && atomic_load_explicit(&p->set_end[i], memory_order_relaxed) <= pfn + k)
+            i++;
+        bool in = i < cnt &&
+                  atomic_load_explicit(&p->set_start[i], memory_order_relaxed) <= pfn + k;
+        out[k] = in ? p2m_ident_(p, pfn + k) : p->mask;
+    }
+}
+
+static uint64_t linear_next_candidate(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint64_t leaf = next_backed(p, pfn >> p->shift, p->leaves);
+    uint64_t c = leaf < p->leaves ? p2m_max2_(pfn, leaf << p->shift) : UINT64_MAX;
+    uint32_t i = p2m_set_find_(p, pfn);
+    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
+    if (i < n && i < p->set_cap)
+        c = p2m_min_(c, p2m_max2_(pfn, atomic_load_explicit(&p->set_start[i],
+                                                            memory_order_relaxed)));
+    return c;
+}
+
+static int linear_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
+                       struct smm_p2m *proto, struct smm_p2m **out)
+{
+    size_t page = plat->page_size;
+    uint32_t cap = cfg->identity_ranges ? cfg->identity_ranges : SMM_P2M_IDENTITY_RANGES_DEFAULT;
+    uint64_t bitmap_pages = (proto->leaves + page * 8 - 1) / (page * 8);
+    uint64_t set_bytes = (uint64_t)cap * 8;
+    uint64_t hdr_bytes = 2 * set_bytes + (bitmap_pages + 7) / 8 + SMM_P2M_LIST_OFFSET;
+    uint64_t hdr_pages = (hdr_bytes + page - 1) / page;
+    uint64_t total = bitmap_pages + hdr_pages + proto->leaves;
+    void *base;
+
+    int rc = plat->reserve(plat, (size_t)(total * page), &base);
+    if (rc != 0)
+        return rc;
+    uint8_t *hdr = (uint8_t *)base + bitmap_pages * page, *list = hdr + hdr_pages * page;
+    rc = plat->populate(plat, hdr, (size_t)(hdr_pages * page));
+    if (rc == 0)
+        rc = plat->share_zero(plat, base, (size_t)(bitmap_pages * page));
+    if (rc == 0)
+        rc = plat->share_zero(plat, list, (size_t)(proto->leaves * page));
+    if (rc != 0) {
+        plat->release(plat, base, (size_t)(total * page));
+        return rc;
+    }
+    struct smm_p2m *p = (struct smm_p2m *)(list - SMM_P2M_LIST_OFFSET);
+    *p = *proto;
+    p->base = base;
+    p->len = (size_t)(total * page);
+    p->set_cap = cap;
+    p->set_start = (_Atomic uint64_t *)hdr;
+    p->set_end = (_Atomic uint64_t *)(hdr + set_bytes);
+    p->summary = hdr + 2 * set_bytes;
+    p->bitmap = (_Atomic uint64_t *)base;
+    p->bitmap_pages = bitmap_pages;
+    p->words.e64 = (_Atomic uint64_t *)list;
+    p->usage.meta_pages = hdr_pages;
+    *out = p;
+    return 0;
+}
+
+const struct p2m_ops_ p2m_linear_ops_ = {
+    .create = linear_create,
+    .store = linear_store,
+    .set_identity = linear_set_identity,
+    .populate = linear_populate,
+    .release = linear_release,
+    .slow = linear_slow,
+    .read_leaf = linear_read_leaf,
+    .next_candidate = linear_next_candidate,
+};
