@@ -2,13 +2,13 @@
 /*
  * parse_dtb.c - memory nodes of a flattened device-tree blob, via libfdt.
  *
- * The blob is checked first (fdt_check_header, totalsize within the bytes
- * read, then fdt_check_full over the whole structure) so that nothing
- * after it can read out of bounds.  Every node whose device_type is
- * "memory" (and whose status, if any, is "okay") contributes its reg,
- * split into (address, size) pairs with its parent's #address-cells and
- * #size-cells (DT defaults 2 and 1); size 0 is skipped; numa-node-id, when
- * present, becomes the ranges' NUMA node.
+ * The blob is checked first (fdt_check_header, version 17 or later,
+ * totalsize within the bytes read, then fdt_check_full over the whole
+ * structure) so that nothing after it can read out of bounds.  Every node
+ * whose device_type is "memory" (and whose status, if any, is "okay")
+ * contributes its reg, split into (address, size) pairs with its parent's
+ * #address-cells and #size-cells (DT defaults 2 and 1); size 0 is skipped;
+ * numa-node-id, when present, becomes the ranges' NUMA node.
  *
  * A blob has no lines: ranges carry line 0 and every message is
  * "source: message" (smm_diag_set() omits line 0).
@@ -124,6 +124,10 @@ static int check_blob(const struct dtb *d, size_t len)
         return dtb_error(d, -1, "too short for a device-tree blob (%zu bytes)", len);
     if ((err = fdt_check_header(d->fdt)) != 0)
         return dtb_error(d, -1, "bad device-tree blob header: %s", fdt_strerror(err));
+    /* fdt_check_full() (libfdt 1.6.1) reads out of bounds on blobs older than 17 */
+    if (fdt_version(d->fdt) < 17)
+        return dtb_error(d, -1, "device-tree blob version %" PRIu32 " not supported (need 17)",
+                         (uint32_t)fdt_version(d->fdt));
     if (fdt_totalsize(d->fdt) > len)
         return dtb_error(d, -1,
                          "truncated device-tree blob: header says %" PRIu32 " bytes, only %zu read",
