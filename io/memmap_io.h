@@ -30,9 +30,9 @@ enum smm_format {
 };
 
 /* Stable lower-case names, as accepted by --format and printed in JSON. */
-const char *smm_format_name(enum smm_format f);
+SMM_API const char *smm_format_name(enum smm_format f);
 /* Returns SMM_FMT_COUNT when the name is unknown. */
-enum smm_format smm_format_from_name(const char *name);
+SMM_API enum smm_format smm_format_from_name(const char *name);
 
 /* A growable list of raw ranges (hosted: realloc). */
 struct smm_rangelist {
@@ -41,7 +41,7 @@ struct smm_rangelist {
     size_t cap;
 };
 
-void smm_rangelist_free(struct smm_rangelist *l);
+SMM_API void smm_rangelist_free(struct smm_rangelist *l);
 
 /* Diagnostics: the first error, formatted "source:line: message". */
 struct smm_diag {
@@ -53,11 +53,12 @@ struct smm_diag {
  * formats "source:line: ..." into diag.  Returns 0, -SMM_EINVAL, -SMM_ERANGE
  * or -SMM_ENOMEM.  Parsers call this for every range they read.
  */
-int smm_rangelist_push(struct smm_rangelist *l, const struct smm_range *r, const char *source,
-                       struct smm_diag *diag);
+SMM_API int smm_rangelist_push(struct smm_rangelist *l, const struct smm_range *r,
+                               const char *source, struct smm_diag *diag);
 
 /* printf-style helper that fills diag->msg as "source:line: fmt...". */
-void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line, const char *fmt, ...)
+SMM_API void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line,
+                          const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /*
@@ -65,7 +66,7 @@ void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line, cons
  * line wins; a DTB is recognised by its magic).  Returns SMM_FMT_COUNT if
  * nothing matches.
  */
-enum smm_format smm_detect_format(const char *buf, size_t len);
+SMM_API enum smm_format smm_detect_format(const char *buf, size_t len);
 
 /*
  * smm_parse_buffer - parse len bytes (not NUL-terminated necessarily) in
@@ -78,9 +79,9 @@ enum smm_format smm_detect_format(const char *buf, size_t len);
  * (-SMM_EEMPTY, diag set).  On error nothing is appended (out->n is
  * restored).  Ranges carry their 1-based source line (0 for a DTB).
  */
-int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
-                     enum smm_format *detected, struct smm_rangelist *out,
-                     struct smm_diag *diag);
+SMM_API int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
+                             enum smm_format *detected, struct smm_rangelist *out,
+                             struct smm_diag *diag);
 
 /*
  * A loaded, normalized memory map: owns its storage.
@@ -101,13 +102,13 @@ struct smm_loaded_map {
  * A directory's entries are read in numeric order and line k in messages
  * is its k-th entry.  On failure *m holds nothing (free is still safe).
  */
-int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                 struct smm_diag *diag);
+SMM_API int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
+                         struct smm_diag *diag);
 
 /* smm_load_buffer - as smm_load_map over bytes already in memory. */
-int smm_load_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
-                    struct smm_loaded_map *m, struct smm_diag *diag);
+SMM_API int smm_load_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
+                            struct smm_loaded_map *m, struct smm_diag *diag);
 
-void smm_loaded_map_free(struct smm_loaded_map *m);
+SMM_API void smm_loaded_map_free(struct smm_loaded_map *m);
 
 #endif

@@ -4,7 +4,9 @@
 #   1. build/        gcc, optimized, every test (exhaustive PDX checks)
 #   2. build-asan/   clang with AddressSanitizer + UndefinedBehaviorSanitizer,
 #                    every test, PDX checks sampled to keep the run short
-# Both builds use -Werror.  Pass --quick to skip the sanitizer build.
+#   3. build-tsan/   clang with ThreadSanitizer, the tests labelled
+#                    "concurrency" (none labelled yet: the stage passes)
+# All builds use -Werror.  Pass --quick to skip the sanitizer builds.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -22,3 +24,8 @@ CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSMM_SANITIZE=ON \
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan -j "$jobs" --output-on-failure
+
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMM_TSAN=ON >/dev/null
+cmake --build build-tsan -j "$jobs"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir build-tsan -j "$jobs" -L concurrency --no-tests=ignore --output-on-failure

@@ -11,6 +11,9 @@
 
 #include "memmap_io.h"
 
+#include <sparsemm/account.h>
+#include <sparsemm/frametable.h>
+#include <sparsemm/m2p.h>
 #include <sparsemm/pdx.h>
 
 #define CLI_EXIT_FAIL 1
@@ -26,6 +29,7 @@ struct cli_map_opts {
     uint64_t base;             /* --pdx-base */
     struct smm_pdx_config pdx; /* orders; base filled by cli_load_map */
     bool json;
+    uint64_t max_va;           /* --max-va BYTES; 0: CLI_USER_VA (or less, RLIMIT_AS) */
 };
 
 /* A loaded map plus its page view and the PDX config that applies to it. */
@@ -36,7 +40,22 @@ struct cli_map {
     const char *arch_name;     /* "x86" or "arm" */
     const char *origin;        /* how the default map was found, or NULL */
     struct smm_pdx_config pdx; /* with base resolved */
+    uint64_t max_va;           /* address-space budget, resolved */
 };
+
+/*
+ * Resource limits: a command refuses up front, before reserving anything,
+ * when the tables a map needs would not fit the address-space budget:
+ * --max-va BYTES, by default the user VA (2^47 bytes: x86-64 and arm64 with
+ * 4-level tables) or RLIMIT_AS when lower.  The message gives the numbers:
+ *     SOURCE: map needs X bytes of address space for WHAT, limit Y
+ */
+#define CLI_USER_VA (UINT64_C(1) << 47)
+
+/* Address space smm_pdx_setup() reserves for p: sealed pages + group bitmap. */
+uint64_t cli_pdx_va_bytes(const struct smm_pdx *p);
+/* Whether need fits m->max_va; prints the refusal above when not. */
+bool cli_va_fits(const struct cli_map *m, const char *what, uint64_t need);
 
 void cli_map_opts_init(struct cli_map_opts *o);
 
@@ -57,5 +76,44 @@ void cli_map_free(struct cli_map *m);
 int cmd_analyze(int argc, char **argv);
 int cmd_pdx(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_limits(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+/* `sparsemm bench p2m`, in bench/bench_p2m.c */
+int cmd_bench_p2m(int argc, char **argv);
+
+/* A numeric option NAME VALUE with VALUE in [min, max]. */
+struct cli_u64_opt {
+    const char *name;
+    uint64_t *value;
+    uint64_t min, max;
+};
+
+/*
+ * cli_parse_opts - the option loop of commands that take only --help,
+ * --json and numeric options (limits, bench p2m; in cmd_limits.c).
+ * Returns 0 when everything parsed, 1 after printing --help, or
+ * CLI_EXIT_USAGE after printing what was wrong.
+ */
+int cli_parse_opts(int argc, char **argv, const char *cmd, const struct cli_u64_opt *opts,
+                   size_t n, bool *json, void (*print_usage)(FILE *f));
+
+/*
+ * Table options (analyze): --page-info-size N (default: the layout's),
+ * --no-compat, --granularity 4k|2m (population unit of the frame table and
+ * both M2Ps), --layout PROFILE: xen-x86_64 (default), xen-x86_64-bigmem,
+ * xen-2009, or custom:KEY=SIZE,... with keys ft, directmap, pv, m2p, compat
+ * (sizes in bytes or with a K/M/G/T/P suffix, e.g. 1.5T) and page-info=N;
+ * unnamed keys keep their xen-x86_64 value.
+ */
+struct cli_table_opts {
+    uint32_t page_info_size;   /* 0: the layout's */
+    unsigned granule_shift;    /* SMM_GRANULE_SHIFT_2M or _4K */
+    bool compat;
+    struct smm_layout layout;
+};
+
+void cli_table_opts_init(struct cli_table_opts *t);
+/* As cli_parse_map_opt, for the table options. */
+int cli_parse_table_opt(struct cli_table_opts *t, int argc, char **argv, int *i);
 
 #endif

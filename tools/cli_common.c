@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 void cli_map_opts_init(struct cli_map_opts *o)
@@ -91,6 +93,15 @@ int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i)
             return -1;
         }
         o->have_base = true;
+        return 1;
+    }
+    if (!strcmp(a, "--max-va")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        if (!cli_parse_u64(v, &o->max_va) || o->max_va == 0) {
+            fprintf(stderr, "sparsemm: --max-va: '%s' is not a positive byte count\n", v);
+            return -1;
+        }
         return 1;
     }
     if (!strcmp(a, "--max-order")) {
@@ -226,7 +237,32 @@ int cli_load_map(const struct cli_map_opts *o, struct cli_map *m)
         m->pdx.base = o->base;
     else
         m->pdx.base = arch == CLI_ARCH_ARM ? 0 : smm_pdx_x86_base(m->frames, m->nr_frames);
+    struct rlimit rl;
+    m->max_va = CLI_USER_VA;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < m->max_va)
+        m->max_va = rl.rlim_cur;
+    if (o->max_va)
+        m->max_va = o->max_va;
     return 0;
+}
+
+uint64_t cli_pdx_va_bytes(const struct smm_pdx *p)
+{
+    /* as smm_pdx_setup() sizes them, pages of 4 KiB */
+    uint64_t page = SMM_PAGE_SIZE - 1;
+    uint64_t groups = ((p->max_pdx - 1) >> p->group_shift) + 1;
+    return ((sizeof(*p) + page) & ~page) + (((groups + 63) / 64 * 8 + page) & ~page);
+}
+
+bool cli_va_fits(const struct cli_map *m, const char *what, uint64_t need)
+{
+    if (need <= m->max_va)
+        return true;
+    fprintf(stderr,
+            "%s: map needs %" PRIu64 " bytes of address space for %s, limit %" PRIu64
+            " (--max-va)\n",
+            m->lm.source, need, what, m->max_va);
+    return false;
 }
 
 void cli_map_free(struct cli_map *m)
@@ -234,4 +270,127 @@ void cli_map_free(struct cli_map *m)
     smm_loaded_map_free(&m->lm);
     free(m->frames);
     m->frames = NULL;
+}
+
+/* Table options --------------------------------------------------------- */
+
+void cli_table_opts_init(struct cli_table_opts *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->granule_shift = SMM_GRANULE_SHIFT_2M;
+    t->compat = true;
+    t->layout = *smm_layout_profile(SMM_LAYOUT_XEN_X86_64);
+}
+
+/* "1.5T" -> bytes (binary suffixes K M G T P, none = bytes). */
+static bool parse_size(const char *s, size_t len, uint64_t *out)
+{
+    char buf[64], *end;
+    if (len == 0 || len >= sizeof(buf))
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    errno = 0;
+    double v = strtod(buf, &end);
+    static const char suffixes[] = "KMGTP";
+    const char *sfx = *end ? strchr(suffixes, *end) : NULL;
+    if (errno != 0 || end == buf || v < 0 || (*end && (!sfx || end[1] != '\0')))
+        return false;
+    if (sfx)
+        for (const char *k = suffixes; k <= sfx; k++)
+            v *= 1024;
+    if (v >= 18446744073709551616.0)
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+static int parse_layout(struct cli_table_opts *t, const char *v)
+{
+    for (unsigned id = 0; id < SMM_LAYOUT_COUNT; id++)
+        if (!strcmp(v, smm_layout_profile(id)->name)) {
+            t->layout = *smm_layout_profile(id);
+            return 1;
+        }
+    if (strncmp(v, "custom:", 7) != 0) {
+        fprintf(stderr, "sparsemm: --layout: '%s' is not xen-x86_64, xen-x86_64-bigmem, "
+                        "xen-2009 or custom:KEY=SIZE,...\n", v);
+        return -1;
+    }
+    t->layout = *smm_layout_profile(SMM_LAYOUT_XEN_X86_64);
+    t->layout.name = "custom";
+    for (const char *p = v + 7; *p;) {
+        const char *eq = strchr(p, '='), *comma = strchr(p, ',');
+        size_t vlen = comma ? (size_t)(comma - eq - 1) : strlen(eq ? eq + 1 : p);
+        uint64_t size = 0;
+        if (!eq || (comma && comma < eq) || !parse_size(eq + 1, vlen, &size)) {
+            fprintf(stderr, "sparsemm: --layout: bad item in '%s'\n", v);
+            return -1;
+        }
+        size_t klen = (size_t)(eq - p);
+        struct { const char *key; uint64_t *dst; } keys[] = {
+            {"ft", &t->layout.frame_table_va},  {"directmap", &t->layout.directmap_va},
+            {"pv", &t->layout.pv_directmap_va}, {"m2p", &t->layout.m2p_va},
+            {"compat", &t->layout.compat_va},
+        };
+        bool found = false;
+        for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+            if (strlen(keys[k].key) == klen && !strncmp(p, keys[k].key, klen)) {
+                *keys[k].dst = size;
+                found = true;
+            }
+        if (klen == 9 && !strncmp(p, "page-info", 9)) {
+            t->layout.page_info_size = (uint32_t)size;
+            found = size <= 4096;
+        }
+        if (!found) {
+            fprintf(stderr, "sparsemm: --layout: unknown key or bad value in '%.*s'\n",
+                    (int)(klen + 1 + vlen), p);
+            return -1;
+        }
+        p = comma ? comma + 1 : eq + 1 + vlen;
+    }
+    return 1;
+}
+
+int cli_parse_table_opt(struct cli_table_opts *t, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v;
+    if (!strcmp(a, "--no-compat")) {
+        t->compat = false;
+        return 1;
+    }
+    if (!strcmp(a, "--page-info-size")) {
+        unsigned gs;
+        uint64_t n;
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        if (!cli_parse_u64(v, &n) || n > 4096 ||
+            smm_ft_group_shift((uint32_t)n, SMM_GRANULE_SHIFT_4K, &gs) != 0) {
+            fprintf(stderr, "sparsemm: --page-info-size: '%s' is not a multiple of 8 in "
+                            "8..4096\n", v);
+            return -1;
+        }
+        t->page_info_size = (uint32_t)n;
+        return 1;
+    }
+    if (!strcmp(a, "--granularity")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        if (!strcmp(v, "4k") || !strcmp(v, "4K"))
+            t->granule_shift = SMM_GRANULE_SHIFT_4K;
+        else if (!strcmp(v, "2m") || !strcmp(v, "2M"))
+            t->granule_shift = SMM_GRANULE_SHIFT_2M;
+        else {
+            fprintf(stderr, "sparsemm: --granularity: '%s' is not 4k or 2m\n", v);
+            return -1;
+        }
+        return 1;
+    }
+    if (!strcmp(a, "--layout")) {
+        if (need_value(argc, argv, i, &v))
+            return -1;
+        return parse_layout(t, v);
+    }
+    return 0;
 }

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_analyze.c - `sparsemm analyze [MAPFILE|-] [options]`: RAM ranges, holes,
- * span, and what each PDX scheme makes of the map; text or one JSON document
- * (schema sparsemm.analyze/1).
+ * span, what each PDX scheme makes of the map, and what the frame table,
+ * M2P, compat M2P and direct-map page tables cost under each scheme against
+ * the pre-2009 baseline and the theoretical minimum (account.h), and whether
+ * they fit a virtual layout; text or one JSON document (schema
+ * sparsemm.analyze/1; fields are only ever added), and with --svg FILE a
+ * picture of the address space and each scheme's PDX space (svg_writer.h).
  */
 #include "cli.h"
 #include "json_writer.h"
+#include "svg_writer.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,18 +22,27 @@
 struct analysis {
     uint64_t ram_bytes, ram_pages, span_start, span_end, block_ideal;
     struct smm_pdx *schemes[SMM_PDX_SCHEME_COUNT];
-    enum smm_pdx_scheme best;
+    enum smm_pdx_scheme best; /* smallest total overhead among those that fit */
+    bool best_fits;
+    struct smm_account_config acfg;
+    const struct smm_layout *layout;
+    struct smm_overhead over[SMM_PDX_SCHEME_COUNT];
+    struct smm_fit fit[SMM_PDX_SCHEME_COUNT];
+    struct smm_overhead minimum, floor, baseline;
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: sparsemm analyze [MAPFILE|-] [--format F] [--json] [--arch x86|arm]\n"
-            "                        [--pdx-base ADDR] [--max-order N] [--offset-order N]\n"
-            "                        [--dense-order N]\n"
-            "Without MAPFILE, reads this machine's map (/sys/firmware/memmap, else\n"
-            "/proc/iomem, else the kernel log).  Formats: auto e820 efi iomem sysfs xl\n"
-            "srat nodes dts dtb plain.\n");
+    fprintf(f, "usage: sparsemm analyze [MAPFILE|-] [--format F] [--json] [--arch x86|arm]\n"
+               "                        [--pdx-base ADDR] [--max-order N] [--offset-order N]\n"
+               "                        [--dense-order N] [--page-info-size N] [--no-compat]\n"
+               "                        [--granularity 4k|2m] [--layout PROFILE] [--svg FILE]\n"
+               "Without MAPFILE, reads this machine's map (/sys/firmware/memmap, else\n"
+               "/proc/iomem, else the kernel log).  Formats: auto e820 efi iomem sysfs xl\n"
+               "srat nodes dts dtb plain.  Layouts: xen-x86_64 (default), xen-x86_64-bigmem,\n"
+               "xen-2009, custom:ft=SIZE,directmap=SIZE,pv=SIZE,m2p=SIZE,compat=SIZE,page-info=N.\n"
+               "--granularity: population unit of the frame table and M2Ps (default 2m).\n"
+               "--svg FILE: also draw the address space and each scheme's PDX space.\n");
 }
 
 static const char *human_size(uint64_t bytes, char *buf, size_t len)
@@ -49,7 +63,39 @@ static double density(const struct analysis *a, const struct smm_pdx *p)
     return p->max_pdx ? (double)a->ram_pages / (double)p->max_pdx : 0.0;
 }
 
-static int analyze_map(const struct cli_map *m, struct analysis *a)
+/* Overheads per scheme, the references, fits; best = smallest fitting total. */
+static int analyze_overhead(const struct cli_map *m, const struct cli_table_opts *t,
+                            struct analysis *a)
+{
+    a->layout = &t->layout;
+    smm_account_config_default(&a->acfg);
+    a->acfg.page_info_size = t->page_info_size ? t->page_info_size : t->layout.page_info_size;
+    a->acfg.granule_shift = t->granule_shift;
+    a->acfg.compat = t->compat;
+    a->acfg.compat_max_mfn = t->layout.compat_va / SMM_COMPAT_M2P_ENTRY_SIZE;
+    int rc = smm_account_minimum(&a->acfg, m->frames, m->nr_frames, &a->minimum);
+    if (rc == 0)
+        rc = smm_account_floor(&a->acfg, m->frames, m->nr_frames, &a->floor);
+    if (rc == 0)
+        rc = smm_account_baseline(&a->acfg, m->frames, m->nr_frames, &a->baseline);
+    bool any_fits = false;
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT && rc == 0; s++) {
+        rc = smm_account_tables(a->schemes[s], &a->acfg, m->frames, m->nr_frames, &a->over[s]);
+        if (rc == 0)
+            rc = smm_layout_fit(a->schemes[s], &t->layout, a->acfg.page_info_size, m->frames,
+                                m->nr_frames, &a->fit[s]);
+        if (rc != 0)
+            break;
+        bool fits = a->fit[s].fits;
+        if ((fits && !any_fits) || (fits == any_fits && a->over[s].total < a->over[a->best].total))
+            a->best = s;
+        any_fits |= fits;
+    }
+    a->best_fits = any_fits;
+    return rc;
+}
+
+static int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct analysis *a)
 {
     const struct smm_memmap *map = &m->lm.map;
     memset(a, 0, sizeof(*a));
@@ -72,10 +118,8 @@ static int analyze_map(const struct cli_map *m, struct analysis *a)
         int rc = smm_pdx_compute(s, &m->pdx, m->frames, m->nr_frames, a->schemes[s]);
         if (rc != 0)
             return rc;
-        if (a->schemes[s]->max_pdx < a->schemes[a->best]->max_pdx)
-            a->best = s;
     }
-    return 0;
+    return analyze_overhead(m, t, a);
 }
 
 static void analysis_free(struct analysis *a)
@@ -123,6 +167,138 @@ static void json_scheme_params(struct smm_json *j, const struct smm_pdx *p,
         break;
     }
     smm_json_object_end(j);
+}
+
+static uint64_t ram_frame_bytes(const struct analysis *a)
+{
+    return a->ram_pages << SMM_PAGE_SHIFT;
+}
+
+static double percent_of_ram(const struct analysis *a, uint64_t bytes)
+{
+    return a->ram_pages ? 100.0 * (double)bytes / (double)ram_frame_bytes(a) : 0.0;
+}
+
+static double vs_minimum(const struct analysis *a, uint64_t bytes)
+{
+    return a->minimum.total ? (double)bytes / (double)a->minimum.total : 0.0;
+}
+
+static void json_kv_u64(struct smm_json *j, const char *key, uint64_t v)
+{
+    smm_json_key(j, key);
+    smm_json_u64(j, v);
+}
+
+struct json_kv {
+    const char *key;
+    uint64_t value;
+};
+
+/* "key": {"k1": v1, ...} */
+static void json_u64_object(struct smm_json *j, const char *key, const struct json_kv *kv, size_t n)
+{
+    smm_json_key(j, key);
+    smm_json_object_begin(j);
+    for (size_t i = 0; i < n; i++)
+        json_kv_u64(j, kv[i].key, kv[i].value);
+    smm_json_object_end(j);
+}
+
+static void json_overhead(struct smm_json *j, const struct analysis *a,
+                          const struct smm_overhead *o)
+{
+    smm_json_object_begin(j);
+    json_kv_u64(j, "frame_table", o->frame_table);
+    json_kv_u64(j, "m2p", o->m2p);
+    json_kv_u64(j, "compat_m2p", o->compat_m2p);
+    json_kv_u64(j, "directmap_pagetables", o->directmap_pt);
+    json_kv_u64(j, "total", o->total);
+    smm_json_key(j, "percent_of_ram");
+    smm_json_double(j, percent_of_ram(a, o->total));
+    smm_json_key(j, "vs_minimum");
+    smm_json_double(j, vs_minimum(a, o->total));
+    const struct json_kv pt[] = {
+        {"l1", o->pt_pages[0]}, {"l2", o->pt_pages[1]}, {"l3", o->pt_pages[2]}};
+    json_u64_object(j, "pagetable_pages", pt, 3);
+    smm_json_object_end(j);
+}
+
+/* The NUMA node of the RAM range holding machine address ma, or SMM_NODE_NONE. */
+static int node_of(const struct cli_map *m, uint64_t ma)
+{
+    const struct smm_memmap *map = &m->lm.map;
+    for (size_t i = 0; i < map->nr; i++)
+        if (map->ranges[i].type == SMM_MEM_RAM && map->ranges[i].start <= ma &&
+            ma < map->ranges[i].end)
+            return map->ranges[i].node;
+    return SMM_NODE_NONE;
+}
+
+static void json_scheme_tables(struct smm_json *j, const struct cli_map *m,
+                               const struct analysis *a, unsigned s)
+{
+    const struct smm_overhead *o = &a->over[s];
+    const struct smm_fit *f = &a->fit[s];
+    smm_json_key(j, "overhead");
+    json_overhead(j, a, o);
+    smm_json_key(j, "fits");
+    smm_json_bool(j, f->fits);
+    const struct json_kv va[] = {{"frame_table", o->va_frame_table},
+                                 {"m2p", o->va_m2p},
+                                 {"compat_m2p", o->va_compat_m2p},
+                                 {"directmap", o->va_directmap}};
+    json_u64_object(j, "virtual", va, sizeof(va) / sizeof(va[0]));
+    smm_json_key(j, "pv_visible");
+    smm_json_bool(j, f->pv_visible);
+    smm_json_key(j, "beyond_layout");
+    if (!f->beyond_frames) {
+        smm_json_null(j);
+        return;
+    }
+    uint64_t ma = f->first_beyond << SMM_PAGE_SHIFT;
+    int node = node_of(m, ma);
+    smm_json_object_begin(j);
+    smm_json_key(j, "first_maddr");
+    smm_json_hex(j, ma);
+    smm_json_key(j, "node");
+    if (node == SMM_NODE_NONE)
+        smm_json_null(j);
+    else
+        smm_json_i64(j, node);
+    json_kv_u64(j, "bytes", f->beyond_frames << SMM_PAGE_SHIFT);
+    smm_json_object_end(j);
+}
+
+static void json_layout(struct smm_json *j, const struct analysis *a)
+{
+    const struct smm_layout *l = a->layout;
+    smm_json_key(j, "table_config");
+    smm_json_object_begin(j);
+    json_kv_u64(j, "page_info_size", a->acfg.page_info_size);
+    smm_json_key(j, "granularity");
+    smm_json_string(j, a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4k" : "2m");
+    smm_json_key(j, "compat");
+    smm_json_bool(j, a->acfg.compat);
+    smm_json_object_end(j);
+    smm_json_key(j, "layout");
+    smm_json_object_begin(j);
+    smm_json_key(j, "name");
+    smm_json_string(j, l->name);
+    const struct json_kv va[] = {{"frame_table_va", l->frame_table_va},
+                                 {"directmap_va", l->directmap_va},
+                                 {"pv_directmap_va", l->pv_directmap_va},
+                                 {"m2p_va", l->m2p_va},
+                                 {"compat_va", l->compat_va}};
+    for (size_t i = 0; i < sizeof(va) / sizeof(va[0]); i++)
+        json_kv_u64(j, va[i].key, va[i].value);
+    smm_json_object_end(j);
+    smm_json_key(j, "minimum");
+    json_overhead(j, a, &a->minimum);
+    smm_json_key(j, "floor");
+    json_overhead(j, a, &a->floor);
+    smm_json_key(j, "baseline");
+    json_overhead(j, a, &a->baseline);
 }
 
 static void print_json(const struct cli_map *m, const struct analysis *a)
@@ -188,13 +364,78 @@ static void print_json(const struct cli_map *m, const struct analysis *a)
         smm_json_double(&j, (double)p->max_pdx / (double)a->block_ideal);
         smm_json_key(&j, "params");
         json_scheme_params(&j, p, &m->pdx);
+        json_scheme_tables(&j, m, a, s);
         smm_json_object_end(&j);
     }
     smm_json_object_end(&j);
     smm_json_key(&j, "best");
     smm_json_string(&j, smm_pdx_scheme_name(a->best));
+    smm_json_key(&j, "best_fits");
+    smm_json_bool(&j, a->best_fits);
+    json_layout(&j, a);
     smm_json_object_end(&j);
     smm_json_finish(&j);
+}
+
+static void print_overhead_row(const struct analysis *a, const char *name,
+                               const struct smm_overhead *o, const char *fits, const char *mark)
+{
+    char b[5][32];
+    printf("  %-8s %11s %11s %11s %11s %11s %7.3f%% %7.3fx %-4s%s\n", name,
+           human_size(o->frame_table, b[0], sizeof(b[0])), human_size(o->m2p, b[1], 32),
+           human_size(o->compat_m2p, b[2], 32), human_size(o->directmap_pt, b[3], 32),
+           human_size(o->total, b[4], 32), percent_of_ram(a, o->total), vs_minimum(a, o->total),
+           fits, mark);
+}
+
+static void print_overhead(const struct cli_map *m, const struct analysis *a)
+{
+    const struct smm_layout *l = a->layout;
+    char b[4][32];
+    printf("\nOverhead (layout %s: frame table %s, direct map %s, M2P %s; page_info %u B,\n"
+           "          granularity %s, compat M2P %s):\n",
+           l->name, human_size(l->frame_table_va, b[0], 32), human_size(l->directmap_va, b[1], 32),
+           human_size(l->m2p_va, b[2], 32), a->acfg.page_info_size,
+           a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4 KiB" : "2 MiB",
+           a->acfg.compat ? "on" : "off");
+    printf("  %-8s %11s %11s %11s %11s %11s %8s %8s %-4s\n", "", "frame table", "M2P", "compat M2P",
+           "dm tables", "total", "% RAM", "vs min", "fits");
+    print_overhead_row(a, "baseline", &a->baseline, "", "");
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
+        print_overhead_row(a, smm_pdx_scheme_name(s), &a->over[s], a->fit[s].fits ? "yes" : "NO",
+                           s == a->best ? "  <- best" : "");
+    print_overhead_row(a, "minimum", &a->minimum, "", "");
+    print_overhead_row(a, "floor", &a->floor, "", "");
+    printf(
+        "  baseline: pre-2009 dense tables, 4 KiB direct map; minimum: the seed's, per RAM\n"
+        "  frame page_info + 8 + 4 + 8 (one 4 KiB PTE); floor: per RAM frame page_info + 8 + 4,\n"
+        "  superpage direct map (docs/OVERHEAD.md)\n");
+    printf("  baseline %.2f%% -> %s %.2f%% -> minimum %.2f%% (floor %.2f%%) of RAM\n",
+           percent_of_ram(a, a->baseline.total), smm_pdx_scheme_name(a->best),
+           percent_of_ram(a, a->over[a->best].total), percent_of_ram(a, a->minimum.total),
+           percent_of_ram(a, a->floor.total));
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
+        const struct smm_fit *f = &a->fit[s];
+        if (!f->beyond_frames)
+            continue;
+        uint64_t ma = f->first_beyond << SMM_PAGE_SHIFT;
+        int node = node_of(m, ma);
+        printf("  %s: RAM from 0x%" PRIx64, smm_pdx_scheme_name(s), ma);
+        if (node != SMM_NODE_NONE)
+            printf(" (node %d)", node);
+        printf(" lies beyond what %s can index (%" PRIu64 " PDXs, %" PRIu64 " MFNs): %s lost",
+               l->name, f->pdx_limit, f->mfn_limit,
+               human_size(f->beyond_frames << SMM_PAGE_SHIFT, b[3], 32));
+        const char *sep = "; rescued by ";
+        for (unsigned r = 0; r < SMM_PDX_SCHEME_COUNT; r++)
+            if (a->fit[r].fits) {
+                printf("%s%s", sep, smm_pdx_scheme_name(r));
+                sep = ", ";
+            }
+        printf("\n");
+    }
+    if (!a->best_fits)
+        printf("  no scheme fits %s: best is the smallest total regardless\n", l->name);
 }
 
 static void print_text(const struct cli_map *m, const struct analysis *a)
@@ -245,14 +486,62 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
     }
     printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", "ideal", "(blocks)", a->block_ideal,
            (double)a->ram_pages / (double)a->block_ideal, 1.0);
+    print_overhead(m, a);
+}
+
+/* --svg: the picture of the map and of each scheme (svg_writer.h). */
+static int write_svg(const char *path, const struct cli_map *m, const struct analysis *a)
+{
+    struct smm_svg_scheme s[SMM_PDX_SCHEME_COUNT];
+    const struct smm_svg_scheme refs[] = {
+        {.name = "baseline", .over = &a->baseline},
+        {.name = "minimum", .over = &a->minimum},
+    };
+    for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
+        s[k] = (struct smm_svg_scheme){.name = smm_pdx_scheme_name(k),
+                                       .pdx = a->schemes[k],
+                                       .over = &a->over[k],
+                                       .fits = a->fit[k].fits,
+                                       .best = k == a->best};
+    struct smm_svg_input in = {.source = m->lm.source,
+                               .map = &m->lm.map,
+                               .frames = m->frames,
+                               .nr_frames = m->nr_frames,
+                               .schemes = s,
+                               .nr_schemes = SMM_PDX_SCHEME_COUNT,
+                               .refs = refs,
+                               .nr_refs = sizeof(refs) / sizeof(refs[0]),
+                               .layout_name = a->layout->name,
+                               .m2p_chunk_shift = a->acfg.granule_shift - 3,
+                               .ram_frame_bytes = ram_frame_bytes(a)};
+    int rc = smm_ft_group_shift(a->acfg.page_info_size, a->acfg.granule_shift,
+                                &in.ft_group_shift);
+    FILE *f = rc == 0 ? fopen(path, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "sparsemm analyze: %s: cannot write the picture\n", path);
+        return CLI_EXIT_FAIL;
+    }
+    rc = smm_svg_write(f, &in);
+    if (fclose(f) != 0 && rc == 0)
+        rc = -SMM_EFAULT;
+    if (rc != 0) {
+        fprintf(stderr, "sparsemm analyze: %s: %s\n", path, smm_strerror(rc));
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
 }
 
 int cmd_analyze(int argc, char **argv)
 {
     struct cli_map_opts o;
+    struct cli_table_opts t;
+    const char *svg = NULL;
     cli_map_opts_init(&o);
+    cli_table_opts_init(&t);
     for (int i = 1; i < argc; i++) {
         int r = cli_parse_map_opt(&o, argc, argv, &i);
+        if (r == 0)
+            r = cli_parse_table_opt(&t, argc, argv, &i);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -261,8 +550,12 @@ int cmd_analyze(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+        if (!strcmp(argv[i], "--svg") && i + 1 < argc) {
+            svg = argv[++i];
+            continue;
+        }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "sparsemm analyze: unknown option '%s'\n", argv[i]);
+            fprintf(stderr, "sparsemm analyze: unknown or incomplete option '%s'\n", argv[i]);
             usage(stderr);
             return CLI_EXIT_USAGE;
         }
@@ -278,14 +571,17 @@ int cmd_analyze(int argc, char **argv)
     if (rc != 0)
         return rc;
     struct analysis a;
-    rc = analyze_map(&m, &a);
+    rc = analyze_map(&m, &t, &a);
     if (rc != 0) {
         fprintf(stderr, "%s: analysis failed: %s\n", m.lm.source, smm_strerror(rc));
         rc = CLI_EXIT_FAIL;
-    } else if (o.json) {
-        print_json(&m, &a);
     } else {
-        print_text(&m, &a);
+        if (o.json)
+            print_json(&m, &a);
+        else
+            print_text(&m, &a);
+        if (svg)
+            rc = write_svg(svg, &m, &a);
     }
     analysis_free(&a);
     cli_map_free(&m);

@@ -7,15 +7,19 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sparsemm bench pdx [MAPFILE|-] [--repeat N] [--frames N] [--json]\n"
-               "                          [--arch A] [--pdx-base ADDR] [--format F]\n");
+    fprintf(f, "usage: sparsemm bench p2m [--json] [--repeat N] [--lookups N]\n"
+               "       sparsemm bench pdx [MAPFILE|-] [--repeat N] [--frames N] [--json]\n"
+               "                          [--arch A] [--pdx-base ADDR] [--format F]\n"
+               "                          [--max-va BYTES]\n");
 }
 
 int cmd_bench(int argc, char **argv)
 {
     struct cli_map_opts o;
-    uint64_t reps = 15, nframes = UINT64_C(1) << 20;
+    uint64_t reps = 15, nframes = UINT64_C(1) << 18;
 
+    if (argc >= 2 && !strcmp(argv[1], "p2m"))
+        return cmd_bench_p2m(argc - 1, argv + 1);
     cli_map_opts_init(&o);
     if (argc < 2 || strcmp(argv[1], "pdx") != 0) {
         usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);

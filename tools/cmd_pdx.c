@@ -19,9 +19,11 @@ static void usage(FILE *f)
             "usage: sparsemm pdx [MAPFILE|-] --scheme none|mask|offset|dense [--check]\n"
             "                    [--seed N] [--arch x86|arm] [--pdx-base ADDR]\n"
             "                    [--format F] [--max-order N] [--offset-order N]\n"
-            "                    [--dense-order N] [FRAME...]\n"
+            "                    [--dense-order N] [--max-va BYTES] [FRAME...]\n"
             "Prints 'pfn pdx' (hex) per FRAME; --check verifies the round trip and\n"
-            "mfn_valid over the map's frames and rejects invalid ones.\n");
+            "mfn_valid over the map's frames and rejects invalid ones.  A map whose\n"
+            "pdx tables need more than --max-va bytes of address space (default: the\n"
+            "user VA) is refused.\n");
 }
 
 static bool is_map_path(const char *s)
@@ -93,6 +95,15 @@ int cmd_pdx(int argc, char **argv)
     if (smm_posix_platform_init(&plat) != 0) {
         rc = CLI_EXIT_FAIL;
         goto out_map;
+    }
+    /* Size the tables before reserving them (setup reports its own errors). */
+    struct smm_pdx *probe = malloc(sizeof(*probe));
+    bool fits = !probe || smm_pdx_compute(scheme, &m.pdx, m.frames, m.nr_frames, probe) != 0 ||
+                cli_va_fits(&m, "the pdx tables", cli_pdx_va_bytes(probe));
+    free(probe);
+    if (!fits) {
+        rc = CLI_EXIT_USAGE;
+        goto out_plat;
     }
     int err = smm_pdx_setup(&ctx, &plat, scheme, &m.pdx, m.frames, m.nr_frames);
     if (err != 0) {

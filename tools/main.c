@@ -12,7 +12,9 @@ static const struct {
 } commands[] = {
     {"analyze", cmd_analyze, "read a memory map and report RAM, holes and PDX schemes"},
     {"pdx", cmd_pdx, "convert frames with a PDX scheme; --check verifies round trips"},
-    {"bench", cmd_bench, "benchmarks (bench pdx)"},
+    {"bench", cmd_bench, "benchmarks (bench pdx, bench p2m)"},
+    {"limits", cmd_limits, "largest guest P2M per backend and guest width"},
+    {"simulate", cmd_simulate, "boot hosts from maps, run, balloon, save/restore, migrate guests"},
 };
 
 static void usage(FILE *f)
@@ -20,7 +22,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: sparsemm COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nsparsemm COMMAND --help for a command's options\n");
+    fprintf(f, "\nsparsemm COMMAND --help for a command's options; sparsemm --version (-V)\n");
 }
 
 int main(int argc, char **argv)
@@ -28,6 +30,10 @@ int main(int argc, char **argv)
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("sparsemm %s\n", SMM_VERSION);
+        return 0;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);

@@ -152,10 +152,12 @@ SMM_API uint64_t smm_pdx_x86_base(const struct smm_frame_range *r, size_t n);
 
 /*
  * smm_pdx_compute - compute a scheme's parameters into *out (no platform,
- * no sealing: used by the analyzer).  @r: sorted, disjoint frame ranges.
+ * no sealing: used by the analyzer).  @r: frame ranges, any order
+ * (overlaps are merged).
  * A scheme that cannot compress the map yields compressible == false and
- * identity parameters.  Return: 0; -SMM_EINVAL (bad config, no ranges,
- * more than SMM_PDX_MAX_RANGES ranges).
+ * identity parameters; so does a map of more than SMM_PDX_MAX_RANGES ranges
+ * (Xen refuses to compress those).  Return: 0; -SMM_EINVAL (bad config, no
+ * ranges, a range empty or beyond 2^52 bytes).
  */
 SMM_API int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg,
                             const struct smm_frame_range *r, size_t n, struct smm_pdx *out);
@@ -348,7 +350,8 @@ struct smm_pdx_check_report {
  * smm_mfn_valid(); every range must be region-compressible.  With at most
  * @exhaustive_max (SMM_PDX_CHECK_EXHAUSTIVE_MAX) valid frames all are
  * checked; otherwise each range's first and last frame, every 2^max_order
- * boundary and @samples random valid frames.  Then min(@samples, valid
+ * boundary inside it (at most @samples of them per range, evenly spaced)
+ * and @samples random valid frames.  Then min(@samples, valid
  * frames checked) invalid frames (frames >= max_pfn, and frames in
  * 2^max_order blocks that hold no RAM: no scheme may accept them) must be
  * rejected.  @seed makes the random choice reproducible.

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+# install_consumers.cmake - ctest -P script: install the build tree to a
+# prefix inside it, then build the consumer program against that prefix
+# (pkg-config: shared, and static with --static; find_package: shared and
+# static targets) and run every build on a real map; build and run
+# examples/p2m the way docs/LIBRARY.md says.
+# -D: BUILD_DIR SRC_DIR EXAMPLES WORK CC CFLAGS LIBDIR MAP STATIC_OK
+cmake_minimum_required(VERSION 3.25)
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${ARGN}\n${out}${err}")
+  endif()
+  string(REGEX REPLACE "\n.*" "" first "${out}")
+  message(STATUS "${what}: ok ${first}")
+  set(run_out "${out}" PARENT_SCOPE)
+endfunction()
+
+set(prefix ${WORK}/prefix)
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+foreach(f include/sparsemm/pdx.h include/sparsemm/platform_posix.h
+          include/sparsemm/memmap_io.h ${LIBDIR}/pkgconfig/sparsemm.pc
+          ${LIBDIR}/cmake/sparsemm/sparsemm-config.cmake bin/sparsemm
+          share/man/man1/sparsemm.1)
+  if(NOT EXISTS ${prefix}/${f})
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+separate_arguments(cflags UNIX_COMMAND "${CFLAGS}")
+
+# pkg-config, shared library (found at run time through the rpath).
+set(ENV{PKG_CONFIG_PATH} ${prefix}/${LIBDIR}/pkgconfig)
+run("pkg-config" pkg-config --cflags --libs sparsemm)
+separate_arguments(pc UNIX_COMMAND "${run_out}")
+run("cc (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags} ${SRC_DIR}/consumer/consumer.c
+    ${pc} -Wl,-rpath,${prefix}/${LIBDIR} -o ${WORK}/consumer_pc)
+run("consumer_pc" ${WORK}/consumer_pc ${MAP})
+run("ldd consumer_pc" ldd ${WORK}/consumer_pc)
+if(NOT run_out MATCHES "libsparsemm\\.so\\.0 => ${prefix}/")
+  message(FATAL_ERROR "consumer_pc does not use the installed libsparsemm.so.0:\n${run_out}")
+endif()
+
+# The P2M example of docs/LIBRARY.md, built exactly as the guide says.
+run("cc p2m_example (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags}
+    ${EXAMPLES}/p2m/p2m_example.c ${pc} -Wl,-rpath,${prefix}/${LIBDIR} -o ${WORK}/p2m_example)
+run("p2m_example" ${WORK}/p2m_example)
+file(READ ${EXAMPLES}/p2m/p2m_example.c example)
+file(READ ${EXAMPLES}/../docs/LIBRARY.md guide)
+string(FIND "${guide}" "```c\n${example}```" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "docs/LIBRARY.md no longer shows examples/p2m/p2m_example.c verbatim")
+endif()
+
+# pkg-config --static: Libs.private must be enough for a fully static link.
+if(STATIC_OK)
+  run("pkg-config --static" pkg-config --static --cflags --libs sparsemm)
+  separate_arguments(pc UNIX_COMMAND "${run_out}")
+  run("cc -static (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags} -static
+      ${SRC_DIR}/consumer/consumer.c ${pc} -o ${WORK}/consumer_pc_static)
+  run("consumer_pc_static" ${WORK}/consumer_pc_static ${MAP})
+endif()
+
+# find_package(sparsemm): sparsemm::sparsemm and sparsemm::sparsemm_static.
+run("configure consumer" ${CMAKE_COMMAND} -S ${SRC_DIR}/consumer -B ${WORK}/cmake
+    -DCMAKE_C_COMPILER=${CC} "-DCMAKE_C_FLAGS=${CFLAGS}" -DCMAKE_PREFIX_PATH=${prefix})
+run("build consumer" ${CMAKE_COMMAND} --build ${WORK}/cmake)
+run("consumer_shared" ${WORK}/cmake/consumer_shared ${MAP})
+run("consumer_static" ${WORK}/cmake/consumer_static ${MAP})
+run("nm consumer_static" nm ${WORK}/cmake/consumer_static)
+if(NOT run_out MATCHES " T smm_pdx_setup")
+  message(FATAL_ERROR "consumer_static did not link the archive")
+endif()
