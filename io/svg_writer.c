@@ -15,10 +15,10 @@
 #define SVG_W 1280.0
 #define BAR_X 40.0
 #define BAR_W 1140.0
-#define FONT_W 0.6       /* monospace advance per px of font size */
-#define LABEL_PX 10.0    /* font size of the rotated address labels */
-#define LABEL_GAP 13.0   /* minimum x distance between two rotated labels */
-#define LABEL_SIN 0.866  /* labels are rotated 60 degrees */
+#define FONT_W 0.6      /* monospace advance per px of font size */
+#define LABEL_PX 10.0   /* font size of the rotated address labels */
+#define LABEL_GAP 13.0  /* minimum x distance between two rotated labels */
+#define LABEL_SIN 0.866 /* labels are rotated 60 degrees */
 
 enum piece_kind { PIECE_RAM, PIECE_OTHER, PIECE_HOLE };
 
@@ -104,8 +104,8 @@ static const char *size_str(uint64_t bytes, char *buf, size_t len)
 /* Text with the XML specials escaped and control characters dropped. */
 static void put_text(FILE *f, const char *s)
 {
-    static const char *const esc[] = {['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
-                                      ['"'] = "&quot;"};
+    static const char *const esc[] = {
+        ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;"};
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c < sizeof(esc) / sizeof(esc[0]) && esc[c])
@@ -281,8 +281,9 @@ static void draw_runs(FILE *f, const struct axis *a, const struct run *v, size_t
         if (x1 - x0 < 1.0)
             x1 = x0 + 1.0;
         char b[32];
-        fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\">"
-                   "<title>%" PRIu64 " units, %s</title></rect>\n",
+        fprintf(f,
+                "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\">"
+                "<title>%" PRIu64 " units, %s</title></rect>\n",
                 x0, y, x1 - x0, h, color, (v[i].end - v[i].start) / unit_bytes,
                 size_str(v[i].end - v[i].start, b, sizeof(b)));
     }
@@ -310,16 +311,18 @@ static void draw_bar(FILE *f, const struct axis *a, double y, double h, const ch
         double x0 = axis_x(a, p->start);
         double x1 = i + 1 < a->n ? axis_x(a, p->end) : BAR_X + BAR_W;
         piece_name(p, name, sizeof(name));
-        snprintf(tip, sizeof(tip), "%s [0x%" PRIx64 ", 0x%" PRIx64 ") %s, %s", name, p->start,
-                 p->end, unit, size_str((p->end - p->start) * (unit[0] == 'p' ? SMM_PAGE_SIZE : 1),
-                                        b, sizeof(b)));
-        fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" "
-                   "stroke=\"#ffffff\" stroke-width=\"0.5\"><title>",
+        snprintf(
+            tip, sizeof(tip), "%s [0x%" PRIx64 ", 0x%" PRIx64 ") %s, %s", name, p->start, p->end,
+            unit,
+            size_str((p->end - p->start) * (unit[0] == 'p' ? SMM_PAGE_SIZE : 1), b, sizeof(b)));
+        fprintf(f,
+                "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" "
+                "stroke=\"#ffffff\" stroke-width=\"0.5\"><title>",
                 x0, y, x1 - x0, h, piece_color(p));
         put_text(f, tip);
         fputs("</title></rect>\n", f);
         /* inside: "node 0 64 GiB", else "node 0", else nothing */
-        const char *what = p->kind == PIECE_RAM ? (p->node >= 0 ? name + 4 : "RAM")
+        const char *what = p->kind == PIECE_RAM    ? (p->node >= 0 ? name + 4 : "RAM")
                            : p->kind == PIECE_HOLE ? "hole"
                                                    : NULL;
         char inside[80];
@@ -387,8 +390,8 @@ static double draw_phys_labels(FILE *f, const struct axis *a, double y)
             maxlen = strlen(l[i].text);
         fprintf(f, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" class=\"tick\"/>\n",
                 l[i].x, y - 4, l[i].x, y + 2);
-        fprintf(f, "<text transform=\"translate(%.2f,%.1f) rotate(60)\" class=\"lab\">",
-                l[i].x + 2, y + 6);
+        fprintf(f, "<text transform=\"translate(%.2f,%.1f) rotate(60)\" class=\"lab\">", l[i].x + 2,
+                y + 6);
         put_text(f, l[i].text);
         fputs("</text>\n", f);
     }
@@ -405,8 +408,9 @@ static void legend_box(FILE *f, double *x, double *y, const char *fill, const ch
         *x = BAR_X;
         *y += 18;
     }
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"10\" fill=\"%s\" "
-               "stroke=\"#666\" stroke-width=\"0.4\"/>\n",
+    fprintf(f,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"10\" fill=\"%s\" "
+            "stroke=\"#666\" stroke-width=\"0.4\"/>\n",
             *x, *y - 9, fill);
     text_at(f, *x + 18, *y, "leg", what);
     *x += w;
@@ -448,15 +452,15 @@ static void scheme_detail(const struct smm_pdx *x, char *buf, size_t len)
 {
     char b[32];
     if (!x->compressible) {
-        snprintf(buf, len, x->requested == SMM_PDX_NONE
-                               ? "identity: pdx = pfn, every hole kept"
-                               : "cannot compress this map: identity, every hole kept");
+        snprintf(buf, len,
+                 x->requested == SMM_PDX_NONE
+                     ? "identity: pdx = pfn, every hole kept"
+                     : "cannot compress this map: identity, every hole kept");
         return;
     }
     switch (x->scheme) {
     case SMM_PDX_MASK:
-        snprintf(buf, len,
-                 "removes pfn bits %u-%u (address bits %u-%u): %u zero bits squeezed out",
+        snprintf(buf, len, "removes pfn bits %u-%u (address bits %u-%u): %u zero bits squeezed out",
                  x->bottom_shift, x->bottom_shift + x->hole_shift - 1,
                  x->bottom_shift + SMM_PAGE_SHIFT,
                  x->bottom_shift + x->hole_shift - 1 + SMM_PAGE_SHIFT, x->hole_shift);
@@ -500,9 +504,10 @@ static int draw_scheme(FILE *f, const struct smm_svg_input *in, const struct smm
     text_at(f, BAR_X, y + 27, "det", line);
     /* linear gauge: PDX space against the identity's */
     double g = max_pfn ? (double)kept / (double)max_pfn : 1.0;
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"160\" height=\"8\" fill=\"#eee\" "
-               "stroke=\"#999\" stroke-width=\"0.5\"/>\n<rect x=\"%.1f\" y=\"%.1f\" "
-               "width=\"%.2f\" height=\"8\" fill=\"#555\"/>\n",
+    fprintf(f,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"160\" height=\"8\" fill=\"#eee\" "
+            "stroke=\"#999\" stroke-width=\"0.5\"/>\n<rect x=\"%.1f\" y=\"%.1f\" "
+            "width=\"%.2f\" height=\"8\" fill=\"#555\"/>\n",
             BAR_X + BAR_W - 160, y + 4, BAR_X + BAR_W - 160, y + 4, g * 160 < 0.5 ? 0.5 : g * 160);
     snprintf(line, sizeof(line), "%.3g%% of pfn space", 100.0 * g);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"det\" text-anchor=\"end\">",
@@ -530,8 +535,8 @@ static void draw_overhead(FILE *f, const struct smm_svg_input *in, double y)
     uint64_t max = 1;
     size_t rows = in->nr_schemes + in->nr_refs;
     for (size_t i = 0; i < rows; i++) {
-        const struct smm_svg_scheme *s = i < in->nr_refs ? &in->refs[i]
-                                                         : &in->schemes[i - in->nr_refs];
+        const struct smm_svg_scheme *s =
+            i < in->nr_refs ? &in->refs[i] : &in->schemes[i - in->nr_refs];
         if (s->over->total > max)
             max = s->over->total;
     }
@@ -541,8 +546,8 @@ static void draw_overhead(FILE *f, const struct smm_svg_input *in, double y)
     y += 12;
     double scale = (BAR_W - 90 - 330) / (double)max;
     for (size_t i = 0; i < rows; i++, y += 22) {
-        const struct smm_svg_scheme *s = i < in->nr_refs ? &in->refs[i]
-                                                         : &in->schemes[i - in->nr_refs];
+        const struct smm_svg_scheme *s =
+            i < in->nr_refs ? &in->refs[i] : &in->schemes[i - in->nr_refs];
         const uint64_t v[4] = {s->over->frame_table, s->over->m2p, s->over->compat_m2p,
                                s->over->directmap_pt};
         char line[160], b[32];
@@ -550,17 +555,17 @@ static void draw_overhead(FILE *f, const struct smm_svg_input *in, double y)
         double at = BAR_X + 90;
         for (size_t k = 0; k < 4; k++) {
             double w = (double)v[k] * scale;
-            fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"16\" fill=\"%s\">"
-                       "<title>%s %s</title></rect>\n",
+            fprintf(f,
+                    "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"16\" fill=\"%s\">"
+                    "<title>%s %s</title></rect>\n",
                     at, y + 2, w, colors[k], parts[k], size_str(v[k], b, sizeof(b)));
             at += w;
         }
-        double pct = in->ram_frame_bytes ? 100.0 * (double)s->over->total /
-                                               (double)in->ram_frame_bytes
-                                         : 0.0;
-        snprintf(line, sizeof(line), "%s, %.3f%% of RAM%s%s", size_str(s->over->total, b, 32),
-                 pct, s->pdx && !s->fits ? ", does not fit the layout" : "",
-                 s->best ? "  <- best" : "");
+        double pct = in->ram_frame_bytes
+                         ? 100.0 * (double)s->over->total / (double)in->ram_frame_bytes
+                         : 0.0;
+        snprintf(line, sizeof(line), "%s, %.3f%% of RAM%s%s", size_str(s->over->total, b, 32), pct,
+                 s->pdx && !s->fits ? ", does not fit the layout" : "", s->best ? "  <- best" : "");
         text_at(f, at + 6, y + 14, s->pdx && !s->fits ? "det bad" : "det", line);
     }
 }

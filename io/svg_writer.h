@@ -37,18 +37,18 @@ struct smm_svg_scheme {
 };
 
 struct smm_svg_input {
-    const char *source;                 /* shown in the title */
-    const struct smm_memmap *map;       /* normalized */
+    const char *source;                   /* shown in the title */
+    const struct smm_memmap *map;         /* normalized */
     const struct smm_frame_range *frames; /* its page view */
     size_t nr_frames;
     const struct smm_svg_scheme *schemes; /* drawn as PDX bars, in order */
     size_t nr_schemes;
-    const struct smm_svg_scheme *refs;  /* extra overhead rows (baseline...) */
+    const struct smm_svg_scheme *refs; /* extra overhead rows (baseline...) */
     size_t nr_refs;
     const char *layout_name;
-    unsigned ft_group_shift;            /* log2 PDXs per frame-table group */
-    unsigned m2p_chunk_shift;           /* log2 MFNs per M2P chunk */
-    uint64_t ram_frame_bytes;           /* for "% of RAM" */
+    unsigned ft_group_shift;  /* log2 PDXs per frame-table group */
+    unsigned m2p_chunk_shift; /* log2 MFNs per M2P chunk */
+    uint64_t ram_frame_bytes; /* for "% of RAM" */
 };
 
 /*

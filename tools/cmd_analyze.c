@@ -514,8 +514,7 @@ static int write_svg(const char *path, const struct cli_map *m, const struct ana
                                .layout_name = a->layout->name,
                                .m2p_chunk_shift = a->acfg.granule_shift - 3,
                                .ram_frame_bytes = ram_frame_bytes(a)};
-    int rc = smm_ft_group_shift(a->acfg.page_info_size, a->acfg.granule_shift,
-                                &in.ft_group_shift);
+    int rc = smm_ft_group_shift(a->acfg.page_info_size, a->acfg.granule_shift, &in.ft_group_shift);
     FILE *f = rc == 0 ? fopen(path, "w") : NULL;
     if (!f) {
         fprintf(stderr, "sparsemm analyze: %s: cannot write the picture\n", path);

@@ -14,8 +14,8 @@ static int find_res(const struct arena *a, const void *addr, size_t len)
         return -1;
     size_t off = (size_t)(p - a->base);
     for (int i = 0; i < ARENA_MAX_RES; i++)
-        if (a->res[i].len && off >= a->res[i].off &&
-            off + len <= a->res[i].off + a->res[i].len && len <= a->res[i].len)
+        if (a->res[i].len && off >= a->res[i].off && off + len <= a->res[i].off + a->res[i].len &&
+            len <= a->res[i].len)
             return i;
     return -1;
 }

@@ -10,7 +10,7 @@
 
 struct example_result {
     uint64_t max_pdx[SMM_PDX_SCHEME_COUNT];
-    uint64_t last_pfn;                      /* the map's highest frame */
+    uint64_t last_pfn;                       /* the map's highest frame */
     uint64_t last_pdx[SMM_PDX_SCHEME_COUNT]; /* its pdx under each scheme */
 };
 

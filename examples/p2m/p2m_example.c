@@ -14,8 +14,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#define GUEST_PFNS (UINT64_C(4) << 18)  /* 4 GiB of 4 KiB pages */
-#define MAPPED_PFNS (UINT64_C(1) << 18) /* the first GiB gets machine frames */
+#define GUEST_PFNS (UINT64_C(4) << 18)   /* 4 GiB of 4 KiB pages */
+#define MAPPED_PFNS (UINT64_C(1) << 18)  /* the first GiB gets machine frames */
 #define PCI_HOLE_START UINT64_C(0xc0000) /* 3 GiB .. 4 GiB reads identity */
 #define MFN_BASE UINT64_C(0x100000)
 
@@ -41,8 +41,8 @@ static int run(struct smm_platform *plat, enum smm_p2m_backend backend)
         /* A mapped frame, a hole (INVALID) and the PCI hole (identity bit). */
         printf("%-6s pfn 0x1234 -> 0x%" PRIx64 ", pfn 0x80000 -> 0x%" PRIx64
                ", pfn 0xc0000 -> 0x%" PRIx64 "\n",
-               smm_p2m_backend_name(backend), smm_p2m_load(p2m, 0x1234),
-               smm_p2m_load(p2m, 0x80000), smm_p2m_load(p2m, PCI_HOLE_START));
+               smm_p2m_backend_name(backend), smm_p2m_load(p2m, 0x1234), smm_p2m_load(p2m, 0x80000),
+               smm_p2m_load(p2m, PCI_HOLE_START));
         struct smm_p2m_run r;
         for (uint64_t at = 0; smm_p2m_next_run(p2m, at, &r); at = r.end)
             printf("       run [0x%" PRIx64 ", 0x%" PRIx64 ")%s\n", r.start, r.end,
@@ -60,8 +60,7 @@ static int run(struct smm_platform *plat, enum smm_p2m_backend backend)
                before.committed_bytes, after.committed_bytes, released);
         if (rc == 0 && (smm_p2m_load(p2m, 0x1234) != MFN_BASE + 0x1234 ||
                         smm_p2m_load(p2m, MAPPED_PFNS - 1) != smm_p2m_invalid(p2m) ||
-                        smm_p2m_load(p2m, PCI_HOLE_START) !=
-                            smm_p2m_identity(p2m, PCI_HOLE_START)))
+                        smm_p2m_load(p2m, PCI_HOLE_START) != smm_p2m_identity(p2m, PCI_HOLE_START)))
             rc = -SMM_EFAULT;
     }
     if (rc != 0)

@@ -43,8 +43,8 @@ int main(int argc, char **argv)
             uint64_t pfn = fr[n - 1].end - 1;
             uint64_t pdx = smm_pfn_to_pdx(ctx.pdx, pfn);
             bool ok = smm_mfn_valid(&ctx, pfn) && smm_pdx_to_pfn(ctx.pdx, pdx) == pfn;
-            printf("%s: %zu frame ranges, pfn 0x%" PRIx64 " -> pdx 0x%" PRIx64
-                   ", max_pdx %" PRIu64 ": %s\n",
+            printf("%s: %zu frame ranges, pfn 0x%" PRIx64 " -> pdx 0x%" PRIx64 ", max_pdx %" PRIu64
+                   ": %s\n",
                    lm.source, n, pfn, pdx, ctx.pdx->max_pdx, ok ? "ok" : "MISMATCH");
             rc = ok ? 0 : -SMM_EFAULT;
             smm_pdx_teardown(&ctx);
