@@ -66,6 +66,12 @@ void cli_map_opts_init(struct cli_map_opts *o);
  */
 int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i);
 
+/*
+ * cli_human_bytes - "64 GiB", "1.02 GiB", "640 KiB": binary units, two
+ * decimals unless the value is whole.  Returns buf.
+ */
+const char *cli_human_bytes(uint64_t bytes, char *buf, size_t len);
+
 /* Parse an unsigned number (0x hex or decimal) fully; false on junk. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 

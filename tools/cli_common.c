@@ -21,6 +21,19 @@ void cli_map_opts_init(struct cli_map_opts *o)
     smm_pdx_config_default(&o->pdx);
 }
 
+const char *cli_human_bytes(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)bytes;
+    unsigned u = 0;
+    while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, v == (double)(uint64_t)v ? "%.0f %s" : "%.2f %s", v, units[u]);
+    return buf;
+}
+
 bool cli_parse_u64(const char *s, uint64_t *out)
 {
     char *end;

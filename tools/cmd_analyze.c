@@ -45,19 +45,6 @@ static void usage(FILE *f)
                "--svg FILE: also draw the address space and each scheme's PDX space.\n");
 }
 
-static const char *human_size(uint64_t bytes, char *buf, size_t len)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    double v = (double)bytes;
-    unsigned u = 0;
-    while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, len, u ? "%.2f %s" : "%.0f %s", v, units[u]);
-    return buf;
-}
-
 static double density(const struct analysis *a, const struct smm_pdx *p)
 {
     return p->max_pdx ? (double)a->ram_pages / (double)p->max_pdx : 0.0;
@@ -382,9 +369,9 @@ static void print_overhead_row(const struct analysis *a, const char *name,
 {
     char b[5][32];
     printf("  %-8s %11s %11s %11s %11s %11s %7.3f%% %7.3fx %-4s%s\n", name,
-           human_size(o->frame_table, b[0], sizeof(b[0])), human_size(o->m2p, b[1], 32),
-           human_size(o->compat_m2p, b[2], 32), human_size(o->directmap_pt, b[3], 32),
-           human_size(o->total, b[4], 32), percent_of_ram(a, o->total), vs_minimum(a, o->total),
+           cli_human_bytes(o->frame_table, b[0], sizeof(b[0])), cli_human_bytes(o->m2p, b[1], 32),
+           cli_human_bytes(o->compat_m2p, b[2], 32), cli_human_bytes(o->directmap_pt, b[3], 32),
+           cli_human_bytes(o->total, b[4], 32), percent_of_ram(a, o->total), vs_minimum(a, o->total),
            fits, mark);
 }
 
@@ -394,8 +381,8 @@ static void print_overhead(const struct cli_map *m, const struct analysis *a)
     char b[4][32];
     printf("\nOverhead (layout %s: frame table %s, direct map %s, M2P %s; page_info %u B,\n"
            "          granularity %s, compat M2P %s):\n",
-           l->name, human_size(l->frame_table_va, b[0], 32), human_size(l->directmap_va, b[1], 32),
-           human_size(l->m2p_va, b[2], 32), a->acfg.page_info_size,
+           l->name, cli_human_bytes(l->frame_table_va, b[0], 32), cli_human_bytes(l->directmap_va, b[1], 32),
+           cli_human_bytes(l->m2p_va, b[2], 32), a->acfg.page_info_size,
            a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4 KiB" : "2 MiB",
            a->acfg.compat ? "on" : "off");
     printf("  %-8s %11s %11s %11s %11s %11s %8s %8s %-4s\n", "", "frame table", "M2P", "compat M2P",
@@ -425,7 +412,7 @@ static void print_overhead(const struct cli_map *m, const struct analysis *a)
             printf(" (node %d)", node);
         printf(" lies beyond what %s can index (%" PRIu64 " PDXs, %" PRIu64 " MFNs): %s lost",
                l->name, f->pdx_limit, f->mfn_limit,
-               human_size(f->beyond_frames << SMM_PAGE_SHIFT, b[3], 32));
+               cli_human_bytes(f->beyond_frames << SMM_PAGE_SHIFT, b[3], 32));
         const char *sep = "; rescued by ";
         for (unsigned r = 0; r < SMM_PDX_SCHEME_COUNT; r++)
             if (a->fit[r].fits) {
@@ -455,11 +442,11 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
             continue;
         if (have_prev && r->start > prev_end) {
             printf("  %-18s %-20s %12s  hole\n", "", "",
-                   human_size(r->start - prev_end, b1, sizeof(b1)));
+                   cli_human_bytes(r->start - prev_end, b1, sizeof(b1)));
             holes++;
         }
         printf("0x%-18" PRIx64 " 0x%-18" PRIx64 " %12s  ", r->start, r->end,
-               human_size(r->end - r->start, b1, sizeof(b1)));
+               cli_human_bytes(r->end - r->start, b1, sizeof(b1)));
         if (r->node == SMM_NODE_NONE)
             printf("-\n");
         else
@@ -469,10 +456,10 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
     }
     printf("\nRAM:     %s (%" PRIu64 " bytes, %" PRIu64 " whole 4 KiB frames) in %zu extents, "
            "%zu holes\n",
-           human_size(a->ram_bytes, b1, sizeof(b1)), a->ram_bytes, a->ram_pages,
+           cli_human_bytes(a->ram_bytes, b1, sizeof(b1)), a->ram_bytes, a->ram_pages,
            smm_memmap_ram_extents(map), holes);
     printf("span:    %s (0x%" PRIx64 "-0x%" PRIx64 "), RAM/span %.4f\n",
-           human_size(a->span_end - a->span_start, b2, sizeof(b2)), a->span_start, a->span_end,
+           cli_human_bytes(a->span_end - a->span_start, b2, sizeof(b2)), a->span_start, a->span_end,
            (double)a->ram_bytes / (double)(a->span_end - a->span_start));
     printf("\nPDX (arch %s, never-compress base 0x%" PRIx64 ", max_order %u):\n", m->arch_name,
            m->pdx.base, m->pdx.max_order);

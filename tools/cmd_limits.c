@@ -33,21 +33,6 @@ static void usage(FILE *f)
                "64-bit ones).\n");
 }
 
-static void fmt_bytes(char *buf, size_t len, uint64_t b)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    unsigned u = 0;
-    double v = (double)b;
-    while (u < 6 && v >= 1024) {
-        v /= 1024;
-        u++;
-    }
-    if (v == (double)(uint64_t)v)
-        snprintf(buf, len, "%" PRIu64 " %s", (uint64_t)v, units[u]);
-    else
-        snprintf(buf, len, "%.2f %s", v, units[u]);
-}
-
 static void fill_row(struct width_row *r, uint64_t guest_bytes)
 {
     uint64_t epp = r->lim.entries_per_page;
@@ -63,15 +48,15 @@ static void print_text(const struct width_row *rows, const unsigned *bits, int n
                        uint64_t guest)
 {
     char a[32], b[32], c[32], d[32], e[32];
-    fmt_bytes(a, sizeof(a), guest);
+    cli_human_bytes(guest, a, sizeof(a));
     printf("guest P2M limits (4 KiB guest pages); costs for a %s guest\n", a);
     for (int i = 0; i < n; i++) {
         const struct width_row *r = &rows[i];
-        fmt_bytes(a, sizeof(a), r->lim.tree_top_pfns * SMM_PAGE_SIZE);
-        fmt_bytes(b, sizeof(b), r->lim.linear_max_pfns * SMM_PAGE_SIZE);
-        fmt_bytes(c, sizeof(c), r->lim.va_budget);
-        fmt_bytes(d, sizeof(d), r->list_bytes);
-        fmt_bytes(e, sizeof(e), r->tree_bytes);
+        cli_human_bytes(r->lim.tree_top_pfns * SMM_PAGE_SIZE, a, sizeof(a));
+        cli_human_bytes(r->lim.linear_max_pfns * SMM_PAGE_SIZE, b, sizeof(b));
+        cli_human_bytes(r->lim.va_budget, c, sizeof(c));
+        cli_human_bytes(r->list_bytes, d, sizeof(d));
+        cli_human_bytes(r->tree_bytes, e, sizeof(e));
         printf("%u-bit guest: %u-byte entries, %" PRIu64 " per page\n", bits[i],
                r->lim.entry_bytes, r->lim.entries_per_page);
         printf("  tree    largest guest with one top page  %s\n", a);

@@ -57,18 +57,6 @@ static bool parse_bytes(const char *s, uint64_t *out)
     return true;
 }
 
-static void fmt_bytes(char *buf, size_t len, uint64_t b)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    unsigned u = 0;
-    double v = (double)b;
-    while (u < 4 && v >= 1024) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, len, "%.2f %s", v, units[u]);
-}
-
 struct progress {
     bool tty, shown;
     struct timespec t0;
@@ -194,23 +182,23 @@ static void print_host_text(const char *name, const struct cli_map *m,
 {
     const struct smm_sim_overhead *o = &r->overhead[i];
     char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
-    fmt_bytes(a, sizeof(a), r->ram_frames[i] << SMM_PAGE_SHIFT);
-    fmt_bytes(b, sizeof(b), r->map_ram_frames[i] << SMM_PAGE_SHIFT);
+    cli_human_bytes(r->ram_frames[i] << SMM_PAGE_SHIFT, a, sizeof(a));
+    cli_human_bytes(r->map_ram_frames[i] << SMM_PAGE_SHIFT, b, sizeof(b));
     printf("%s host: %s (%s)\n  RAM %s modelled of %s in the map, %u node%s, %" PRIu64
            " aligned 2^max_order blocks checked contiguous in pdx space\n",
            name, m->lm.source, m->origin ? "this machine" : "file", a, b, r->nr_nodes[i],
            r->nr_nodes[i] == 1 ? "" : "s", r->blocks_checked[i]);
-    fmt_bytes(a, sizeof(a), o->frame_table);
-    fmt_bytes(b, sizeof(b), o->m2p);
-    fmt_bytes(c, sizeof(c), o->compat_m2p);
-    fmt_bytes(d, sizeof(d), o->directmap_pt);
-    fmt_bytes(e, sizeof(e), o->meta);
-    fmt_bytes(f, sizeof(f), o->total);
+    cli_human_bytes(o->frame_table, a, sizeof(a));
+    cli_human_bytes(o->m2p, b, sizeof(b));
+    cli_human_bytes(o->compat_m2p, c, sizeof(c));
+    cli_human_bytes(o->directmap_pt, d, sizeof(d));
+    cli_human_bytes(o->meta, e, sizeof(e));
+    cli_human_bytes(o->total, f, sizeof(f));
     printf("  overhead (measured): frame table %s, M2P %s, compat M2P %s, direct-map tables "
            "%s, bookkeeping %s; total %s = %" PRIu64 " frames reserved\n",
            a, b, c, d, e, f, r->reserved_frames[i]);
-    fmt_bytes(a, sizeof(a), r->free_at_boot[i] << SMM_PAGE_SHIFT);
-    fmt_bytes(g, sizeof(g), r->free_at_end[i] << SMM_PAGE_SHIFT);
+    cli_human_bytes(r->free_at_boot[i] << SMM_PAGE_SHIFT, a, sizeof(a));
+    cli_human_bytes(r->free_at_end[i] << SMM_PAGE_SHIFT, g, sizeof(g));
     printf("  free memory: %s at boot, %s at the end\n", a, g);
 }
 
@@ -316,7 +304,7 @@ static void print_text(const struct opts *o, const struct cli_map *ms, const str
                        const struct smm_sim_report *r, bool ok)
 {
     char gb[32];
-    fmt_bytes(gb, sizeof(gb), o->guest_bytes);
+    cli_human_bytes(o->guest_bytes, gb, sizeof(gb));
     printf("sparsemm simulate: scheme %s, p2m %s, %" PRIu64 "-bit guests, %" PRIu64 " x %s, "
            "seed %" PRIu64 "\n",
            smm_pdx_scheme_name(o->scheme), smm_p2m_backend_name(o->backend), o->bits, o->guests,
