@@ -117,6 +117,55 @@ static int parse_memory_node(const struct dtb *d, int node, struct smm_rangelist
     return 0;
 }
 
+/*
+ * A bounded walk of the structure block, instead of fdt_check_full(): on a
+ * crafted blob (a property length that wraps the next offset) libfdt 1.6.1's
+ * walk never ends.  Here every tag must move strictly forward, so the walk
+ * takes at most size/4 steps; nodes must nest and close, properties must
+ * name a string.  libfdt's later walks step through the same tags, so they
+ * end too.
+ */
+static int check_structure(const struct dtb *d)
+{
+    const uint32_t size = fdt_size_dt_struct(d->fdt);
+    int offset = 0, next = 0, depth = 0;
+    for (uint32_t steps = 0; steps <= size / 4; steps++, offset = next) {
+        uint32_t tag = fdt_next_tag(d->fdt, offset, &next);
+        if (next < 0)
+            return dtb_error(d, -1, "corrupt device-tree blob: %s", fdt_strerror(next));
+        if (next <= offset)
+            return dtb_error(d, -1, "corrupt device-tree blob: tag at %d does not advance",
+                             offset);
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+            depth++;
+            break;
+        case FDT_END_NODE:
+            if (--depth < 0)
+                return dtb_error(d, -1, "corrupt device-tree blob: unbalanced node end");
+            break;
+        case FDT_PROP: {
+            const char *name = NULL;
+            int plen;
+            if (!fdt_getprop_by_offset(d->fdt, offset, &name, &plen) || !name)
+                return dtb_error(d, -1, "corrupt device-tree blob: bad property at %d",
+                                 offset);
+            break;
+        }
+        case FDT_NOP:
+            break;
+        case FDT_END:
+            if (depth != 0)
+                return dtb_error(d, -1, "corrupt device-tree blob: %d nodes left open",
+                                 depth);
+            return 0;
+        default:
+            return dtb_error(d, -1, "corrupt device-tree blob: unknown tag 0x%" PRIx32, tag);
+        }
+    }
+    return dtb_error(d, -1, "corrupt device-tree blob: structure block does not end");
+}
+
 static int check_blob(const struct dtb *d, size_t len)
 {
     int err;
@@ -132,9 +181,7 @@ static int check_blob(const struct dtb *d, size_t len)
         return dtb_error(d, -1,
                          "truncated device-tree blob: header says %" PRIu32 " bytes, only %zu read",
                          (uint32_t)fdt_totalsize(d->fdt), len);
-    if ((err = fdt_check_full(d->fdt, len)) != 0)
-        return dtb_error(d, -1, "corrupt device-tree blob: %s", fdt_strerror(err));
-    return 0;
+    return check_structure(d);
 }
 
 int smm_parse_dtb_(const char *buf, size_t len, const char *source, struct smm_rangelist *out,
