@@ -213,7 +213,8 @@ void smm_p2m_destroy(struct smm_p2m *p)
  * Page replacement under readers.  populate and share_zero swap the pages
  * under a live range in one step (mmap MAP_FIXED; a page-table update in a
  * kernel): a concurrent reader sees the old page or the new one, and both
- * read as the same values (fresh and zero pages read 0 = ~INVALID).
+ * read as the same values (fresh and zero pages both read 0: INVALID in a
+ * tree leaf, "ask the identity set" in an unbacked linear leaf).
  * ThreadSanitizer models such an mmap as a plain write of the whole range
  * and would report it against the readers' atomic loads; under TSan the
  * calls run with the calling thread's accesses ignored, which makes TSan

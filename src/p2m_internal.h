@@ -6,7 +6,8 @@
  *
  * Glossary: pfn guest frame; leaf = one page of entries, leaf number
  * L = pfn >> shift; epp = entries per page; "stored" = ~entry & mask, the
- * form kept in leaf pages so that a zero page reads INVALID.
+ * form the tree keeps in its leaf pages so that a zero page reads INVALID.
+ * (The linear list stores entries as they are; see p2m_linear.c.)
  */
 #ifndef SPARSEMM_SRC_P2M_INTERNAL_H
 #define SPARSEMM_SRC_P2M_INTERNAL_H
@@ -49,6 +50,7 @@ static inline void p2m_st_rel_(struct smm_p2m *p, uint64_t i, uint64_t v)
         atomic_store_explicit(&p->words.e32[i], (uint32_t)v, memory_order_release);
 }
 
+/* Tree leaves only. */
 static inline uint64_t p2m_stored_(const struct smm_p2m *p, uint64_t entry)
 {
     return ~entry & p->mask;

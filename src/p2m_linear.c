@@ -7,21 +7,28 @@
  *
  *   base
  *   | bitmap pages           | header pages          | list pages (one leaf each)   |
- *   | bit L: leaf L backed   | identity set, summary,| stored = ~entry              |
- *   | zero page until a bit  | struct smm_p2m at     | zero page = INVALID until    |
+ *   | bit L: leaf L backed   | identity set, summary,| entries stored as they are;  |
+ *   | zero page until a bit  | struct smm_p2m at     | zero page (reads 0) until    |
  *   | in the page is set     | list - 4096 (populated)| the first store into the leaf|
  *
  * The struct sits a constant SMM_P2M_LIST_OFFSET below the list, so the
  * inline lookup addresses an entry from the P2M pointer alone (one load
  * fewer than reading the list's address from the struct).
  *
- * A lookup reads ~list[pfn]; only INVALID goes further (the slow path): a
- * backed leaf means INVALID, an unbacked one means "whatever the identity
- * set says".  The identity set is a sorted array of [start, end) ranges
- * that applies to unbacked leaves only; backing a leaf copies the set's
- * verdict into its entries (Linux's "split identity leaf is initialised
- * with IDENTITY_FRAME(base + i)"), so backed leaves are authoritative.
- * A backed leaf can be given back when every entry equals what the set
+ * Encoding: a backed leaf holds every entry as it is, INVALID written out
+ * as all ones (Linux fills a new p2m page with INVALID_P2M_ENTRY too).  A
+ * stored 0 means "ask the slow path": in an unbacked leaf (the shared zero
+ * page) the identity set decides; in a backed leaf it is the value 0.  So
+ * the lookup returns whatever non-zero word it loads - one load and one
+ * test, with no decoding step between the load and the caller (a
+ * complemented encoding, stored = ~entry, costs a dependent NOT that the
+ * lookup benchmark shows as 10-40 %; see docs/PERFORMANCE.md).
+ *
+ * The identity set is a sorted array of [start, end) ranges that applies
+ * to unbacked leaves only; backing a leaf writes the set's verdict into
+ * every entry of it (Linux's "split identity leaf is initialised with
+ * IDENTITY_FRAME(base + i)"), so backed leaves are authoritative.  A
+ * backed leaf can be given back when every entry equals what the set
  * would say without it.
  */
 #include "p2m_internal.h"
@@ -81,18 +88,26 @@ static void *list_page(const struct smm_p2m *p, uint64_t leaf)
     return p2m_page_addr_(p, (const void *)p->words.e64, leaf);
 }
 
-/* Write the identity set's verdict into leaves [l0, l1) (freshly backed). */
+/*
+ * Write the identity set's verdict into every entry of leaves [l0, l1)
+ * (freshly backed, reading 0): IDENTITY(pfn) inside a range, INVALID
+ * elsewhere - past max_pfn too, so that a later grow finds them right.
+ */
 static void materialise(struct smm_p2m *p, uint64_t l0, uint64_t l1)
 {
-    uint64_t a = l0 << p->shift, b = p2m_min_(l1 << p->shift, p2m_max_(p));
+    uint64_t pfn = l0 << p->shift, b = l1 << p->shift;
     uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
-    for (uint32_t i = p2m_set_find_(p, a); i < n; i++) {
-        uint64_t s = atomic_load_explicit(&p->set_start[i], memory_order_relaxed);
-        uint64_t e = atomic_load_explicit(&p->set_end[i], memory_order_relaxed);
-        if (s >= b)
-            break;
-        for (uint64_t pfn = p2m_max2_(a, s); pfn < p2m_min_(b, e); pfn++)
-            p2m_st_(p, pfn, p2m_stored_(p, p2m_ident_(p, pfn)));
+    for (uint32_t i = p2m_set_find_(p, pfn); pfn < b; i++) {
+        uint64_t s = b, e = b;
+        if (i < n) {
+            s = p2m_max2_(pfn, atomic_load_explicit(&p->set_start[i], memory_order_relaxed));
+            e = p2m_min_(b, atomic_load_explicit(&p->set_end[i], memory_order_relaxed));
+            s = p2m_min_(s, b);
+        }
+        for (; pfn < s; pfn++)
+            p2m_st_(p, pfn, p->mask);
+        for (; pfn < e; pfn++)
+            p2m_st_(p, pfn, p2m_ident_(p, pfn));
     }
 }
 
@@ -147,7 +162,7 @@ static int linear_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
         if (rc != 0)
             return rc;
     }
-    p2m_st_(p, pfn, p2m_stored_(p, v));
+    p2m_st_(p, pfn, v);
     return 0;
 }
 
@@ -182,7 +197,7 @@ static int linear_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
          l = next_backed(p, l + 1, end)) {
         uint64_t a = p2m_max2_(s, l << p->shift), b = p2m_min_(e, (l + 1) << p->shift);
         for (uint64_t pfn = a; pfn < b; pfn++)
-            p2m_st_(p, pfn, p2m_stored_(p, p2m_ident_(p, pfn)));
+            p2m_st_(p, pfn, p2m_ident_(p, pfn));
     }
     p2m_gen_end_(p);
     return 0;
@@ -198,7 +213,7 @@ static bool releasable(const struct smm_p2m *p, uint64_t leaf)
         while (i < n && atomic_load_explicit(&p->set_end[i], memory_order_relaxed) <= pfn)
             i++;
         bool in = i < n && atomic_load_explicit(&p->set_start[i], memory_order_relaxed) <= pfn;
-        uint64_t want = in ? p2m_stored_(p, p2m_ident_(p, pfn)) : 0;
+        uint64_t want = in ? p2m_ident_(p, pfn) : p->mask;
         if (p2m_ld_(p, pfn) != want)
             return false;
     }
@@ -249,12 +264,19 @@ static int linear_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *r
     return 0;
 }
 
+/* The value behind a stored 0 (leaf backed or not; the caller holds a gen window). */
+static uint64_t zero_means(const struct smm_p2m *p, uint64_t pfn, bool backed)
+{
+    if (backed)
+        return 0;
+    return p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
+}
+
 static uint64_t linear_slow(const struct smm_p2m *p, uint64_t pfn)
 {
     if (p->width == 4 && pfn < p2m_max_(p)) { /* the 32-bit fast path */
-        uint64_t e = ~(uint64_t)atomic_load_explicit(&p->words.e32[pfn], memory_order_relaxed) &
-                     p->mask;
-        if (e != p->mask)
+        uint64_t e = atomic_load_explicit(&p->words.e32[pfn], memory_order_relaxed);
+        if (e != 0)
             return e;
     }
     for (;;) {
@@ -262,13 +284,9 @@ static uint64_t linear_slow(const struct smm_p2m *p, uint64_t pfn)
         if (pfn >= p2m_max_(p)) {
             r = p2m_ident_(p, pfn);
         } else {
-            uint64_t s = p2m_ld_(p, pfn);
-            if (s != 0)
-                r = ~s & p->mask;
-            else if (leaf_backed(p, pfn >> p->shift))
-                r = p->mask;
-            else
-                r = p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
+            r = p2m_ld_(p, pfn);
+            if (r == 0)
+                r = zero_means(p, pfn, leaf_backed(p, pfn >> p->shift));
         }
         if (!p2m_read_retry_(p, g))
             return r;
@@ -284,7 +302,7 @@ static void linear_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, 
     for (uint64_t k = 0; k < n; k++) {
         uint64_t s = p2m_ld_(p, pfn + k);
         if (s != 0 || backed) {
-            out[k] = ~s & p->mask;
+            out[k] = s;
             continue;
         }
         while (i < cnt && atomic_load_explicit(&p->set_end[i], memory_order_relaxed) <= pfn + k)

@@ -16,13 +16,15 @@
  * [0, max_pfn) and IDENTITY(pfn) for pfn >= max_pfn (as Linux's __pfn_to_mfn
  * does past its list), without touching memory.
  *
- * linear  one reserved virtual array of entries, stored complemented
- *         (stored = ~entry) so that never-written pages read INVALID from the
- *         shared zero page.  A lookup is one bounds compare and one load:
+ * linear  one reserved virtual array of entries, the shared zero page
+ *         mapped wherever no leaf is backed.  A stored 0 means "ask the slow
+ *         path" (which answers INVALID or IDENTITY from the identity set, or
+ *         0 for a backed leaf); every other word is the entry itself.  A
+ *         lookup is one bounds compare, one load and one test:
  *
  *             list  [ leaf 0 | zero pg | zero pg | leaf 3 | zero pg | ... ]
- *                     backed   (INVALID, no memory)  backed
- *             entry = ~list[pfn]; INVALID -> slow path (identity set)
+ *                     backed   (reads 0, no memory)  backed
+ *             entry = list[pfn]; 0 -> slow path (identity set)
  *
  * tree    top -> mid -> leaf pages of page_size / width entries each; missing
  *         and identity parts of the space point at shared pages:
@@ -309,9 +311,10 @@ static inline uint64_t smm_p2m_invalid(const struct smm_p2m *p)
 /*
  * smm_p2m_load - pfn's raw entry, flags kept (__pfn_to_mfn).  Lock-free,
  * safe against one concurrent writer.  Linear 64-bit: one bounds compare,
- * one load, one compare; tree 64-bit: three dependent loads.  INVALID or a
- * stale pointer take the out-of-line path, which resolves identity under
- * the generation protocol.
+ * one load, one test, and the loaded word is the answer (nothing between
+ * the load and the caller); tree 64-bit: three dependent loads.  A stored
+ * 0 (linear), INVALID (tree) or a stale pointer take the out-of-line path,
+ * which resolves identity under the generation protocol.
  */
 static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
 {
@@ -320,8 +323,8 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
     if (SMM_P2M_LIKELY_(pfn < atomic_load_explicit(&p->fast_max, memory_order_relaxed))) {
         const _Atomic uint64_t *list =
             (const _Atomic uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
-        uint64_t e = ~atomic_load_explicit(&list[pfn], memory_order_relaxed);
-        if (SMM_P2M_LIKELY_(e != SMM_P2M_INVALID64))
+        uint64_t e = atomic_load_explicit(&list[pfn], memory_order_relaxed);
+        if (SMM_P2M_LIKELY_(e != 0))
             return e;
         return smm_p2m_load_slow_(p, pfn);
     }

@@ -75,8 +75,8 @@ static uint64_t pick_value(const struct smm_p2m *p, uint64_t pfn, uint8_t sel)
         return p->foreign_bit | sel;
     case 4:
         return (UINT64_C(1) << 40) | sel; /* too wide for a 32-bit guest */
-    case 5:
-        return (uint64_t)sel << 20;
+    case 5: /* 0 (MFN 0: a stored 0 in a backed list leaf) for sel 5 */
+        return (uint64_t)(sel >> 3) << 20;
     case 6:
         return smm_p2m_identity(p, pfn + 1);
     default:

@@ -229,6 +229,8 @@ static uint64_t pick_value(const struct model *m, uint64_t pfn)
     uint64_t mfn = rnd() & (m->mask >> 2);
     if (r < 5)
         return mfn | (m->ident << 1); /* foreign */
+    if (r < 6)
+        return 0; /* mfn 0: the linear list's stored 0 in a backed leaf */
     return mfn;
 }
 
