@@ -347,6 +347,47 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
     return smm_p2m_load_slow_(p, pfn);
 }
 
+/*
+ * A lookup view, for loops of lookups.  smm_p2m_load re-reads the list's
+ * bound (an atomic, because smm_p2m_grow may move it) on every call, and a
+ * compiler may not keep an atomic in a register across a loop; measured,
+ * that extra load costs a linear lookup 10-30 % in a loop over many pfns.
+ * A view copies the list's address and bound once: lookups through it keep
+ * both in registers, the way Linux's __pfn_to_mfn keeps xen_p2m_addr and
+ * xen_p2m_size (plain variables).  A view stays valid for the P2M's life:
+ * the list never moves, and a pfn at or past the copied bound (after a
+ * grow, or any pfn of a tree or 32-bit P2M) takes smm_p2m_load's path.
+ *
+ *     struct smm_p2m_view v;
+ *     smm_p2m_view_init(&v, p);
+ *     for (i = 0; i < n; i++)
+ *         mfn[i] = smm_p2m_view_load(&v, pfn[i]);
+ */
+struct smm_p2m_view {
+    const struct smm_p2m *p;
+    const _Atomic uint64_t *list; /* linear 64-bit: the list */
+    uint64_t bound;               /* linear 64-bit: max_pfn when copied; else 0 */
+};
+
+static inline void smm_p2m_view_init(struct smm_p2m_view *v, const struct smm_p2m *p)
+{
+    v->p = p;
+    v->list = (const _Atomic uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
+    v->bound = atomic_load_explicit(&p->fast_max, memory_order_relaxed);
+}
+
+/* smm_p2m_view_load - smm_p2m_load(v->p, pfn), the bound and list held in the view. */
+static inline uint64_t smm_p2m_view_load(const struct smm_p2m_view *v, uint64_t pfn)
+{
+    if (SMM_P2M_LIKELY_(pfn < v->bound)) {
+        uint64_t e = atomic_load_explicit(&v->list[pfn], memory_order_relaxed);
+        if (SMM_P2M_LIKELY_(e != 0))
+            return e;
+        return smm_p2m_load_slow_(v->p, pfn);
+    }
+    return smm_p2m_load(v->p, pfn);
+}
+
 /* smm_p2m_pfn_to_mfn - the entry with identity/foreign bits stripped, unless INVALID. */
 static inline uint64_t smm_p2m_pfn_to_mfn(const struct smm_p2m *p, uint64_t pfn)
 {

@@ -250,6 +250,16 @@ static void full_compare(struct inst *in, const struct model *m)
                              smm_p2m_backend_name(k), (unsigned long long)pfn,
                              (unsigned long long)buf[pfn], (unsigned long long)m_load(m, pfn));
         }
+        /* a fresh view reads the same, past max_pfn too */
+        struct smm_p2m_view v;
+        smm_p2m_view_init(&v, in[k].p);
+        for (uint64_t pfn = 0; pfn < n; pfn++) {
+            uint64_t got = smm_p2m_view_load(&v, pfn);
+            if (got != m_load(m, pfn) && bad++ < 3)
+                TINY_FAIL_AT("%s view pfn 0x%llx: 0x%llx != model 0x%llx",
+                             smm_p2m_backend_name(k), (unsigned long long)pfn,
+                             (unsigned long long)got, (unsigned long long)m_load(m, pfn));
+        }
         /* runs */
         struct smm_p2m_run r;
         uint64_t from = 0, pfn = 0;
@@ -291,6 +301,10 @@ static void property_run(unsigned bits, uint64_t seed, unsigned ops)
     rng_state = seed;
     CHECK_EQ_INT(inst_create(&in[0], SMM_P2M_LINEAR, bits, max, limit), 0);
     CHECK_EQ_INT(inst_create(&in[1], SMM_P2M_TREE, bits, max, limit), 0);
+    /* views taken now go stale as max_pfn grows: they must still be right */
+    struct smm_p2m_view view[2];
+    for (int k = 0; k < 2; k++)
+        smm_p2m_view_init(&view[k], in[k].p);
 
     for (unsigned op = 0; op < ops && tiny_current_failed == 0; op++) {
         int want, got[2];
@@ -361,6 +375,13 @@ static void property_run(unsigned bits, uint64_t seed, unsigned ops)
                 uint64_t v = smm_p2m_load(in[k].p, pfn);
                 if (v != mv)
                     TINY_FAIL_AT("after op %u %s(0x%llx): %s load(0x%llx) = 0x%llx, "
+                                 "model 0x%llx",
+                                 op, what, (unsigned long long)a, smm_p2m_backend_name(k),
+                                 (unsigned long long)pfn, (unsigned long long)v,
+                                 (unsigned long long)mv);
+                v = smm_p2m_view_load(&view[k], pfn);
+                if (v != mv)
+                    TINY_FAIL_AT("after op %u %s(0x%llx): %s stale view(0x%llx) = 0x%llx, "
                                  "model 0x%llx",
                                  op, what, (unsigned long long)a, smm_p2m_backend_name(k),
                                  (unsigned long long)pfn, (unsigned long long)v,

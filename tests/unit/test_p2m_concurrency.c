@@ -84,12 +84,17 @@ static void *reader(void *arg)
 {
     struct shared *sh = arg;
     uint64_t s = (uint64_t)(uintptr_t)&s | 1, n = 0;
+    struct smm_p2m_view view;
+    smm_p2m_view_init(&view, sh->p);
     while (!atomic_load(&sh->done) && n < (1ull << 32)) {
         for (int k = 0; k < 256; k++, n++) {
             uint64_t pfn = xorshift(&s) % sh->n;
             uint64_t v = smm_p2m_load(sh->p, pfn);
             if (!plausible(sh, pfn, v))
                 note_bad(sh, "load", pfn, v);
+            v = smm_p2m_view_load(&view, pfn);
+            if (!plausible(sh, pfn, v))
+                note_bad(sh, "view load", pfn, v);
         }
     }
     atomic_fetch_add(&sh->loads, n);
