@@ -14,9 +14,11 @@
  * page tables are built): sequential (consecutive RAM pfns), hot (random
  * within one 1 GiB window), cold (random over all the guest's RAM); plus
  * hole (random over holes and the identity range: the slow path) and set
- * (overwriting random RAM entries).  Contenders run interleaved, rotating
- * their order every round; reported are the medians of ns/op and of the
- * per-round ratios, so machine noise hits every contender alike.  Bytes
+ * (overwriting random RAM entries).  The P2Ms are read through an
+ * smm_p2m_view (the API for loops of lookups).  Contenders run
+ * interleaved, rotating their order every round, each timed run right
+ * after an untimed pass of its own; reported are the medians of ns/op and
+ * of the per-round ratios, so machine noise hits every contender alike.  Bytes
  * are what each committed: the flat array is a MAP_NORESERVE reservation
  * populated over the same regions.
  */

@@ -2,7 +2,8 @@
 /*
  * p2m_example.c - a paravirtualised guest's P2M through libsparsemm, once
  * per backend: create a 4 GiB 64-bit guest, mark the PCI hole identity,
- * map the first GiB, look frames up, walk the runs, balloon half of it
+ * map the first GiB, look frames up (one by one and in a loop through a
+ * view), walk the runs, balloon half of it
  * out and give the leaf pages back.  docs/LIBRARY.md walks through it.
  *
  * Build against an installed sparsemm:
@@ -37,6 +38,12 @@ static int run(struct smm_platform *plat, enum smm_p2m_backend backend)
     rc = smm_p2m_set_identity(p2m, PCI_HOLE_START, GUEST_PFNS);
     for (uint64_t pfn = 0; pfn < MAPPED_PFNS && rc == 0; pfn++)
         rc = smm_p2m_store(p2m, pfn, MFN_BASE + pfn);
+    /* Loops of lookups go through a view: the list's address and bound stay in registers. */
+    struct smm_p2m_view view;
+    smm_p2m_view_init(&view, p2m);
+    for (uint64_t pfn = 0; pfn < MAPPED_PFNS && rc == 0; pfn++)
+        if (smm_p2m_view_load(&view, pfn) != MFN_BASE + pfn)
+            rc = -SMM_EFAULT;
     if (rc == 0) {
         /* A mapped frame, a hole (INVALID) and the PCI hole (identity bit). */
         printf("%-6s pfn 0x1234 -> 0x%" PRIx64 ", pfn 0x80000 -> 0x%" PRIx64
