@@ -3,7 +3,9 @@
  * bench_p2m.c - `sparsemm bench p2m [--json] [--repeat N] [--lookups N]
  * [--max-guest BYTES]`: what a guest P2M lookup costs, linear list and
  * tree against a plain dense array of the same 64-bit entries (the
- * physical limit), for sparse guests of 4 GiB, 64 GiB and 1 TiB.
+ * physical limit), for sparse guests of 4 GiB, 64 GiB and 1 TiB; and the
+ * same array read with the linear fast path's two tests ("tested": the
+ * floor of any lookup with __pfn_to_mfn's contract).
  *
  * Guest layout, in sixteenths of the guest's pfn space:
  *
@@ -33,7 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FLAT, LINEAR, TREE, NCONT };
+/* TESTED reads the flat array too, with __pfn_to_mfn's two tests (below). */
+enum { FLAT, LINEAR, TREE, TESTED, NCONT };
+#define NMEM 3 /* contenders with memory of their own */
 enum { SEQ, HOT, COLD, HOLE, SET, NPAT };
 static const char *const pattern_names[NPAT] = {"sequential", "hot", "cold", "hole", "set"};
 static const unsigned ram_slabs[] = {0, 1, 2, 5, 6, 8, 9, 10, 13};
@@ -42,19 +46,19 @@ static const unsigned ram_slabs[] = {0, 1, 2, 5, 6, 8, 9, 10, 13};
 struct guest {
     uint64_t pfns, slab;
     uint64_t ident_start, ident_end;
-    struct smm_platform plat[NCONT];
+    struct smm_platform plat[NMEM];
     uint64_t *flat;
     size_t flat_len;
     struct smm_p2m *p[2];
-    uint64_t bytes[NCONT];
+    uint64_t bytes[NMEM];
 };
 
 struct row {
     uint64_t guest_bytes;
     unsigned pattern;
     double ns[NCONT];
-    double lin_over_flat, tree_over_lin;
-    uint64_t bytes[NCONT];
+    double lin_over_flat, tree_over_lin, lin_over_tested;
+    uint64_t bytes[NMEM];
 };
 
 static volatile uint64_t bench_sink;
@@ -92,6 +96,32 @@ static __attribute__((noinline)) uint64_t look_p2m(const struct smm_p2m *p, cons
     return sum;
 }
 
+/*
+ * The floor for any lookup with __pfn_to_mfn's contract: the flat array read
+ * with the same two tests as the linear fast path (bound in a register,
+ * then the loaded word against the "ask the slow path" value) and an
+ * out-of-line fallback that these patterns never take.
+ */
+static __attribute__((noinline)) uint64_t flat_fallback(uint64_t pfn)
+{
+    bench_sink++;
+    return pfn | SMM_P2M_IDENTITY_BIT64;
+}
+
+static __attribute__((noinline)) uint64_t look_tested(const uint64_t *flat, uint64_t bound,
+                                                      const uint64_t *pfn, uint64_t n)
+{
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t f = pfn[i], e;
+        if (SMM_P2M_LIKELY_(f < bound) && SMM_P2M_LIKELY_((e = flat[f]) != 0))
+            sum += e;
+        else
+            sum += flat_fallback(f);
+    }
+    return sum;
+}
+
 static __attribute__((noinline)) void set_flat(uint64_t *flat, const uint64_t *pfn, uint64_t n,
                                                uint64_t salt)
 {
@@ -112,7 +142,7 @@ static void guest_free(struct guest *g)
 {
     for (int k = 0; k < 2; k++)
         smm_p2m_destroy(g->p[k]);
-    for (int c = 0; c < NCONT; c++)
+    for (int c = 0; c < NMEM; c++)
         if (g->plat[c].ctx)
             smm_posix_platform_fini(&g->plat[c]);
 }
@@ -124,7 +154,7 @@ static int guest_build(struct guest *g, uint64_t bytes)
     g->slab = g->pfns / 16;
     g->ident_start = 3 * g->slab + 3 * g->slab / 4;
     g->ident_end = 4 * g->slab;
-    for (int c = 0; c < NCONT; c++)
+    for (int c = 0; c < NMEM; c++)
         if (smm_posix_platform_init(&g->plat[c]) != 0)
             return -SMM_ENOMEM;
 
@@ -224,12 +254,14 @@ static void pass(struct guest *g, int c, unsigned pat, const uint64_t *pfn, uint
                  uint64_t round)
 {
     if (pat == SET) {
-        if (c == FLAT)
+        if (c == FLAT || c == TESTED)
             set_flat(g->flat, pfn, n, round);
         else if (set_p2m(g->p[c - 1], pfn, n, round) != 0)
             fprintf(stderr, "sparsemm bench: a store failed\n");
     } else {
-        bench_sink += c == FLAT ? look_flat(g->flat, pfn, n) : look_p2m(g->p[c - 1], pfn, n);
+        bench_sink += c == FLAT     ? look_flat(g->flat, pfn, n)
+                      : c == TESTED ? look_tested(g->flat, g->pfns, pfn, n)
+                                    : look_p2m(g->p[c - 1], pfn, n);
     }
 }
 
@@ -252,8 +284,8 @@ static double run_one(struct guest *g, int c, unsigned pat, const uint64_t *pfn,
 static void bench_guest(struct guest *g, uint64_t bytes, unsigned reps, uint64_t nlook,
                         uint64_t *pfn, double *buf, struct row *rows)
 {
-    double *ns[NCONT] = {buf, buf + reps, buf + 2 * reps};
-    double *r1 = buf + 3 * reps, *r2 = buf + 4 * reps;
+    double *ns[NCONT] = {buf, buf + reps, buf + 2 * reps, buf + 3 * reps};
+    double *r1 = buf + 4 * reps, *r2 = buf + 5 * reps, *r3 = buf + 6 * reps;
     for (unsigned pat = 0; pat < NPAT; pat++) {
         uint64_t n = pat == SET ? nlook / 4 : nlook;
         make_pattern(g, pat, pfn, n);
@@ -264,16 +296,18 @@ static void bench_guest(struct guest *g, uint64_t bytes, unsigned reps, uint64_t
             }
             r1[r] = ns[LINEAR][r] / ns[FLAT][r];
             r2[r] = ns[TREE][r] / ns[LINEAR][r];
+            r3[r] = ns[LINEAR][r] / ns[TESTED][r];
         }
         struct row *w = &rows[pat];
         w->guest_bytes = bytes;
         w->pattern = pat;
-        for (int c = 0; c < NCONT; c++) {
+        for (int c = 0; c < NCONT; c++)
             w->ns[c] = bench_median(ns[c], reps);
+        for (int c = 0; c < NMEM; c++)
             w->bytes[c] = g->bytes[c];
-        }
         w->lin_over_flat = bench_median(r1, reps);
         w->tree_over_lin = bench_median(r2, reps);
+        w->lin_over_tested = bench_median(r3, reps);
     }
 }
 
@@ -282,19 +316,20 @@ static void print_text(const struct row *rows, size_t n, unsigned reps, uint64_t
     printf("bench p2m: 64-bit guests, %" PRIu64 " lookups (sets: a quarter) x %u interleaved "
            "rounds, medians\n",
            nlook, reps);
-    printf("  %-7s %-10s %8s %9s %8s %11s %11s %9s %10s %8s\n", "guest", "pattern", "flat ns",
-           "linear ns", "tree ns", "linear/flat", "tree/linear", "flat MiB", "linear MiB",
-           "tree MiB");
+    printf("  %-7s %-10s %8s %9s %8s %11s %11s %9s %14s %9s %10s %8s\n", "guest", "pattern",
+           "flat ns", "linear ns", "tree ns", "linear/flat", "tree/linear", "tested ns",
+           "linear/tested", "flat MiB", "linear MiB", "tree MiB");
     for (size_t i = 0; i < n; i++) {
         const struct row *w = &rows[i];
         char g[16];
         uint64_t gib = w->guest_bytes >> 30;
         snprintf(g, sizeof(g), gib >= 1024 ? "%" PRIu64 " TiB" : "%" PRIu64 " GiB",
                  gib >= 1024 ? gib >> 10 : gib);
-        printf("  %-7s %-10s %8.2f %9.2f %8.2f %11.3f %11.3f %9.1f %10.1f %8.1f\n", g,
-               pattern_names[w->pattern], w->ns[FLAT], w->ns[LINEAR], w->ns[TREE],
-               w->lin_over_flat, w->tree_over_lin, (double)w->bytes[FLAT] / (1 << 20),
-               (double)w->bytes[LINEAR] / (1 << 20), (double)w->bytes[TREE] / (1 << 20));
+        printf("  %-7s %-10s %8.2f %9.2f %8.2f %11.3f %11.3f %9.2f %14.3f %9.1f %10.1f %8.1f\n",
+               g, pattern_names[w->pattern], w->ns[FLAT], w->ns[LINEAR], w->ns[TREE],
+               w->lin_over_flat, w->tree_over_lin, w->ns[TESTED], w->lin_over_tested,
+               (double)w->bytes[FLAT] / (1 << 20), (double)w->bytes[LINEAR] / (1 << 20),
+               (double)w->bytes[TREE] / (1 << 20));
     }
 }
 
@@ -313,8 +348,9 @@ static void print_json(const struct row *rows, size_t n, unsigned reps, uint64_t
     smm_json_array_begin(&j);
     for (size_t i = 0; i < n; i++) {
         const struct row *w = &rows[i];
-        static const char *const ns_keys[NCONT] = {"flat_ns", "linear_ns", "tree_ns"};
-        static const char *const b_keys[NCONT] = {"flat_bytes", "linear_bytes", "tree_bytes"};
+        static const char *const ns_keys[NCONT] = {"flat_ns", "linear_ns", "tree_ns",
+                                                   "flat_tested_ns"};
+        static const char *const b_keys[NMEM] = {"flat_bytes", "linear_bytes", "tree_bytes"};
         smm_json_object_begin(&j);
         smm_json_key(&j, "guest_bytes");
         smm_json_u64(&j, w->guest_bytes);
@@ -328,7 +364,9 @@ static void print_json(const struct row *rows, size_t n, unsigned reps, uint64_t
         smm_json_double(&j, w->lin_over_flat);
         smm_json_key(&j, "tree_over_linear");
         smm_json_double(&j, w->tree_over_lin);
-        for (int c = 0; c < NCONT; c++) {
+        smm_json_key(&j, "linear_over_flat_tested");
+        smm_json_double(&j, w->lin_over_tested);
+        for (int c = 0; c < NMEM; c++) {
             smm_json_key(&j, b_keys[c]);
             smm_json_u64(&j, w->bytes[c]);
         }
@@ -344,7 +382,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: sparsemm bench p2m [--json] [--repeat N] [--lookups N] "
                "[--max-guest BYTES]\n"
                "Lookups in sparse 4 GiB, 64 GiB and 1 TiB guests (up to --max-guest):\n"
-               "flat array vs linear list vs tree; medians of interleaved rounds.\n");
+               "flat array vs linear list vs tree, and the flat array with __pfn_to_mfn's\n"
+               "two tests ('tested'); medians of interleaved rounds.\n");
 }
 
 int cmd_bench_p2m(int argc, char **argv)
@@ -364,7 +403,7 @@ int cmd_bench_p2m(int argc, char **argv)
     struct row rows[3 * NPAT];
     size_t nrows = 0;
     uint64_t *pfn = malloc(nlook * sizeof(*pfn));
-    double *buf = malloc(5 * reps * sizeof(*buf));
+    double *buf = malloc(7 * reps * sizeof(*buf));
     if (!pfn || !buf) {
         fprintf(stderr, "sparsemm bench p2m: out of memory\n");
         rc = CLI_EXIT_FAIL;
