@@ -21,7 +21,7 @@ if ! command -v gcovr >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq gcovr >/dev/null
 fi
 
-CC=gcc cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="--coverage" \
+CC=gcc cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="--coverage -fprofile-update=atomic" \
     -DCMAKE_EXE_LINKER_FLAGS=--coverage -DCMAKE_SHARED_LINKER_FLAGS=--coverage \
     -DSMM_PDX_CHECK_EXHAUSTIVE_MAX=4194304 -DSMM_PDX_CHECK_SAMPLES=65536 >/dev/null
 nice -n 19 cmake --build "$build" -j "$jobs" >/dev/null

@@ -24,6 +24,10 @@ string(REGEX MATCHALL "[0-9a-f]+ [TDBRVW] [A-Za-z_][A-Za-z0-9_]*" lines "${out}"
 set(exported "")
 foreach(l IN LISTS lines)
   string(REGEX REPLACE "^[0-9a-f]+ . " "" name "${l}")
+  # a --coverage build links libgcov's runtime into the library: not ours
+  if(name MATCHES "^__gcov_" OR name STREQUAL "mangle_path")
+    continue()
+  endif()
   list(APPEND exported ${name})
 endforeach()
 list(SORT exported)
