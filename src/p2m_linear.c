@@ -22,7 +22,7 @@
  * the lookup returns whatever non-zero word it loads - one load and one
  * test, with no decoding step between the load and the caller (a
  * complemented encoding, stored = ~entry, costs a dependent NOT that the
- * lookup benchmark shows as 10-40 %; see docs/PERFORMANCE.md).
+ * lookup benchmark shows as 15-40 %; see docs/PERFORMANCE.md).
  *
  * The identity set is a sorted array of [start, end) ranges that applies
  * to unbacked leaves only; backing a leaf writes the set's verdict into

@@ -351,7 +351,7 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
  * A lookup view, for loops of lookups.  smm_p2m_load re-reads the list's
  * bound (an atomic, because smm_p2m_grow may move it) on every call, and a
  * compiler may not keep an atomic in a register across a loop; measured,
- * that extra load costs a linear lookup 10-30 % in a loop over many pfns.
+ * that extra load costs a linear lookup 20-35 % in a loop over many pfns.
  * A view copies the list's address and bound once: lookups through it keep
  * both in registers, the way Linux's __pfn_to_mfn keeps xen_p2m_addr and
  * xen_p2m_size (plain variables).  A view stays valid for the P2M's life:
