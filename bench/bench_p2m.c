@@ -336,10 +336,7 @@ static void print_text(const struct row *rows, size_t n, unsigned reps, uint64_t
 static void print_json(const struct row *rows, size_t n, unsigned reps, uint64_t nlook)
 {
     struct smm_json j;
-    smm_json_init(&j, stdout);
-    smm_json_object_begin(&j);
-    smm_json_key(&j, "schema");
-    smm_json_string(&j, "sparsemm.bench/1");
+    smm_json_document_begin(&j, stdout, "sparsemm.bench/1");
     smm_json_key(&j, "lookups");
     smm_json_u64(&j, nlook);
     smm_json_key(&j, "repeats");

@@ -101,10 +101,7 @@ static void print_json(const struct cli_map *m, struct contender *c, unsigned re
                        uint64_t nframes)
 {
     struct smm_json j;
-    smm_json_init(&j, stdout);
-    smm_json_object_begin(&j);
-    smm_json_key(&j, "schema");
-    smm_json_string(&j, "sparsemm.bench/1");
+    smm_json_document_begin(&j, stdout, "sparsemm.bench/1");
     smm_json_key(&j, "source");
     smm_json_string(&j, m->lm.source);
     smm_json_key(&j, "frames");

@@ -11,6 +11,14 @@ void smm_json_init(struct smm_json *j, FILE *f)
     j->first[0] = true;
 }
 
+void smm_json_document_begin(struct smm_json *j, FILE *f, const char *schema)
+{
+    smm_json_init(j, f);
+    smm_json_object_begin(j);
+    smm_json_key(j, "schema");
+    smm_json_string(j, schema);
+}
+
 static void indent(struct smm_json *j)
 {
     if (!j->pretty)

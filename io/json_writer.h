@@ -21,6 +21,8 @@ struct smm_json {
 };
 
 void smm_json_init(struct smm_json *j, FILE *f);
+/* A CLI document: init, open the top-level object, write "schema": schema. */
+void smm_json_document_begin(struct smm_json *j, FILE *f, const char *schema);
 void smm_json_object_begin(struct smm_json *j);
 void smm_json_object_end(struct smm_json *j);
 void smm_json_array_begin(struct smm_json *j);

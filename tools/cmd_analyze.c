@@ -292,10 +292,7 @@ static void print_json(const struct cli_map *m, const struct analysis *a)
 {
     const struct smm_memmap *map = &m->lm.map;
     struct smm_json j;
-    smm_json_init(&j, stdout);
-    smm_json_object_begin(&j);
-    smm_json_key(&j, "schema");
-    smm_json_string(&j, ANALYZE_SCHEMA);
+    smm_json_document_begin(&j, stdout, ANALYZE_SCHEMA);
     smm_json_key(&j, "source");
     smm_json_string(&j, m->lm.source);
     smm_json_key(&j, "format");

@@ -73,10 +73,7 @@ static void print_json(const struct width_row *rows, const unsigned *bits, int n
                        uint64_t guest)
 {
     struct smm_json j;
-    smm_json_init(&j, stdout);
-    smm_json_object_begin(&j);
-    smm_json_key(&j, "schema");
-    smm_json_string(&j, "sparsemm.limits/1");
+    smm_json_document_begin(&j, stdout, "sparsemm.limits/1");
     smm_json_key(&j, "page_size");
     smm_json_u64(&j, SMM_PAGE_SIZE);
     smm_json_key(&j, "guest_bytes");

@@ -244,10 +244,7 @@ static void print_json(const struct opts *o, const struct cli_map *ms, const str
                        const struct smm_sim_report *r, bool ok)
 {
     struct smm_json j;
-    smm_json_init(&j, stdout);
-    smm_json_object_begin(&j);
-    smm_json_key(&j, "schema");
-    smm_json_string(&j, "sparsemm.simulate/1");
+    smm_json_document_begin(&j, stdout, "sparsemm.simulate/1");
     smm_json_key(&j, "scheme");
     smm_json_string(&j, smm_pdx_scheme_name(o->scheme));
     smm_json_key(&j, "p2m");

@@ -372,20 +372,15 @@ static void property_run(unsigned bits, uint64_t seed, unsigned ops)
             uint64_t pfn = j < 8 ? a + (uint64_t)j - 4 : pick_pfn(limit, epp);
             uint64_t mv = m_load(&m, pfn);
             for (int k = 0; k < 2; k++) {
-                uint64_t v = smm_p2m_load(in[k].p, pfn);
-                if (v != mv)
-                    TINY_FAIL_AT("after op %u %s(0x%llx): %s load(0x%llx) = 0x%llx, "
-                                 "model 0x%llx",
-                                 op, what, (unsigned long long)a, smm_p2m_backend_name(k),
-                                 (unsigned long long)pfn, (unsigned long long)v,
-                                 (unsigned long long)mv);
-                v = smm_p2m_view_load(&view[k], pfn);
-                if (v != mv)
-                    TINY_FAIL_AT("after op %u %s(0x%llx): %s stale view(0x%llx) = 0x%llx, "
-                                 "model 0x%llx",
-                                 op, what, (unsigned long long)a, smm_p2m_backend_name(k),
-                                 (unsigned long long)pfn, (unsigned long long)v,
-                                 (unsigned long long)mv);
+                const uint64_t got_v[2] = {smm_p2m_load(in[k].p, pfn),
+                                           smm_p2m_view_load(&view[k], pfn)};
+                for (int r = 0; r < 2; r++)
+                    if (got_v[r] != mv)
+                        TINY_FAIL_AT("after op %u %s(0x%llx): %s %s(0x%llx) = 0x%llx, "
+                                     "model 0x%llx",
+                                     op, what, (unsigned long long)a, smm_p2m_backend_name(k),
+                                     r ? "stale view" : "load", (unsigned long long)pfn,
+                                     (unsigned long long)got_v[r], (unsigned long long)mv);
             }
         }
         if (op % 500 == 499)
