@@ -80,6 +80,7 @@ static __attribute__((noinline)) uint64_t look_flat(const uint64_t *flat, const 
                                                     uint64_t n)
 {
     uint64_t sum = 0;
+#pragma GCC unroll 4
     for (uint64_t i = 0; i < n; i++)
         sum += flat[pfn[i]];
     return sum;
@@ -91,6 +92,7 @@ static __attribute__((noinline)) uint64_t look_p2m(const struct smm_p2m *p, cons
     uint64_t sum = 0;
     struct smm_p2m_view v;
     smm_p2m_view_init(&v, p);
+#pragma GCC unroll 4
     for (uint64_t i = 0; i < n; i++)
         sum += smm_p2m_view_load(&v, pfn[i]);
     return sum;
@@ -112,6 +114,7 @@ static __attribute__((noinline)) uint64_t look_tested(const uint64_t *flat, uint
                                                       const uint64_t *pfn, uint64_t n)
 {
     uint64_t sum = 0;
+#pragma GCC unroll 4
     for (uint64_t i = 0; i < n; i++) {
         uint64_t f = pfn[i], e;
         if (SMM_P2M_LIKELY_(f < bound) && SMM_P2M_LIKELY_((e = flat[f]) != 0))
