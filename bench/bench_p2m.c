@@ -76,6 +76,12 @@ static uint64_t xs(uint64_t *s)
     return *s;
 }
 
+/*
+ * Every lookup loop is unrolled four times, the same for every contender:
+ * GCC vectorises flat's loop, which spreads its counter and loop branch
+ * over eight lookups, and would leave the others rolled, one counter and
+ * branch per lookup beside its tests (docs/PERFORMANCE.md).
+ */
 static __attribute__((noinline)) uint64_t look_flat(const uint64_t *flat, const uint64_t *pfn,
                                                     uint64_t n)
 {
