@@ -45,26 +45,17 @@ static __attribute__((noinline)) uint64_t slow(uint64_t p)
     return p;
 }
 
-static __attribute__((noinline)) uint64_t plain(const uint64_t *a, uint64_t b, const uint64_t *p,
-                                                uint64_t n)
-{
-    (void)b;
-    uint64_t s = 0;
-#pragma GCC unroll 4
-    for (uint64_t i = 0; i < n; i++)
-        s += a[p[i]];
-    return s;
-}
-
-static NOVEC uint64_t scalar(const uint64_t *a, uint64_t b, const uint64_t *p, uint64_t n)
-{
-    (void)b;
-    uint64_t s = 0;
-#pragma GCC unroll 4
-    for (uint64_t i = 0; i < n; i++)
-        s += a[p[i]];
-    return s;
-}
+/* plain and scalar: one loop, compiled two ways */
+#define SUM_LOOP(attrs, name)                                                                  \
+    static attrs uint64_t name(const uint64_t *a, uint64_t b, const uint64_t *p, uint64_t n)   \
+    {                                                                                          \
+        (void)b;                                                                               \
+        uint64_t s = 0;                                                                        \
+        _Pragma("GCC unroll 4") for (uint64_t i = 0; i < n; i++) s += a[p[i]];                 \
+        return s;                                                                              \
+    }
+SUM_LOOP(__attribute__((noinline)), plain)
+SUM_LOOP(NOVEC, scalar)
 
 static NOVEC uint64_t used(const uint64_t *a, uint64_t b, const uint64_t *p, uint64_t n)
 {
