@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel.h - what the ring-0 test kernel's files share: port I/O, the serial
+ * console, the fault probes, the frame allocator, page tables, discovered
+ * RAM and the test bookkeeping.
+ */
+#ifndef SMM_KERNEL_H
+#define SMM_KERNEL_H
+
+#include <sparsemm/memmap.h>
+#include <sparsemm/platform.h>
+
+#include <stdarg.h>
+
+/* ---- port I/O ---- */
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+/* ---- console.c: COM1 and a small printf (%s %c %d %u %x %p, l/ll/z, width, 0) ---- */
+void console_init(void);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kvprintf(const char *fmt, va_list ap);
+
+/* ---- main.c: the end of a run (isa-debug-exit) and the test tally ---- */
+#define EXIT_PASS 0x10 /* QEMU exits with (0x10 << 1) | 1 = 33 */
+#define EXIT_FAIL 0x11 /* 35 */
+_Noreturn void kexit(bool pass);
+/* Record one check; print it when it fails (or always, when verbose). */
+bool check(bool ok, const char *what, ...) __attribute__((format(printf, 2, 3)));
+extern const char *kernel_cmdline; /* copy of the multiboot command line */
+bool cmdline_has(const char *flag);
+
+/* ---- trap.c: IDT, exceptions, the fixup table ---- */
+struct fault_record {
+    uint64_t count;     /* expected (fixed-up) faults so far */
+    uint64_t addr;      /* CR2 of the last one */
+    uint64_t err;       /* its error code: bit 0 present, 1 write, 3 reserved bit */
+};
+extern struct fault_record last_fault;
+void trap_init(void);
+int probe_read64(const void *addr, uint64_t *out);
+int probe_write64(void *addr, uint64_t v);
+int probe_rw64(void *addr);
+#define PF_PRESENT 1u
+#define PF_WRITE 2u
+#define PF_RSVD 8u
+
+/* ---- ram.c: RAM the kernel finds itself, and the host's map ---- */
+#define RAM_MAX 64
+struct ram_map {
+    struct smm_frame_range r[RAM_MAX]; /* frames, sorted, disjoint */
+    size_t n;
+};
+extern struct ram_map ram;       /* discovered: multiboot map + hot-plug registers */
+int ram_discover(uint32_t mb_info);
+uint64_t ram_frames(const struct ram_map *m);
+
+/* ---- frame.c: the boot frame allocator ---- */
+void frame_init(void);
+int frame_alloc(uint64_t *pa);   /* one zeroed 4 KiB frame, or -SMM_ENOMEM */
+void frame_free(uint64_t pa);
+uint64_t frame_used(void);        /* frames handed out and not freed */
+bool frame_is_free(uint64_t pa);
+
+/* ---- pt.c: page tables ---- */
+#define PTE_P (UINT64_C(1) << 0)
+#define PTE_W (UINT64_C(1) << 1)
+#define PTE_PS (UINT64_C(1) << 7)
+#define PTE_NX (UINT64_C(1) << 63)
+#define PTE_ADDR UINT64_C(0x000ffffffffff000)
+/* Page-table pages drawn from the allocator, counted per tag (who asked). */
+enum pt_tag { PT_TAG_OTHER = 0, PT_TAG_DIRECTMAP, PT_TAG_COUNT };
+void pt_init(void);
+int pt_va_reserve(uint64_t len, uint64_t *va);       /* whole 512 GiB slots */
+void pt_va_release(uint64_t va, uint64_t len);
+int pt_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags, enum pt_tag tag);
+int pt_map_shared(uint64_t va, uint64_t len, uint64_t frame); /* frame read-only, shared tables */
+void pt_unmap_range(uint64_t va, uint64_t len, bool free_leaves);
+uint64_t *pt_lookup(uint64_t va, unsigned *level);   /* the entry mapping va, or NULL */
+uint64_t pt_pages(enum pt_tag tag);                   /* private table pages live */
+void *phys_window(uint64_t pa);                       /* a scratch 4 KiB mapping of pa */
+
+/* ---- platform_ring0.c ---- */
+void ring0_platform_init(struct smm_platform *p);
+uint64_t ring0_data_frames(void); /* frames populate() holds now */
+
+/* ---- the tests ---- */
+void test_tables(void);
+void test_p2m(void);
+
+#endif
