@@ -26,6 +26,23 @@ static void putc_serial(char c)
     outb(COM1, (uint8_t)c);
 }
 
+/* Where output goes: the serial line (buf NULL) or a buffer. */
+struct sink {
+    char *buf;
+    size_t len, pos;
+};
+static struct sink *sink;
+
+static void emit(char c)
+{
+    if (!sink) {
+        putc_serial(c);
+    } else if (sink->pos + 1 < sink->len) {
+        sink->buf[sink->pos++] = c;
+        sink->buf[sink->pos] = 0;
+    }
+}
+
 static void put_num(uint64_t v, unsigned base, int width, char pad, bool neg)
 {
     char buf[24];
@@ -37,21 +54,24 @@ static void put_num(uint64_t v, unsigned base, int width, char pad, bool neg)
     if (neg)
         buf[n++] = '-';
     for (int i = n; i < width; i++)
-        putc_serial(pad);
+        emit(pad);
     while (n)
-        putc_serial(buf[--n]);
+        emit(buf[--n]);
 }
 
 void kvprintf(const char *fmt, va_list ap)
 {
     for (; *fmt; fmt++) {
         if (*fmt != '%') {
-            putc_serial(*fmt);
+            emit(*fmt);
             continue;
         }
         fmt++;
         char pad = ' ';
         int width = 0, lng = 0;
+        bool left = false;
+        if (*fmt == '-')
+            left = true, fmt++;
         if (*fmt == '0')
             pad = '0', fmt++;
         while (*fmt >= '0' && *fmt <= '9')
@@ -64,14 +84,16 @@ void kvprintf(const char *fmt, va_list ap)
             int len = 0;
             while (s[len])
                 len++;
-            for (int i = len; i < width; i++)
-                putc_serial(' ');
+            for (int i = len; i < width && !left; i++)
+                emit(' ');
             while (*s)
-                putc_serial(*s++);
+                emit(*s++);
+            for (int i = len; i < width && left; i++)
+                emit(' ');
             break;
         }
         case 'c':
-            putc_serial((char)va_arg(ap, int));
+            emit((char)va_arg(ap, int));
             break;
         case 'd': {
             int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
@@ -85,12 +107,12 @@ void kvprintf(const char *fmt, va_list ap)
             put_num(lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad, false);
             break;
         case 'p':
-            putc_serial('0');
-            putc_serial('x');
+            emit('0');
+            emit('x');
             put_num((uint64_t)(uintptr_t)va_arg(ap, void *), 16, width, pad, false);
             break;
         default:
-            putc_serial(*fmt);
+            emit(*fmt);
             break;
         }
     }
@@ -102,4 +124,17 @@ void kprintf(const char *fmt, ...)
     va_start(ap, fmt);
     kvprintf(fmt, ap);
     va_end(ap);
+}
+
+void ksnprintf(char *buf, size_t len, const char *fmt, ...)
+{
+    struct sink sk = {buf, len, 0};
+    va_list ap;
+    if (len)
+        buf[0] = 0;
+    sink = &sk;
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+    sink = NULL;
 }

@@ -12,6 +12,11 @@
 
 #include <stdarg.h>
 
+/* libc.c: the only C library functions the kernel and the core use. */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
 /* ---- port I/O ---- */
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
@@ -33,6 +38,8 @@ static inline uint32_t inl(uint16_t port)
 void console_init(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
+/* Format into buf (always terminated; output past len - 1 is dropped). */
+void ksnprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- main.c: the end of a run (isa-debug-exit) and the test tally ---- */
 #define EXIT_PASS 0x10 /* QEMU exits with (0x10 << 1) | 1 = 33 */
@@ -81,24 +88,34 @@ bool frame_is_free(uint64_t pa);
 #define PTE_PS (UINT64_C(1) << 7)
 #define PTE_NX (UINT64_C(1) << 63)
 #define PTE_ADDR UINT64_C(0x000ffffffffff000)
-/* Page-table pages drawn from the allocator, counted per tag (who asked). */
-enum pt_tag { PT_TAG_OTHER = 0, PT_TAG_DIRECTMAP, PT_TAG_COUNT };
 void pt_init(void);
-int pt_va_reserve(uint64_t len, uint64_t *va);       /* whole 512 GiB slots */
-void pt_va_release(uint64_t va, uint64_t len);
-int pt_map(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags, enum pt_tag tag);
+int pt_va_reserve(uint64_t len, uint64_t *va);        /* whole 512 GiB slots */
+void pt_va_release(uint64_t va, uint64_t len);        /* unmap, free, give the slots back */
+int pt_map_machine(uint64_t va, uint64_t pa, uint64_t len); /* greedy 1G/2M/4K leaves */
+int pt_populate(uint64_t va, uint64_t len);           /* fresh zeroed owned frames */
 int pt_map_shared(uint64_t va, uint64_t len, uint64_t frame); /* frame read-only, shared tables */
-void pt_unmap_range(uint64_t va, uint64_t len, bool free_leaves);
-uint64_t *pt_lookup(uint64_t va, unsigned *level);   /* the entry mapping va, or NULL */
-uint64_t pt_pages(enum pt_tag tag);                   /* private table pages live */
+int pt_share_prepare(uint64_t frame); /* build frame's shared tables now (else on first use) */
+void pt_share_drop(uint64_t frame);   /* free them: nothing may map them any more */
+int pt_protect(uint64_t va, uint64_t len, uint64_t leaf_flags); /* PTE_P | PTE_W wanted */
+void pt_unmap(uint64_t va, uint64_t len);
+uint64_t *pt_lookup(uint64_t va, unsigned *level);    /* the entry mapping va, or NULL */
+/* n[0..2]: private L1, L2, L3 table pages under [va, va + len); n[3]: owned frames */
+void pt_count(uint64_t va, uint64_t len, uint64_t n[4]);
 void *phys_window(uint64_t pa);                       /* a scratch 4 KiB mapping of pa */
 
 /* ---- platform_ring0.c ---- */
 void ring0_platform_init(struct smm_platform *p);
-uint64_t ring0_data_frames(void); /* frames populate() holds now */
+/* Frames under one live reservation, measured by walking its page tables. */
+struct ring0_usage {
+    uint64_t data;      /* frames populate() put there (owned leaves) */
+    uint64_t tables[3]; /* its private L1, L2, L3 page-table pages */
+};
+int ring0_usage(const void *reservation, struct ring0_usage *out);
+uint64_t ring0_pa_limit(void); /* 1 << the CPU's physical-address bits */
+
 
 /* ---- the tests ---- */
-void test_tables(void);
-void test_p2m(void);
+void test_tables(struct smm_platform *plat);
+void test_p2m(struct smm_platform *plat);
 
 #endif

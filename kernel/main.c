@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - kmain: console, IDT, RAM discovery, frame allocator, page
- * tables, then the tests; the tally and the isa-debug-exit status.
+ * tables, the platform, then the tests; the tally "N passed, N failed" and
+ * the isa-debug-exit status (pass only when nothing failed, no frame leaked
+ * and no fault was left unexplained).
  */
 #include "kernel.h"
 
@@ -32,16 +34,65 @@ bool check(bool ok, const char *what, ...)
     return false;
 }
 
+/* Is flag one of the space-separated words of the command line? */
+bool cmdline_has(const char *flag)
+{
+    size_t n = 0;
+    while (flag[n])
+        n++;
+    for (const char *s = cmdline_buf; *s;) {
+        while (*s == ' ')
+            s++;
+        size_t w = 0;
+        while (s[w] && s[w] != ' ')
+            w++;
+        if (w == n && memcmp(s, flag, n) == 0)
+            return true;
+        s += w;
+    }
+    return false;
+}
+
+static void copy_cmdline(const uint8_t *mbi)
+{
+    uint32_t flags = *(const uint32_t *)mbi;
+    if (!(flags & (1u << 2)))
+        return;
+    const char *s = (const char *)(uintptr_t) * (const uint32_t *)(mbi + 16);
+    for (size_t i = 0; i + 1 < sizeof(cmdline_buf) && s[i]; i++)
+        cmdline_buf[i] = s[i];
+}
+
 void kmain(uint32_t magic, uint32_t info);
 
 void kmain(uint32_t magic, uint32_t info)
 {
+    static struct smm_platform plat;
     console_init();
     trap_init();
-    kprintf("sparsemm ring0: magic %x info %x\n", magic, info);
-    uint64_t v;
-    int rc = probe_read64((void *)0xffff800000000000ull, &v);
-    check(rc == -1 && last_fault.addr == 0xffff800000000000ull, "probe");
+    if (magic == 0x2BADB002)
+        copy_cmdline((const uint8_t *)(uintptr_t)info);
+    kprintf("sparsemm ring0 kernel: command line \"%s\"\n", cmdline_buf);
+    if (!check(magic == 0x2BADB002, "not booted by a multiboot loader (eax %x)", magic))
+        kexit(false);
+    kprintf("ram: what this machine has\n");
+    if (!check(ram_discover(info) == 0, "no RAM found"))
+        kexit(false);
+    frame_init();
+    pt_init();
+    ring0_platform_init(&plat);
+    uint64_t base_frames = frame_used(), base_faults = last_fault.count;
+
+    test_tables(&plat);
+    test_p2m(&plat);
+
+    check(frame_used() == base_frames, "%lu frames still allocated at the end",
+          frame_used() - base_frames);
+    check(plat.stats.reserved == 0 && plat.stats.committed == 0,
+          "platform: %lu bytes reserved, %lu committed at the end", plat.stats.reserved,
+          plat.stats.committed);
+    kprintf("expected faults recovered: %lu; frames drawn at peak: see above\n",
+            last_fault.count - base_faults);
     kprintf("%lu passed, %lu failed\n", passed, failed);
     kexit(failed == 0);
 }
