@@ -111,7 +111,9 @@ struct ring0_usage {
     uint64_t tables[3]; /* its private L1, L2, L3 page-table pages */
 };
 int ring0_usage(const void *reservation, struct ring0_usage *out);
-uint64_t ring0_pa_limit(void); /* 1 << the CPU's physical-address bits */
+uint64_t ring0_pa_limit(void);
+/* share_zero with a frame of the caller's choosing (test_p2m.c's shared pages). */
+int ring0_share_frame(struct smm_platform *p, void *addr, size_t len, uint64_t frame); /* 1 << the CPU's physical-address bits */
 
 
 /* ---- the tests ---- */

@@ -6,7 +6,9 @@
  *                 faults not-present
  *   populate      fresh zeroed frames from the boot allocator, 4 KiB PTEs
  *   share_zero    one zero frame, read-only, through shared page tables
- *                 (reads return 0, writes fault with present|write)
+ *                 (reads return 0, writes fault with present|write);
+ *                 ring0_share_frame does the same with a frame the caller
+ *                 chose (what Linux's P2M needs and the contract lacks)
  *   protect       PTE present/writable bits
  *   release       everything under the reservation back to the allocator
  *   machine_setup the machine memory is the real RAM: nothing to create;
@@ -99,15 +101,20 @@ static int r0_populate(struct smm_platform *p, void *addr, size_t len)
     return rc;
 }
 
-static int r0_share_zero(struct smm_platform *p, void *addr, size_t len)
+int ring0_share_frame(struct smm_platform *p, void *addr, size_t len, uint64_t frame)
 {
     uint64_t was;
     int rc = enter(p, addr, len, &was);
     if (rc == 0)
-        rc = pt_map_shared((uint64_t)(uintptr_t)addr, len, zero_frame);
+        rc = pt_map_shared((uint64_t)(uintptr_t)addr, len, frame);
     if (rc != -SMM_EINVAL)
         settle(p, addr, len, was);
     return rc;
+}
+
+static int r0_share_zero(struct smm_platform *p, void *addr, size_t len)
+{
+    return ring0_share_frame(p, addr, len, zero_frame);
 }
 
 static int r0_protect(struct smm_platform *p, void *addr, size_t len, enum smm_prot prot)

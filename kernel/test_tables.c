@@ -131,7 +131,7 @@ static void check_strays(const struct tables *t, const char *scheme)
     }
     /* a direct-map offset in a hole: the first pdx between two RAM ranges' stretches */
     const struct smm_pdx *p = t->ctx.pdx;
-    for (size_t i = 0; i + 1 < ram.n; i++) {
+    for (size_t i = 0; t->dm.base && i + 1 < ram.n; i++) {
         uint64_t end = smm_pfn_to_pdx(p, ram.r[i].end - 1) + 1;
         if (end == smm_pfn_to_pdx(p, ram.r[i + 1].start))
             continue;

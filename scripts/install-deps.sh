@@ -5,7 +5,8 @@
 # when everything is present.  Uses sudo when not run as root.
 set -eu
 
-pkgs="cmake make gcc clang pkg-config libcmocka-dev libfdt-dev libclang-rt-14-dev libxml2-utils"
+pkgs="cmake make gcc clang pkg-config libcmocka-dev libfdt-dev libclang-rt-14-dev libxml2-utils
+      qemu-system-x86"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
