@@ -13,7 +13,7 @@
 
 extern char _end[];
 static uint64_t bits[POOL_LIMIT_FRAMES / 64]; /* 1: not available */
-static uint64_t lo, hi, next, used, total;
+static uint64_t lo, hi, next, used, peak, total;
 
 void frame_init(void)
 {
@@ -48,6 +48,7 @@ int frame_alloc(uint64_t *pa)
             continue;
         bits[next / 64] |= UINT64_C(1) << (next % 64);
         used++;
+        peak = used > peak ? used : peak;
         *pa = next << SMM_PAGE_SHIFT;
         memset((void *)(uintptr_t)*pa, 0, SMM_PAGE_SIZE);
         next++;
@@ -76,4 +77,9 @@ bool frame_is_free(uint64_t pa)
 uint64_t frame_used(void)
 {
     return used;
+}
+
+uint64_t frame_peak(void)
+{
+    return peak;
 }

@@ -61,6 +61,8 @@ void trap_init(void);
 int probe_read64(const void *addr, uint64_t *out);
 int probe_write64(void *addr, uint64_t v);
 int probe_rw64(void *addr);
+/* One check: a probe of addr (read, or write when write) faults at addr with err_bits. */
+void expect_fault(void *addr, bool write, uint64_t err_bits, const char *what);
 #define PF_PRESENT 1u
 #define PF_WRITE 2u
 #define PF_RSVD 8u
@@ -80,6 +82,7 @@ void frame_init(void);
 int frame_alloc(uint64_t *pa);   /* one zeroed 4 KiB frame, or -SMM_ENOMEM */
 void frame_free(uint64_t pa);
 uint64_t frame_used(void);        /* frames handed out and not freed */
+uint64_t frame_peak(void);        /* most frames out at once */
 bool frame_is_free(uint64_t pa);
 
 /* ---- pt.c: page tables ---- */

@@ -91,8 +91,8 @@ void kmain(uint32_t magic, uint32_t info)
     check(plat.stats.reserved == 0 && plat.stats.committed == 0,
           "platform: %lu bytes reserved, %lu committed at the end", plat.stats.reserved,
           plat.stats.committed);
-    kprintf("expected faults recovered: %lu; frames drawn at peak: see above\n",
-            last_fault.count - base_faults);
+    kprintf("expected faults recovered: %lu; allocator peak %lu frames (%lu KiB)\n",
+            last_fault.count - base_faults, frame_peak(), frame_peak() * 4);
     kprintf("%lu passed, %lu failed\n", passed, failed);
     kexit(failed == 0);
 }

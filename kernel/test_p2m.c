@@ -61,8 +61,11 @@ static uint64_t leaf_frame(const struct lp2m *l, uint64_t pfn)
     return e ? *e & PTE_ADDR : 0;
 }
 
+static uint64_t fast_hits, slow_hits; /* lookups answered by each path */
+
 static uint64_t lp2m_slow(const struct lp2m *l, uint64_t pfn)
 {
+    slow_hits++;
     return leaf_frame(l, pfn) == l->identity ? ident(pfn) : INVALID;
 }
 
@@ -71,8 +74,10 @@ static inline uint64_t lp2m_lookup(const struct lp2m *l, uint64_t pfn)
     if (pfn >= l->max_pfn)
         return ident(pfn);
     uint64_t v = l->list[pfn];
-    if (__builtin_expect(v != INVALID, 1))
+    if (__builtin_expect(v != INVALID, 1)) {
+        fast_hits++;
         return v;
+    }
     return lp2m_slow(l, pfn);
 }
 
@@ -183,6 +188,7 @@ struct trio {
     struct lp2m lin;
     struct smm_p2m *tree, *core_linear;
     uint64_t mismatches, compared, first_bad;
+    uint64_t ops, op_errors;
 };
 
 static uint64_t rng_state;
@@ -206,12 +212,23 @@ static void compare(struct trio *t, uint64_t pfn)
     }
 }
 
+/* Count one operation's outcome in the three P2Ms (all must succeed). */
+static bool op_done(struct trio *t, int a, int b, int c, const char *op, uint64_t pfn)
+{
+    t->ops++;
+    if (a == 0 && b == 0 && c == 0)
+        return true;
+    if (!t->op_errors++)
+        kprintf("  %s pfn %lx: linux-style %d, tree %d, core linear %d\n", op, pfn, a, b, c);
+    return false;
+}
+
 static bool op_store(struct trio *t, uint64_t pfn, uint64_t v)
 {
     int a = lp2m_store(&t->lin, pfn, v), b = smm_p2m_store(t->tree, pfn, v),
         c = smm_p2m_store(t->core_linear, pfn, v);
     compare(t, pfn);
-    return check(a == 0 && b == 0 && c == 0, "store pfn %lx: %d %d %d", pfn, a, b, c);
+    return op_done(t, a, b, c, "store", pfn);
 }
 
 static bool op_identity(struct trio *t, uint64_t s, uint64_t e)
@@ -220,7 +237,7 @@ static bool op_identity(struct trio *t, uint64_t s, uint64_t e)
         c = smm_p2m_set_identity(t->core_linear, s, e);
     compare(t, s);
     compare(t, e - 1);
-    return check(a == 0 && b == 0 && c == 0, "identity %lx-%lx: %d %d %d", s, e, a, b, c);
+    return op_done(t, a, b, c, "set_identity", s);
 }
 
 /* One list page before pfn (or 0). */
@@ -235,6 +252,7 @@ static void run_guest(struct smm_platform *plat, const char *name, uint64_t max_
     struct smm_p2m_config cfg;
     uint64_t frames_before = frame_used();
     rng_state = max_pfn;
+    fast_hits = slow_hits = 0;
 
     int rc = lp2m_create(&t.lin, plat, max_pfn);
     smm_p2m_config_default(&cfg);
@@ -252,18 +270,27 @@ static void run_guest(struct smm_platform *plat, const char *name, uint64_t max_
         goto out;
     uint64_t list_frame = leaf_frame(&t.lin, max_pfn / 2);
     check(list_frame == t.lin.missing, "%s: a new list does not map p2m_missing", name);
+    expect_fault(&t.lin.list[max_pfn / 2], true, PF_PRESENT | PF_WRITE, "p2m_missing is read-only");
 
     /* stretches of RAM as a PV guest's: low, the middle, the top (past 512 GiB when it has) */
     const uint64_t stretch = 3 * EPP + 77;
     uint64_t starts[4] = {0x100, max_pfn / 2 - 100, max_pfn - stretch - 1000,
                           (UINT64_C(1) << 27) + 5};
     unsigned nstarts = max_pfn > (UINT64_C(1) << 27) + stretch ? 4 : 3;
-    check(op_identity(&t, 0xa0, 0x100), "%s: legacy hole", name);
-    check(op_identity(&t, max_pfn / 4 - 3, max_pfn / 4 + 5 * EPP + 11), "%s: an MMIO hole", name);
-    for (unsigned k = 0; k < nstarts; k++)
+    op_identity(&t, 0xa0, 0x100);                                 /* the legacy hole */
+    op_identity(&t, max_pfn / 4 - 3, max_pfn / 4 + 5 * EPP + 11); /* an MMIO hole */
+    uint64_t mmio_leaf = (max_pfn / 4 + EPP) & ~(uint64_t)(EPP - 1);
+    check(leaf_frame(&t.lin, mmio_leaf) == t.lin.identity,
+          "%s: a whole leaf of an identity range does not map p2m_identity", name);
+    expect_fault(&t.lin.list[mmio_leaf], true, PF_PRESENT | PF_WRITE, "p2m_identity is read-only");
+    for (unsigned k = 0; k < nstarts; k++) {
+        uint64_t leaves = t.lin.leaves;
         for (uint64_t pfn = starts[k]; pfn < starts[k] + stretch; pfn++)
-            if (!op_store(&t, pfn, (pfn + 0x123456) & ((UINT64_C(1) << 40) - 1)))
-                goto out;
+            op_store(&t, pfn, (pfn + 0x123456) & ((UINT64_C(1) << 40) - 1));
+        uint64_t f = leaf_frame(&t.lin, starts[k]);
+        check(f != t.lin.missing && f != t.lin.identity && t.lin.leaves > leaves,
+              "%s: the first stores into p2m_missing allocated no leaf", name);
+    }
     uint64_t leaves_full = t.lin.leaves;
     /* random stores, clears, identity values, small identity ranges */
     for (unsigned i = 0; i < OPS; i++) {
@@ -299,16 +326,18 @@ static void run_guest(struct smm_platform *plat, const char *name, uint64_t max_
     uint64_t left = t.lin.leaves;
     check(u.data == left, "%s: %lu private leaves mapped, %lu counted", name, u.data, left);
     uint64_t f1 = leaf_frame(&t.lin, starts[0] + EPP), f2 = leaf_frame(&t.lin, 0xa0),
-             f3 = leaf_frame(&t.lin, (max_pfn / 4 + EPP) & ~(uint64_t)(EPP - 1));
+             f3 = leaf_frame(&t.lin, mmio_leaf);
     check(f1 == t.lin.missing && f2 != t.lin.identity && f3 == t.lin.identity,
           "%s: cleared leaves do not map the shared pages: %lx %lx %lx (missing %lx, identity %lx)",
           name, f1, f2, f3, t.lin.missing, t.lin.identity);
     check(t.mismatches == 0, "%s: %lu of %lu lookups disagree, first pfn %lx", name,
           t.mismatches, t.compared, t.first_bad);
-    kprintf("  %-9s max_pfn %lx: %lu lookups agree (linux-style list, core tree, core linear);"
-            " private leaves %lu after the stretches, %lu at peak, %lu left after clearing "
-            "the stretches (random stores elsewhere)\n",
-            name, max_pfn, t.compared - t.mismatches, leaves_full, peak, left);
+    check(t.op_errors == 0, "%s: %lu of %lu operations failed", name, t.op_errors, t.ops);
+    kprintf("  %-7s max_pfn %lx: %lu operations, %lu lookups agree (linux-style list, core tree,"
+            " core linear); linux-style fast path answered %lu, slow path %lu; private leaves:"
+            " %lu after the stretches, %lu at peak, %lu left (random stores elsewhere)\n",
+            name, max_pfn, t.ops, t.compared - t.mismatches, fast_hits, slow_hits, leaves_full,
+            peak, left);
 out:
     smm_p2m_destroy(t.core_linear);
     smm_p2m_destroy(t.tree);

@@ -73,3 +73,17 @@ void trap_init(void)
     } ptr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" ::"m"(ptr));
 }
+
+/* Probe that addr faults with exactly this address and these error bits. */
+void expect_fault(void *addr, bool write, uint64_t err_bits, const char *what)
+{
+    uint64_t before = last_fault.count, v = 0;
+    /* QEMU 7.2's TCG reports a reserved-bit fault without the present bit */
+    uint64_t err_mask = err_bits & PF_RSVD ? PF_RSVD | PF_WRITE : PF_PRESENT | PF_WRITE | PF_RSVD;
+    int rc = write ? probe_write64(addr, 0x5a5a5a5a5a5a5a5aull) : probe_read64(addr, &v);
+    bool ok = rc == -1 && last_fault.count == before + 1 &&
+              last_fault.addr == (uint64_t)(uintptr_t)addr &&
+              (last_fault.err & err_mask) == err_bits;
+    check(ok, "%s: %s %p: rc %d, fault at %lx err %lx (want err %lx)", what,
+          write ? "write" : "read", addr, rc, last_fault.addr, last_fault.err, err_bits);
+}
