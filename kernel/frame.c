@@ -62,7 +62,7 @@ void frame_free(uint64_t pa)
     uint64_t f = pa >> SMM_PAGE_SHIFT;
     if (f < lo || f >= hi || !(bits[f / 64] & (UINT64_C(1) << (f % 64)))) {
         kprintf("frame_free: %lx was not allocated\n", pa);
-        kexit(false);
+        fail_run();
     }
     bits[f / 64] &= ~(UINT64_C(1) << (f % 64));
     used--;

@@ -45,6 +45,8 @@ void ksnprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((forma
 #define EXIT_PASS 0x10 /* QEMU exits with (0x10 << 1) | 1 = 33 */
 #define EXIT_FAIL 0x11 /* 35 */
 _Noreturn void kexit(bool pass);
+_Noreturn void finish(void);   /* print "N passed, N failed" and exit accordingly */
+_Noreturn void fail_run(void); /* count one failure, then finish() */
 /* Record one check; print it when it fails (or always, when verbose). */
 bool check(bool ok, const char *what, ...) __attribute__((format(printf, 2, 3)));
 extern const char *kernel_cmdline; /* copy of the multiboot command line */

@@ -18,6 +18,19 @@ _Noreturn void kexit(bool pass)
         __asm__ volatile("cli; hlt");
 }
 
+/* The tally, and the end of the run. */
+_Noreturn void finish(void)
+{
+    kprintf("%lu passed, %lu failed\n", passed, failed);
+    kexit(failed == 0);
+}
+
+_Noreturn void fail_run(void)
+{
+    failed++;
+    finish();
+}
+
 bool check(bool ok, const char *what, ...)
 {
     if (ok) {
@@ -74,13 +87,17 @@ void kmain(uint32_t magic, uint32_t info)
         copy_cmdline((const uint8_t *)(uintptr_t)info);
     kprintf("sparsemm ring0 kernel: command line \"%s\"\n", cmdline_buf);
     if (!check(magic == 0x2BADB002, "not booted by a multiboot loader (eax %x)", magic))
-        kexit(false);
+        finish();
     kprintf("ram: what this machine has\n");
     if (!check(ram_discover(info) == 0, "no RAM found"))
-        kexit(false);
+        finish();
     frame_init();
     pt_init();
     ring0_platform_init(&plat);
+    if (cmdline_has("break=stray-read")) { /* an access no fixup covers: the run must fail */
+        kprintf("BROKEN ON PURPOSE: reading an unmapped address without a probe\n");
+        (void)*(volatile uint64_t *)(uintptr_t)0xffff900000000000ull;
+    }
     uint64_t base_frames = frame_used(), base_faults = last_fault.count;
 
     test_tables(&plat);
@@ -93,6 +110,5 @@ void kmain(uint32_t magic, uint32_t info)
           plat.stats.committed);
     kprintf("expected faults recovered: %lu; allocator peak %lu frames (%lu KiB)\n",
             last_fault.count - base_faults, frame_peak(), frame_peak() * 4);
-    kprintf("%lu passed, %lu failed\n", passed, failed);
-    kexit(failed == 0);
+    finish();
 }

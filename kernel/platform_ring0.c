@@ -189,7 +189,7 @@ void ring0_platform_init(struct smm_platform *p)
     pa_limit = UINT64_C(1) << (eax & 0xff);
     if (frame_alloc(&zero_frame) != 0 || pt_share_prepare(zero_frame) != 0) {
         kprintf("no frame for the zero page\n");
-        kexit(false);
+        fail_run();
     }
     *p = (struct smm_platform){
         .page_size = SMM_PAGE_SIZE,

@@ -364,7 +364,7 @@ void pt_init(void)
     if (apply(slot_va(WINDOW_SLOT), SMM_PAGE_SIZE,
               &(struct op){.kind = OP_MACHINE, .start = slot_va(WINDOW_SLOT), .pa = 0}) != 0) {
         kprintf("pt_init: no memory for the window\n");
-        kexit(false);
+        fail_run();
     }
     unsigned level;
     window_pte_va = (uint64_t)(uintptr_t)pt_lookup(slot_va(WINDOW_SLOT), &level);

@@ -49,7 +49,7 @@ void trap(struct trap_frame *f)
     }
     kprintf("\nUNEXPECTED EXCEPTION vector %lu at rip %016lx: cr2 %016lx err %lx\n", f->vector,
             f->rip, cr2, f->err);
-    kexit(false);
+    fail_run();
 }
 
 #define STUB(n) extern char isr##n[];
