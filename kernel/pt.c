@@ -26,8 +26,9 @@
  * Where an operation covers part of an entry, the entry gets a private table
  * first: a fresh one, a copy of a shared table (copy-on-write of page
  * tables: the copy points at the same shared tables or frame below), or a
- * large leaf split into 512 smaller ones.  The whole TLB is flushed after
- * every operation.
+ * large leaf split into 512 smaller ones.  After an operation the TLB
+ * entries of a small range are invalidated page by page (INVLPG also drops
+ * the paging-structure caches), of a large one by reloading CR3.
  */
 #include "kernel.h"
 
@@ -37,6 +38,7 @@
 #define WINDOW_SLOT 1
 #define FIRST_FREE_SLOT 2
 #define SHARED_MAX 4
+#define FLUSH_PAGES_MAX 64 /* up to this many pages: INVLPG each, else reload CR3 */
 
 extern uint64_t boot_pml4[512];
 
@@ -208,7 +210,11 @@ static int apply(uint64_t va, uint64_t len, const struct op *op)
     if (len == 0 || (va | len) % SMM_PAGE_SIZE != 0)
         return -SMM_EINVAL;
     int rc = walk(boot_pml4, 4, va, va + len, op);
-    flush_tlb();
+    if (len <= FLUSH_PAGES_MAX * SMM_PAGE_SIZE) /* INVLPG also drops every cached table entry */
+        for (uint64_t a = va; a < va + len; a += SMM_PAGE_SIZE)
+            __asm__ volatile("invlpg (%0)" ::"r"(a) : "memory");
+    else
+        flush_tlb();
     return rc;
 }
 
