@@ -14,6 +14,7 @@
 extern char _end[];
 static uint64_t bits[POOL_LIMIT_FRAMES / 64]; /* 1: not available */
 static uint64_t lo, hi, next, used, peak, total;
+static uint64_t fail_at; /* allocations until one is refused; 0: none is */
 
 void frame_init(void)
 {
@@ -35,8 +36,15 @@ void frame_init(void)
             lo << SMM_PAGE_SHIFT, hi << SMM_PAGE_SHIFT);
 }
 
+void frame_fail_at(uint64_t nth)
+{
+    fail_at = nth;
+}
+
 int frame_alloc(uint64_t *pa)
 {
+    if (fail_at != 0 && --fail_at == 0)
+        return -SMM_ENOMEM;
     for (uint64_t n = 0; n < hi - lo; n++, next++) {
         if (next >= hi)
             next = lo;

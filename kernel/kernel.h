@@ -34,7 +34,7 @@ static inline uint32_t inl(uint16_t port)
     return v;
 }
 
-/* ---- console.c: COM1 and a small printf (%s %c %d %u %x %p, l/ll/z, width, 0) ---- */
+/* ---- console.c: COM1 and a small printf (%s %c %d %u %x %p, l/ll/z, width, 0, -) ---- */
 void console_init(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);
@@ -47,10 +47,9 @@ void ksnprintf(char *buf, size_t len, const char *fmt, ...) __attribute__((forma
 _Noreturn void kexit(bool pass);
 _Noreturn void finish(void);   /* print "N passed, N failed" and exit accordingly */
 _Noreturn void fail_run(void); /* count one failure, then finish() */
-/* Record one check; print it when it fails (or always, when verbose). */
+/* Count one check; print what failed when it did.  Returns ok. */
 bool check(bool ok, const char *what, ...) __attribute__((format(printf, 2, 3)));
-extern const char *kernel_cmdline; /* copy of the multiboot command line */
-bool cmdline_has(const char *flag);
+bool cmdline_has(const char *flag); /* a word of the multiboot command line */
 
 /* ---- trap.c: IDT, exceptions, the fixup table ---- */
 struct fault_record {
@@ -86,6 +85,7 @@ void frame_free(uint64_t pa);
 uint64_t frame_used(void);        /* frames handed out and not freed */
 uint64_t frame_peak(void);        /* most frames out at once */
 bool frame_is_free(uint64_t pa);
+void frame_fail_at(uint64_t nth); /* the nth allocation from now fails (0: none) */
 
 /* ---- pt.c: page tables ---- */
 #define PTE_P (UINT64_C(1) << 0)
@@ -116,10 +116,9 @@ struct ring0_usage {
     uint64_t tables[3]; /* its private L1, L2, L3 page-table pages */
 };
 int ring0_usage(const void *reservation, struct ring0_usage *out);
-uint64_t ring0_pa_limit(void);
+uint64_t ring0_pa_limit(void); /* 1 << the CPU's physical-address bits */
 /* share_zero with a frame of the caller's choosing (test_p2m.c's shared pages). */
-int ring0_share_frame(struct smm_platform *p, void *addr, size_t len, uint64_t frame); /* 1 << the CPU's physical-address bits */
-
+int ring0_share_frame(struct smm_platform *p, void *addr, size_t len, uint64_t frame);
 
 /* ---- the tests ---- */
 void test_tables(struct smm_platform *plat);

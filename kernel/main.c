@@ -8,8 +8,7 @@
 #include "kernel.h"
 
 static uint64_t passed, failed;
-static char cmdline_buf[512];
-const char *kernel_cmdline = cmdline_buf;
+static char cmdline_buf[512]; /* copy of the multiboot command line */
 
 _Noreturn void kexit(bool pass)
 {

@@ -39,7 +39,11 @@ uint64_t ram_frames(const struct ram_map *m)
     return n;
 }
 
-/* Insert frames [s, e) keeping the map sorted; merge touching ranges. */
+/*
+ * Insert frames [s, e) keeping the map sorted and disjoint; a range that
+ * touches a neighbour is merged with it.  False when [s, e) overlaps a range
+ * already there (RAM reported twice) or the map is full.
+ */
 static bool map_add(struct ram_map *m, uint64_t s, uint64_t e)
 {
     if (s >= e)
@@ -47,9 +51,20 @@ static bool map_add(struct ram_map *m, uint64_t s, uint64_t e)
     size_t i = 0;
     while (i < m->n && m->r[i].end < s)
         i++;
-    if (i < m->n && m->r[i].start <= e) { /* overlaps or touches: never from disjoint sources */
-        if (m->r[i].end < e || m->r[i].start > s)
-            return false;
+    if (i < m->n && m->r[i].start < e && s < m->r[i].end)
+        return false;
+    if (i < m->n && m->r[i].end == s) { /* extends r[i]; maybe meets r[i + 1] */
+        m->r[i].end = e;
+        if (i + 1 < m->n && m->r[i + 1].start == e) {
+            m->r[i].end = m->r[i + 1].end;
+            for (size_t k = i + 1; k + 1 < m->n; k++)
+                m->r[k] = m->r[k + 1];
+            m->n--;
+        }
+        return true;
+    }
+    if (i < m->n && m->r[i].start == e) {
+        m->r[i].start = s;
         return true;
     }
     if (m->n == RAM_MAX)

@@ -16,7 +16,8 @@
  *      physical-address width (reserved bit);
  *   3. frames under each table, counted by walking its page tables, equal
  *      smm_account_tables() exactly (tables and the direct map's L1/L2/L3),
- *      and every frame the allocator handed out is accounted for.
+ *      and every frame the allocator handed out is accounted for;
+ *   4. out of frames at every stage of the build: -SMM_ENOMEM, nothing kept.
  *
  * "break=ft-group" on the command line unmaps the frame-table group of the
  * last RAM frame after the build: the run must then fail (the proof that
@@ -30,6 +31,7 @@
 
 #define EXHAUSTIVE_MAX (UINT64_C(1) << 22)
 #define PDX_SAMPLES (UINT64_C(1) << 16)
+#define DM_VA_MAX (UINT64_C(1) << 46) /* what 4-level paging leaves a direct map */
 
 struct tables {
     struct smm_pdx_ctx ctx;
@@ -79,11 +81,12 @@ static void check_directmap_writes(const struct tables *t, const char *scheme)
                 continue; /* a frame in use below 4 GiB: leave it alone */
             uint64_t *dm = smm_maddr_to_virt(&t->dm, pa);
             uint64_t pattern = 0xd1ec7000000000ull ^ pa, seen = 0;
+            uint64_t was = *(volatile uint64_t *)phys_window(pa);
             tried++;
             if (probe_write64(dm, pattern) == 0)
                 seen = *(volatile uint64_t *)phys_window(pa);
             good += seen == pattern;
-            *(volatile uint64_t *)phys_window(pa) = 0;
+            *(volatile uint64_t *)phys_window(pa) = was;
         }
     }
     check(tried > 0 && good == tried, "%s: %u of %u direct-map writes reached their frame",
@@ -175,13 +178,46 @@ static void check_bytes(const struct tables *t, const struct smm_overhead *o, co
             meta_frames * SMM_PAGE_SIZE);
 }
 
-static void teardown(struct tables *t)
+/* The tables as Xen's paging_init builds them, through the library; stops at the first error. */
+static int build(struct tables *t, struct smm_platform *plat, const struct smm_pdx *p,
+                 const struct smm_account_config *acfg)
+{
+    int rc = plat->machine_setup(plat, p->max_pfn << SMM_PAGE_SHIFT);
+    if (rc == 0)
+        rc = smm_ft_build(&t->ft, plat, p, acfg->page_info_size, acfg->granule_shift, ram.r,
+                          ram.n);
+    if (rc == 0)
+        rc = smm_m2p_build(&t->m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
+                           acfg->granule_shift, ram.r, ram.n);
+    if (rc == 0)
+        rc = smm_m2p_build(&t->compat, plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn,
+                           acfg->compat_max_mfn, acfg->granule_shift, ram.r, ram.n);
+    if (rc == 0)
+        rc = smm_dm_build(&t->dm, plat, p, acfg->pages_1g, ram.r, ram.n);
+    return rc;
+}
+
+static void teardown_tables(struct tables *t)
 {
     smm_dm_teardown(&t->dm);
     smm_m2p_teardown(&t->compat);
     smm_m2p_teardown(&t->m2p);
     smm_ft_teardown(&t->ft);
+}
+
+static void teardown(struct tables *t)
+{
+    teardown_tables(t);
     smm_pdx_teardown(&t->ctx);
+}
+
+static void setup_pdx_config(struct smm_pdx_config *pc, const struct smm_account_config *acfg)
+{
+    unsigned gs;
+    smm_pdx_config_default(pc);
+    pc->base = smm_pdx_x86_base(ram.r, ram.n);
+    smm_ft_group_shift(acfg->page_info_size, acfg->granule_shift, &gs);
+    pc->group_shift = gs;
 }
 
 static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
@@ -191,15 +227,11 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     struct smm_pdx_config pc;
     struct smm_overhead o;
     struct tables t;
-    unsigned gs;
     uint64_t frames_before = frame_used();
 
     memset(&t, 0, sizeof(t));
     smm_account_config_default(&acfg);
-    smm_pdx_config_default(&pc);
-    pc.base = smm_pdx_x86_base(ram.r, ram.n);
-    smm_ft_group_shift(acfg.page_info_size, acfg.granule_shift, &gs);
-    pc.group_shift = gs;
+    setup_pdx_config(&pc, &acfg);
     int rc = smm_pdx_setup(&t.ctx, plat, s, &pc, ram.r, ram.n);
     if (!check(rc == 0, "%s: smm_pdx_setup: %s", name, smm_strerror(rc)))
         return;
@@ -215,26 +247,15 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     rc = smm_account_tables(p, &acfg, ram.r, ram.n, &o);
     check(rc == 0, "%s: smm_account_tables: %s", name, smm_strerror(rc));
 
-    rc = plat->machine_setup(plat, p->max_pfn << SMM_PAGE_SHIFT);
-    if (rc == 0)
-        rc = smm_ft_build(&t.ft, plat, p, acfg.page_info_size, acfg.granule_shift, ram.r, ram.n);
-    if (rc == 0)
-        rc = smm_m2p_build(&t.m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
-                           acfg.granule_shift, ram.r, ram.n);
-    if (rc == 0)
-        rc = smm_m2p_build(&t.compat, plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn,
-                           acfg.compat_max_mfn, acfg.granule_shift, ram.r, ram.n);
-    if (rc == 0) {
-        uint64_t dm_va = p->max_pdx << SMM_PAGE_SHIFT;
-        rc = smm_dm_build(&t.dm, plat, p, acfg.pages_1g, ram.r, ram.n);
-        if (rc == -SMM_ENOMEM && dm_va > (UINT64_C(1) << 46)) {
-            /* a limit of 4-level paging, not of memory: 255 free 512 GiB slots */
-            kprintf("  %-6s direct map needs %lu TiB of virtual space: more than 4-level "
-                    "paging has; tables without it\n", name, dm_va >> 40);
-            o.directmap_pt = 0;
-            o.pt_pages[0] = o.pt_pages[1] = o.pt_pages[2] = 0;
-            rc = 0;
-        }
+    rc = build(&t, plat, p, &acfg);
+    uint64_t dm_va = p->max_pdx << SMM_PAGE_SHIFT;
+    if (rc == -SMM_ENOMEM && t.compat.base && !t.dm.base && dm_va > DM_VA_MAX) {
+        /* a limit of 4-level paging, not of memory: 255 free 512 GiB slots */
+        kprintf("  %-6s direct map needs %lu TiB of virtual space: more than 4-level "
+                "paging has; tables without it\n", name, dm_va >> 40);
+        o.directmap_pt = 0;
+        o.pt_pages[0] = o.pt_pages[1] = o.pt_pages[2] = 0;
+        rc = 0;
     }
     if (!check(rc == 0, "%s: building the tables: %s", name, smm_strerror(rc))) {
         teardown(&t);
@@ -269,10 +290,47 @@ static void check_reserved_bit(struct smm_platform *plat)
     plat->release(plat, va, SMM_PAGE_SIZE);
 }
 
+/*
+ * Out of frames: the allocator refuses its k-th frame from now, for growing k
+ * until the build succeeds.  Every refusal must come back as -SMM_ENOMEM and
+ * teardown must give back every frame and every committed byte.
+ */
+static void check_out_of_frames(struct smm_platform *plat)
+{
+    struct smm_account_config acfg;
+    struct smm_pdx_config pc;
+    struct tables t;
+    memset(&t, 0, sizeof(t));
+    smm_account_config_default(&acfg);
+    setup_pdx_config(&pc, &acfg);
+    if (!check(smm_pdx_setup(&t.ctx, plat, SMM_PDX_DENSE, &pc, ram.r, ram.n) == 0,
+               "out of frames: pdx setup"))
+        return;
+    uint64_t frames = frame_used(), committed = plat->stats.committed, tries = 0, bad = 0;
+    int rc = -SMM_ENOMEM;
+    for (uint64_t k = 1; rc == -SMM_ENOMEM; k += k / 2 + 1, tries++) {
+        frame_fail_at(k);
+        rc = build(&t, plat, t.ctx.pdx, &acfg);
+        frame_fail_at(0);
+        teardown_tables(&t);
+        if ((rc != 0 && rc != -SMM_ENOMEM) || frame_used() != frames ||
+            plat->stats.committed != committed) {
+            if (!bad++)
+                kprintf("  out of frames at %lu: rc %d, %lu frames and %lu bytes not given back\n",
+                        k, rc, frame_used() - frames, plat->stats.committed - committed);
+        }
+    }
+    check(rc == 0 && bad == 0, "out of frames: %lu of %lu builds went wrong", bad, tries);
+    kprintf("  dense  out of frames: %lu builds refused a frame, each returned -SMM_ENOMEM and gave "
+            "everything back\n", tries - 1);
+    smm_pdx_teardown(&t.ctx);
+}
+
 void test_tables(struct smm_platform *plat)
 {
     kprintf("tables: the core's PDX schemes and tables on the discovered RAM\n");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
         run_scheme(plat, (enum smm_pdx_scheme)s);
+    check_out_of_frames(plat);
     check_reserved_bit(plat);
 }
