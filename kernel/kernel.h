@@ -18,9 +18,18 @@ void *memcpy(void *restrict d, const void *restrict s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
 /* ---- port I/O ---- */
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
@@ -53,9 +62,9 @@ bool cmdline_has(const char *flag); /* a word of the multiboot command line */
 
 /* ---- trap.c: IDT, exceptions, the fixup table ---- */
 struct fault_record {
-    uint64_t count;     /* expected (fixed-up) faults so far */
-    uint64_t addr;      /* CR2 of the last one */
-    uint64_t err;       /* its error code: bit 0 present, 1 write, 3 reserved bit */
+    uint64_t count; /* expected (fixed-up) faults so far */
+    uint64_t addr;  /* CR2 of the last one */
+    uint64_t err;   /* its error code: bit 0 present, 1 write, 3 reserved bit */
 };
 extern struct fault_record last_fault;
 void trap_init(void);
@@ -74,16 +83,16 @@ struct ram_map {
     struct smm_frame_range r[RAM_MAX]; /* frames, sorted, disjoint */
     size_t n;
 };
-extern struct ram_map ram;       /* discovered: multiboot map + hot-plug registers */
+extern struct ram_map ram; /* discovered: multiboot map + hot-plug registers */
 int ram_discover(uint32_t mb_info);
 uint64_t ram_frames(const struct ram_map *m);
 
 /* ---- frame.c: the boot frame allocator ---- */
 void frame_init(void);
-int frame_alloc(uint64_t *pa);   /* one zeroed 4 KiB frame, or -SMM_ENOMEM */
+int frame_alloc(uint64_t *pa); /* one zeroed 4 KiB frame, or -SMM_ENOMEM */
 void frame_free(uint64_t pa);
-uint64_t frame_used(void);        /* frames handed out and not freed */
-uint64_t frame_peak(void);        /* most frames out at once */
+uint64_t frame_used(void); /* frames handed out and not freed */
+uint64_t frame_peak(void); /* most frames out at once */
 bool frame_is_free(uint64_t pa);
 void frame_fail_at(uint64_t nth); /* the nth allocation from now fails (0: none) */
 
@@ -94,19 +103,19 @@ void frame_fail_at(uint64_t nth); /* the nth allocation from now fails (0: none)
 #define PTE_NX (UINT64_C(1) << 63)
 #define PTE_ADDR UINT64_C(0x000ffffffffff000)
 void pt_init(void);
-int pt_va_reserve(uint64_t len, uint64_t *va);        /* whole 512 GiB slots */
-void pt_va_release(uint64_t va, uint64_t len);        /* unmap, free, give the slots back */
-int pt_map_machine(uint64_t va, uint64_t pa, uint64_t len); /* greedy 1G/2M/4K leaves */
-int pt_populate(uint64_t va, uint64_t len);           /* fresh zeroed owned frames */
+int pt_va_reserve(uint64_t len, uint64_t *va);                /* whole 512 GiB slots */
+void pt_va_release(uint64_t va, uint64_t len);                /* unmap, free, give the slots back */
+int pt_map_machine(uint64_t va, uint64_t pa, uint64_t len);   /* greedy 1G/2M/4K leaves */
+int pt_populate(uint64_t va, uint64_t len);                   /* fresh zeroed owned frames */
 int pt_map_shared(uint64_t va, uint64_t len, uint64_t frame); /* frame read-only, shared tables */
 int pt_share_prepare(uint64_t frame); /* build frame's shared tables now (else on first use) */
 void pt_share_drop(uint64_t frame);   /* free them: nothing may map them any more */
 int pt_protect(uint64_t va, uint64_t len, uint64_t leaf_flags); /* PTE_P | PTE_W wanted */
 void pt_unmap(uint64_t va, uint64_t len);
-uint64_t *pt_lookup(uint64_t va, unsigned *level);    /* the entry mapping va, or NULL */
+uint64_t *pt_lookup(uint64_t va, unsigned *level); /* the entry mapping va, or NULL */
 /* n[0..2]: private L1, L2, L3 table pages under [va, va + len); n[3]: owned frames */
 void pt_count(uint64_t va, uint64_t len, uint64_t n[4]);
-void *phys_window(uint64_t pa);                       /* a scratch 4 KiB mapping of pa */
+void *phys_window(uint64_t pa); /* a scratch 4 KiB mapping of pa */
 
 /* ---- platform_ring0.c ---- */
 void ring0_platform_init(struct smm_platform *p);

@@ -33,8 +33,7 @@ static uint64_t zero_frame, machine_span, pa_limit;
 static struct reservation *find(uint64_t va, uint64_t len)
 {
     for (unsigned i = 0; i < RES_MAX; i++)
-        if (res[i].len && va >= res[i].va && va + len <= res[i].va + res[i].len &&
-            va + len > va)
+        if (res[i].len && va >= res[i].va && va + len <= res[i].va + res[i].len && va + len > va)
             return &res[i];
     return NULL;
 }

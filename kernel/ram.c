@@ -89,9 +89,9 @@ static void multiboot_ram(const uint8_t *mbi)
         uint32_t type = *(const uint32_t *)(e + 20);
         kprintf("  multiboot  %016lx-%016lx %s\n", b, b + l, type == 1 ? "RAM" : "reserved");
         if (type == 1)
-            check(map_add(&ram, (b + SMM_PAGE_SIZE - 1) >> SMM_PAGE_SHIFT,
-                          (b + l) >> SMM_PAGE_SHIFT),
-                  "multiboot RAM %lx-%lx overlaps or does not fit", b, b + l);
+            check(
+                map_add(&ram, (b + SMM_PAGE_SIZE - 1) >> SMM_PAGE_SHIFT, (b + l) >> SMM_PAGE_SHIFT),
+                "multiboot RAM %lx-%lx overlaps or does not fit", b, b + l);
         off += sz + 4;
     }
 }
@@ -138,9 +138,10 @@ static uint64_t parse_hex(const char **s)
         *s += 2;
     for (;; (*s)++) {
         char c = **s;
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
                      : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
         if (d == 16)
             return v;
         v = v << 4 | d;

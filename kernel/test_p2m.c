@@ -330,8 +330,8 @@ static void run_guest(struct smm_platform *plat, const char *name, uint64_t max_
     check(f1 == t.lin.missing && f2 != t.lin.identity && f3 == t.lin.identity,
           "%s: cleared leaves do not map the shared pages: %lx %lx %lx (missing %lx, identity %lx)",
           name, f1, f2, f3, t.lin.missing, t.lin.identity);
-    check(t.mismatches == 0, "%s: %lu of %lu lookups disagree, first pfn %lx", name,
-          t.mismatches, t.compared, t.first_bad);
+    check(t.mismatches == 0, "%s: %lu of %lu lookups disagree, first pfn %lx", name, t.mismatches,
+          t.compared, t.first_bad);
     check(t.op_errors == 0, "%s: %lu of %lu operations failed", name, t.op_errors, t.ops);
     kprintf("  %-7s max_pfn %lx: %lu operations, %lu lookups agree (linux-style list, core tree,"
             " core linear); linux-style fast path answered %lu, slow path %lu; private leaves:"

@@ -52,20 +52,22 @@ void trap(struct trap_frame *f)
     fail_run();
 }
 
-#define STUB(n) extern char isr##n[];
-STUB(0) STUB(1) STUB(2) STUB(3) STUB(4) STUB(5) STUB(6) STUB(7) STUB(8) STUB(9) STUB(10)
-STUB(11) STUB(12) STUB(13) STUB(14) STUB(15) STUB(16) STUB(17) STUB(18) STUB(19) STUB(20)
-STUB(21)
+/* boot.S: one entry stub per vector 0..21 */
+extern char isr0[], isr1[], isr2[], isr3[], isr4[], isr5[], isr6[], isr7[], isr8[], isr9[], isr10[],
+    isr11[], isr12[], isr13[], isr14[], isr15[], isr16[], isr17[], isr18[], isr19[], isr20[],
+    isr21[];
 
 void trap_init(void)
 {
-    char *stubs[] = {isr0,  isr1,  isr2,  isr3,  isr4,  isr5,  isr6,  isr7,
-                     isr8,  isr9,  isr10, isr11, isr12, isr13, isr14, isr15,
-                     isr16, isr17, isr18, isr19, isr20, isr21};
+    char *stubs[] = {isr0,  isr1,  isr2,  isr3,  isr4,  isr5,  isr6,  isr7,  isr8,  isr9,  isr10,
+                     isr11, isr12, isr13, isr14, isr15, isr16, isr17, isr18, isr19, isr20, isr21};
     for (unsigned v = 0; v < sizeof(stubs) / sizeof(stubs[0]); v++) {
         uint64_t a = (uint64_t)(uintptr_t)stubs[v];
-        idt[v] = (struct idt_entry){.off0 = (uint16_t)a, .sel = 0x08, .type = 0x8E,
-                                    .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32)};
+        idt[v] = (struct idt_entry){.off0 = (uint16_t)a,
+                                    .sel = 0x08,
+                                    .type = 0x8E,
+                                    .off1 = (uint16_t)(a >> 16),
+                                    .off2 = (uint32_t)(a >> 32)};
     }
     struct __attribute__((packed)) {
         uint16_t limit;

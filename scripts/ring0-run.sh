@@ -80,5 +80,6 @@ if [ $status -eq 35 ] && echo "$last" | grep -Eq '^[0-9]+ passed, [1-9][0-9]* fa
     echo "ring0-run: failed as it must"
     exit 0
 fi
-echo "ring0-run: the broken run did not fail through its checks (want status 35, 'N passed, M failed')"
+echo "ring0-run: the broken run did not fail through its checks" \
+     "(want status 35, 'N passed, M failed')"
 exit 1
