@@ -33,7 +33,8 @@
 #define INVALID (~UINT64_C(0))
 #define IDENT_BIT (UINT64_C(1) << 62)
 #define EPP 512 /* entries per list page */
-#define OPS 20000
+#define OPS 10000            /* random operations per guest */
+#define RANDOM_LOOKUPS 50000 /* random pfns compared at the end */
 #define IDENTITY_RANGES 1024 /* the core linear's identity set: room for every range below */
 
 struct lp2m {
@@ -311,7 +312,7 @@ static void run_guest(struct smm_platform *plat, const char *name, uint64_t max_
     for (unsigned k = 0; k < nstarts; k++)
         for (uint64_t pfn = below(starts[k]); pfn < starts[k] + stretch + 2 * EPP; pfn++)
             compare(&t, pfn);
-    for (unsigned i = 0; i < 100000; i++)
+    for (unsigned i = 0; i < RANDOM_LOOKUPS; i++)
         compare(&t, rnd() % max_pfn);
     for (uint64_t pfn = max_pfn - 2; pfn < max_pfn + 2; pfn++)
         compare(&t, pfn);

@@ -59,7 +59,7 @@ mem="-m $boot"
 out=$tmp/serial.log
 status=0
 # shellcheck disable=SC2086 # word splitting of the generated arguments is wanted
-timeout 30 qemu-system-x86_64 -accel tcg -machine q35,memory-backend=boot \
+timeout 120 qemu-system-x86_64 -accel tcg -machine q35,memory-backend=boot \
     -object memory-backend-memfd,id=boot,size=$boot \
     -cpu max,vendor=GenuineIntel,phys-bits=$bits $mem $dimm_args \
     -display none -monitor none -serial "file:$out" -no-reboot \
