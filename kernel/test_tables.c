@@ -5,7 +5,8 @@
  * discovered, then checked through the hardware:
  *
  *   1. smm_pdx_setup + smm_pdx_check (round trip and validity of every RAM
- *      frame, exhaustively) for none, mask, offset and dense;
+ *      frame, exhaustively) for none, mask, offset and dense; the sealed
+ *      parameters (platform protect) refuse a write;
  *   2. every RAM frame's page_info and M2P entries read and written back
  *      through probes (a fault there is a failure); a word written through
  *      the direct map read back through a separate mapping of its physical
@@ -234,6 +235,9 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     if (!check(rc == 0, "%s: smm_pdx_setup: %s", name, smm_strerror(rc)))
         return;
     const struct smm_pdx *p = t.ctx.pdx;
+    char what[64];
+    ksnprintf(what, sizeof(what), "%s: sealed pdx parameters", name);
+    expect_fault((void *)(uintptr_t)p, true, PF_PRESENT | PF_WRITE, what);
     struct smm_pdx_check_report rep;
     smm_pdx_check(&t.ctx, ram.r, ram.n, EXHAUSTIVE_MAX, PDX_SAMPLES, 13, &rep);
     check(rep.failures == 0 && rep.exhaustive, "%s: pdx check: %lu failures (%s at %lx)%s", name,
