@@ -35,11 +35,10 @@ int cmd_bench(int argc, char **argv)
                            : !strcmp(argv[i], "--frames") ? &nframes
                                                           : NULL;
         if (target) {
-            if (i + 1 >= argc || !cli_parse_u64(argv[++i], target) || *target == 0 ||
-                *target > (UINT64_C(1) << 28)) {
-                fprintf(stderr, "sparsemm bench: %s needs a number in 1..2^28\n", argv[i - 1]);
+            const char *name = argv[i];
+            if (!cli_number_opt("bench pdx", name, i + 1 < argc ? argv[++i] : NULL, 1,
+                                UINT64_C(1) << 28, CLI_UNIT_NUMBER, target))
                 return CLI_EXIT_USAGE;
-            }
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "sparsemm bench: unknown option '%s'\n", argv[i]);
             usage(stderr);

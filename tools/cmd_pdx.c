@@ -65,10 +65,8 @@ int cmd_pdx(int argc, char **argv)
                 goto out;
             }
         } else if (!strcmp(a, "--seed") && i + 1 < argc) {
-            if (!cli_parse_u64(argv[++i], &seed)) {
-                fprintf(stderr, "sparsemm pdx: --seed: '%s' is not a number\n", argv[i]);
+            if (!cli_number_opt("pdx", a, argv[++i], 0, UINT64_MAX, CLI_UNIT_NUMBER, &seed))
                 goto out;
-            }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "sparsemm pdx: unknown or incomplete option '%s'\n", a);
             usage(stderr);

@@ -37,26 +37,6 @@ static void usage(FILE *f)
             "--test-drop-dirty-page loses one dirty page in migration (must fail).\n");
 }
 
-static bool parse_bytes(const char *s, uint64_t *out)
-{
-    char buf[64];
-    size_t n = strlen(s);
-    unsigned shift = 0;
-    if (n == 0 || n >= sizeof(buf))
-        return false;
-    memcpy(buf, s, n + 1);
-    const char *sfx = strchr("KMG", buf[n - 1]);
-    if (sfx && buf[n - 1]) {
-        shift = 10 * (unsigned)(sfx - "KMG" + 1);
-        buf[n - 1] = '\0';
-    }
-    uint64_t v;
-    if (!cli_parse_u64(buf, &v) || v > (UINT64_MAX >> shift))
-        return false;
-    *out = v << shift;
-    return true;
-}
-
 struct progress {
     bool tty, shown;
     struct timespec t0;
@@ -132,16 +112,21 @@ static int parse(int argc, char **argv, struct opts *o)
             o->backend = smm_p2m_backend_from_name(v);
             ok = o->backend != SMM_P2M_BACKEND_COUNT;
         } else if (!strcmp(a, "--guest-bytes")) {
-            ok = parse_bytes(v, &o->guest_bytes) && o->guest_bytes >= (UINT64_C(64) << 10) &&
-                 o->guest_bytes <= 16 * GIB;
+            if (!cli_number_opt("simulate", a, v, UINT64_C(64) << 10, 16 * GIB, CLI_UNIT_BYTES,
+                                &o->guest_bytes))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--guests")) {
-            ok = cli_parse_u64(v, &o->guests) && o->guests >= 1 && o->guests <= 64;
+            if (!cli_number_opt("simulate", a, v, 1, 64, CLI_UNIT_NUMBER, &o->guests))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--bits")) {
             ok = cli_parse_u64(v, &o->bits) && (o->bits == 32 || o->bits == 64);
         } else if (!strcmp(a, "--seed")) {
-            ok = cli_parse_u64(v, &o->seed);
+            if (!cli_number_opt("simulate", a, v, 0, UINT64_MAX, CLI_UNIT_NUMBER, &o->seed))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--ram-cap")) {
-            ok = parse_bytes(v, &o->ram_cap) && o->ram_cap >= (UINT64_C(1) << 20);
+            if (!cli_number_opt("simulate", a, v, UINT64_C(1) << 20, UINT64_MAX, CLI_UNIT_BYTES,
+                                &o->ram_cap))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--scenario")) {
             static const char *const names[] = {"boot", "balloon", "save-restore", "migrate"};
             o->scenarios = strcmp(v, "all") ? 0 : SMM_SIM_ALL;
@@ -155,7 +140,11 @@ static int parse(int argc, char **argv, struct opts *o)
             return CLI_EXIT_USAGE;
         }
         if (!ok) {
-            fprintf(stderr, "sparsemm simulate: %s: bad value '%s'\n", a, v);
+            fprintf(stderr, "sparsemm simulate: %s: '%s' is not one of %s\n", a, v,
+                    !strcmp(a, "--bits")     ? "32, 64"
+                    : !strcmp(a, "--scheme") ? "none, mask, offset, dense"
+                    : !strcmp(a, "--p2m")    ? "linear, tree"
+                                             : "boot, balloon, save-restore, migrate, all");
             return CLI_EXIT_USAGE;
         }
     }
