@@ -12,6 +12,7 @@
 #include "json_writer.h"
 #include "svg_writer.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,8 @@ static void usage(FILE *f)
                "srat nodes dts dtb plain.  Layouts: xen-x86_64 (default), xen-x86_64-bigmem,\n"
                "xen-2009, custom:ft=SIZE,directmap=SIZE,pv=SIZE,m2p=SIZE,compat=SIZE,page-info=N.\n"
                "--granularity: population unit of the frame table and M2Ps (default 2m).\n"
-               "--svg FILE: also draw the address space and each scheme's PDX space.\n");
+               "--svg FILE: also draw the address space and each scheme's PDX space;\n"
+               "--svg - writes the picture to stdout instead of the report.\n");
 }
 
 static double density(const struct analysis *a, const struct smm_pdx *p)
@@ -474,7 +476,8 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
 }
 
 /* --svg: the picture of the map and of each scheme (svg_writer.h). */
-static int write_svg(const char *path, const struct cli_map *m, const struct analysis *a)
+static int write_svg(FILE *f, const char *path, const struct cli_map *m,
+                     const struct analysis *a)
 {
     struct smm_svg_scheme s[SMM_PDX_SCHEME_COUNT];
     const struct smm_svg_scheme refs[] = {
@@ -499,14 +502,12 @@ static int write_svg(const char *path, const struct cli_map *m, const struct ana
                                .m2p_chunk_shift = a->acfg.granule_shift - 3,
                                .ram_frame_bytes = ram_frame_bytes(a)};
     int rc = smm_ft_group_shift(a->acfg.page_info_size, a->acfg.granule_shift, &in.ft_group_shift);
-    FILE *f = rc == 0 ? fopen(path, "w") : NULL;
-    if (!f) {
-        fprintf(stderr, "sparsemm analyze: %s: cannot write the picture\n", path);
+    if (rc == 0)
+        rc = smm_svg_write(f, &in);
+    if (fflush(f) != 0 && rc == 0) {
+        fprintf(stderr, "sparsemm analyze: %s: %s\n", path, strerror(errno));
         return CLI_EXIT_FAIL;
     }
-    rc = smm_svg_write(f, &in);
-    if (fclose(f) != 0 && rc == 0)
-        rc = -SMM_EFAULT;
     if (rc != 0) {
         fprintf(stderr, "sparsemm analyze: %s: %s\n", path, smm_strerror(rc));
         return CLI_EXIT_FAIL;
@@ -549,24 +550,35 @@ int cmd_analyze(int argc, char **argv)
         o.path = argv[i];
     }
 
+    /* The picture's file is opened before any work, so a bad path is refused
+     * up front with the reason; "-" is stdout, which then carries only it. */
+    bool svg_stdout = svg && !strcmp(svg, "-");
+    FILE *sf = svg_stdout ? stdout : NULL;
+    if (svg && !svg_stdout && !(sf = fopen(svg, "w"))) {
+        fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
     struct cli_map m;
     int rc = cli_load_map(&o, &m);
-    if (rc != 0)
-        return rc;
-    struct analysis a;
-    rc = analyze_map(&m, &t, &a);
-    if (rc != 0) {
+    struct analysis a = {0};
+    if (rc == 0 && (rc = analyze_map(&m, &t, &a)) != 0) {
         fprintf(stderr, "%s: analysis failed: %s\n", m.lm.source, smm_strerror(rc));
         rc = CLI_EXIT_FAIL;
-    } else {
-        if (o.json)
+    } else if (rc == 0) {
+        if (o.json && !svg_stdout)
             print_json(&m, &a);
-        else
+        else if (!svg_stdout)
             print_text(&m, &a);
         if (svg)
-            rc = write_svg(svg, &m, &a);
+            rc = write_svg(sf, svg, &m, &a);
     }
+    if (sf && !svg_stdout && fclose(sf) != 0 && rc == 0) {
+        fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
+        rc = CLI_EXIT_FAIL;
+    }
+    if (rc != 0 && sf && !svg_stdout)
+        remove(svg); /* nothing half-done */
     analysis_free(&a);
-    cli_map_free(&m);
+    cli_map_free(&m); /* safe after a failed load too */
     return rc;
 }
