@@ -125,8 +125,9 @@ int cli_parse_opts(int argc, char **argv, const char *cmd, const struct cli_u64_
 /*
  * Table options (analyze): --page-info-size N (default: the layout's),
  * --no-compat, --granularity 4k|2m (population unit of the frame table and
- * both M2Ps), --layout PROFILE: xen-x86_64 (default), xen-x86_64-bigmem,
- * xen-2009, or custom:KEY=SIZE,... with keys ft, directmap, pv, m2p, compat
+ * both M2Ps), --layout PROFILE: xen-x86_64 (default on x86), xen-x86_64-bigmem,
+ * xen-2009, xen-arm64 (default on arm: no M2P), or custom:KEY=SIZE,... with
+ * keys ft, directmap, pv, m2p (0: none), compat
  * (sizes in bytes or with a K/M/G/T/P suffix, e.g. 1.5T) and page-info=N;
  * unnamed keys keep their xen-x86_64 value.
  */
@@ -135,6 +136,7 @@ struct cli_table_opts {
     unsigned granule_shift;    /* SMM_GRANULE_SHIFT_2M or _4K */
     bool compat;
     struct smm_layout layout;
+    bool layout_given;         /* --layout named one (else the map's arch picks) */
 };
 
 void cli_table_opts_init(struct cli_table_opts *t);

@@ -281,15 +281,17 @@ static int parse_layout(struct cli_table_opts *t, const char *v)
     for (unsigned id = 0; id < SMM_LAYOUT_COUNT; id++)
         if (!strcmp(v, smm_layout_profile(id)->name)) {
             t->layout = *smm_layout_profile(id);
+            t->layout_given = true;
             return 1;
         }
     if (strncmp(v, "custom:", 7) != 0) {
         fprintf(stderr, "sparsemm: --layout: '%s' is not xen-x86_64, xen-x86_64-bigmem, "
-                        "xen-2009 or custom:KEY=SIZE,...\n", v);
+                        "xen-2009, xen-arm64 or custom:KEY=SIZE,...\n", v);
         return -1;
     }
     t->layout = *smm_layout_profile(SMM_LAYOUT_XEN_X86_64);
     t->layout.name = "custom";
+    t->layout_given = true;
     for (const char *p = v + 7; *p;) {
         const char *eq = strchr(p, '='), *comma = strchr(p, ',');
         size_t vlen = comma ? (size_t)(comma - eq - 1) : strlen(eq ? eq + 1 : p);
