@@ -97,12 +97,12 @@ bool cli_number_opt(const char *cmd, const char *opt, const char *val, uint64_t 
     char lo[32], hi[32];
     cli_range_text(min, unit, lo, sizeof(lo));
     cli_range_text(max, unit, hi, sizeof(hi));
-    static const char *const what[] = {"number", "size", "address"};
+    static const char *const what[] = {"a number", "a size", "an address"};
     if (!val)
-        fprintf(stderr, "sparsemm%s%s: %s needs a %s in %s..%s\n", *cmd ? " " : "", cmd, opt,
+        fprintf(stderr, "sparsemm%s%s: %s needs %s in %s..%s\n", *cmd ? " " : "", cmd, opt,
                 what[unit], lo, hi);
     else
-        fprintf(stderr, "sparsemm%s%s: %s: '%s' is not a %s in %s..%s%s\n", *cmd ? " " : "",
+        fprintf(stderr, "sparsemm%s%s: %s: '%s' is not %s in %s..%s%s\n", *cmd ? " " : "",
                 cmd, opt, val,
                 what[unit], lo, hi,
                 unit == CLI_UNIT_NUMBER ? "" : " (bytes, 0x hex, suffixes K M G T P)");
