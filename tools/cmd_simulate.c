@@ -195,17 +195,17 @@ static void print_host_text(const char *name, const struct cli_map *m,
     char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
     cli_human_bytes(r->ram_frames[i] << SMM_PAGE_SHIFT, a, sizeof(a));
     cli_human_bytes(smm_memmap_ram_bytes(&m->lm.map), b, sizeof(b));
-    printf("%s host: %s (%s)\n  RAM %s modelled of %s in the map", name, m->lm.source,
+    printf("%s host: %s (%s)\n  RAM %s modelled of %s in the map\n", name, m->lm.source,
            m->origin ? "this machine" : "file", a, b);
     if (r->scale[i] < 1.0)
-        printf(": scaled to %.3g%%, each of its %zu RAM range%s keeping that share\n"
-               "  at its own address (at least one 2^%u-frame block), holes where they were",
+        printf("  scaled to %.3g%%: each of its %zu RAM range%s keeps that share at its own "
+               "address\n    (at least one 2^%u-frame block), holes where they were\n",
                100.0 * r->scale[i], r->ram_ranges[i], r->ram_ranges[i] == 1 ? "" : "s",
                m->pdx.max_order);
-    printf("\n  %u NUMA node%s, guest frames taken from %u; %" PRIu64
-           " aligned 2^max_order blocks checked\n  contiguous in pdx space\n",
+    printf("  %u NUMA node%s, guest frames taken from %u; %" PRIu64
+           " aligned 2^max_order block%s checked contiguous in pdx space\n",
            r->nr_nodes[i], r->nr_nodes[i] == 1 ? "" : "s", r->nodes_used[i],
-           r->blocks_checked[i]);
+           r->blocks_checked[i], r->blocks_checked[i] == 1 ? "" : "s");
     cli_human_bytes(o->frame_table, a, sizeof(a));
     cli_human_bytes(o->m2p, b, sizeof(b));
     cli_human_bytes(o->compat_m2p, c, sizeof(c));
