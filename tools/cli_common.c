@@ -65,7 +65,10 @@ int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i)
             return -1;
         o->format = smm_format_from_name(v);
         if (o->format == SMM_FMT_COUNT) {
-            fprintf(stderr, "sparsemm: --format: unknown format '%s'\n", v);
+            fprintf(stderr, "sparsemm: --format: unknown format '%s' (one of", v);
+            for (unsigned f = 0; f < SMM_FMT_COUNT; f++)
+                fprintf(stderr, " %s", smm_format_name(f));
+            fprintf(stderr, ")\n");
             return -1;
         }
         return 1;

@@ -117,7 +117,8 @@ int cmd_pdx(int argc, char **argv)
         } else if (!strcmp(a, "--scheme") && i + 1 < argc) {
             scheme = smm_pdx_scheme_from_name(argv[++i]);
             if (scheme == SMM_PDX_SCHEME_COUNT) {
-                fprintf(stderr, "sparsemm pdx: unknown scheme '%s'\n", argv[i]);
+                fprintf(stderr, "sparsemm pdx: unknown scheme '%s' (none, mask, offset or "
+                                "dense)\n", argv[i]);
                 goto out;
             }
         } else if (!strcmp(a, "--seed") && i + 1 < argc) {
