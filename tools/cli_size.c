@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* The multiplier a suffix stands for ("", K, KB, KiB, ...), or 0 for junk. */
 static uint64_t suffix_mult(const char *s)
@@ -23,7 +24,7 @@ static uint64_t suffix_mult(const char *s)
     if (!u)
         return 0;
     const char *rest = s + 1;
-    if (!strcmp(rest, "") || !strcmp(rest, "B") || !strcmp(rest, "iB"))
+    if (!strcmp(rest, "") || !strcasecmp(rest, "B") || !strcasecmp(rest, "iB"))
         return UINT64_C(1) << (10 * (unsigned)(u - units + 1));
     return 0;
 }
