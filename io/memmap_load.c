@@ -133,10 +133,18 @@ static int normalize(struct smm_loaded_map *m, const char *source, struct smm_di
         for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++)
             if (spell[i].f == m->format)
                 ram = spell[i].ram;
-        smm_diag_set(diag, source, m->raw.v[0].line,
-                     "no RAM ranges found: read as %s, where RAM is %s; this line's range is "
-                     "'%s'", smm_format_name(m->format), ram,
-                     smm_mem_type_name(m->raw.v[0].type));
+        size_t first_ram = 0;
+        while (first_ram < n && m->raw.v[first_ram].type != SMM_MEM_RAM)
+            first_ram++;
+        if (first_ram < n)
+            smm_diag_set(diag, source, m->raw.v[first_ram].line,
+                         "no RAM ranges found: this RAM range and any other are all claimed by "
+                         "non-RAM ranges");
+        else
+            smm_diag_set(diag, source, m->raw.v[0].line,
+                         "no RAM ranges found: read as %s, where RAM is %s; this line's range "
+                         "is '%s'", smm_format_name(m->format), ram,
+                         smm_mem_type_name(m->raw.v[0].type));
         rc = -SMM_EEMPTY;
     }
     return rc;
