@@ -397,9 +397,9 @@ int cmd_bench_p2m(int argc, char **argv)
     uint64_t reps = 9, nlook = UINT64_C(1) << 21, max_guest = UINT64_C(1) << 40;
     bool json = false;
     const struct cli_u64_opt opts[] = {
-        {"--repeat", &reps, 1, 1000},
-        {"--lookups", &nlook, 16, UINT64_C(1) << 28},
-        {"--max-guest", &max_guest, 1, UINT64_MAX},
+        {"--repeat", &reps, 1, 1000, CLI_UNIT_NUMBER, NULL},
+        {"--lookups", &nlook, 16, UINT64_C(1) << 28, CLI_UNIT_NUMBER, NULL},
+        {"--max-guest", &max_guest, 1, UINT64_MAX, CLI_UNIT_BYTES, NULL},
     };
     int rc = cli_parse_opts(argc, argv, "bench p2m", opts, sizeof(opts) / sizeof(opts[0]),
                             &json, usage);

@@ -15,6 +15,8 @@
  */
 #include "io_internal.h"
 
+#include <strings.h>
+
 static const enum smm_format dmesg_priority[] = {
     SMM_FMT_E820, SMM_FMT_XL, SMM_FMT_EFI, SMM_FMT_SRAT, SMM_FMT_NODES,
 };
@@ -54,8 +56,14 @@ static enum smm_format whole_file_format(struct smm_cur_ c)
             return SMM_FMT_IOMEM; /* "00100000-bfffffff : System RAM" */
     }
     if (two_0x_numbers(&c)) {
-        /* plain types are lower case ("ram"); sysfs names are not ("System RAM") */
-        if (smm_cur_eof_(&c) || *c.p == '#' || (*c.p >= 'a' && *c.p <= 'z'))
+        /* plain types are one word, "ram" in any case, or lower case; sysfs
+         * names start upper case and most have two ("System RAM") */
+        struct smm_cur_ w = c;
+        while (!smm_cur_eof_(&w) && !smm_cur_is_ws_(*w.p))
+            w.p++;
+        bool one_word = smm_cur_eof_(&w) || *w.p == '#';
+        if (smm_cur_eof_(&c) || *c.p == '#' || (*c.p >= 'a' && *c.p <= 'z') ||
+            (one_word && w.p - c.p == 3 && strncasecmp(c.p, "ram", 3) == 0))
             return SMM_FMT_PLAIN;
         return SMM_FMT_SYSFS;
     }

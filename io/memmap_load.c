@@ -122,7 +122,29 @@ static int normalize(struct smm_loaded_map *m, const char *source, struct smm_di
     else if (rc)
         smm_diag_set(diag, source, 0, "cannot normalize: %s", smm_strerror(rc));
     if (!rc && smm_memmap_ram_bytes(&m->map) == 0) {
-        smm_diag_set(diag, source, 0, "no RAM ranges found");
+        /* say how the input was read and what RAM looks like in that format */
+        static const struct { enum smm_format f; const char *ram; } spell[] = {
+            {SMM_FMT_PLAIN, "'START END ram' (or no type)"},
+            {SMM_FMT_SYSFS, "'START END System RAM'"},
+            {SMM_FMT_IOMEM, "'START-END : System RAM'"},
+            {SMM_FMT_E820, "'BIOS-e820: [mem START-END] usable'"},
+        };
+        const char *ram = "a RAM range";
+        for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++)
+            if (spell[i].f == m->format)
+                ram = spell[i].ram;
+        size_t first_ram = 0;
+        while (first_ram < n && m->raw.v[first_ram].type != SMM_MEM_RAM)
+            first_ram++;
+        if (first_ram < n)
+            smm_diag_set(diag, source, m->raw.v[first_ram].line,
+                         "no RAM ranges found: this RAM range and any other are all claimed by "
+                         "non-RAM ranges");
+        else
+            smm_diag_set(diag, source, m->raw.v[0].line,
+                         "no RAM ranges found: read as %s, where RAM is %s; this line's range "
+                         "is '%s'", smm_format_name(m->format), ram,
+                         smm_mem_type_name(m->raw.v[0].type));
         rc = -SMM_EEMPTY;
     }
     return rc;

@@ -9,11 +9,13 @@
  *   0xfec00000  0xfec01000   reserved
  *
  * START and END are hex with a 0x prefix, END exclusive; TYPE is one of
- * smm_mem_type_name()'s names ("ram" when absent); node=N is decimal.
+ * smm_mem_type_name()'s names in any case ("ram" when absent); node=N is
+ * decimal.
  */
 #include "io_internal.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* A whole word holding one 0x-prefixed hex number. */
 static int parse_hex_word(const struct smm_text_ *t, struct smm_cur_ *c, const char *what,
@@ -28,10 +30,13 @@ static int parse_hex_word(const struct smm_text_ *t, struct smm_cur_ *c, const c
     return rc;
 }
 
+/* A type name, in any case ("ram", "RAM", "Reserved"). */
 static bool lookup_type(const struct smm_cur_ *w, uint32_t *type)
 {
+    size_t len = (size_t)(w->end - w->p);
     for (uint32_t i = 0; i < SMM_MEM_TYPE_COUNT; i++) {
-        if (smm_cur_equals_(w, smm_mem_type_name(i))) {
+        const char *name = smm_mem_type_name(i);
+        if (strlen(name) == len && strncasecmp(w->p, name, len) == 0) {
             *type = i;
             return true;
         }
@@ -56,8 +61,9 @@ static int parse_attrs(const struct smm_text_ *t, struct smm_cur_ *c, uint32_t *
             have_type = true;
         } else {
             return smm_text_error_(t,
-                                   "unexpected '%.*s' (want a type such as ram or "
-                                   "reserved, then node=N)",
+                                   "unexpected '%.*s' (want a type: ram, reserved, acpi-data, "
+                                   "acpi-nvs, persistent, soft-reserved, unusable, other; then "
+                                   "node=N)",
                                    len, w.p);
         }
     }

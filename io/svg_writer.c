@@ -460,10 +460,12 @@ static void scheme_detail(const struct smm_pdx *x, char *buf, size_t len)
     }
     switch (x->scheme) {
     case SMM_PDX_MASK:
-        snprintf(buf, len, "removes pfn bits %u-%u (address bits %u-%u): %u zero bits squeezed out",
+        snprintf(buf, len,
+                 "removes pfn bits %u-%u (address bits %u-%u): %u zero bit%s squeezed out",
                  x->bottom_shift, x->bottom_shift + x->hole_shift - 1,
                  x->bottom_shift + SMM_PAGE_SHIFT,
-                 x->bottom_shift + x->hole_shift - 1 + SMM_PAGE_SHIFT, x->hole_shift);
+                 x->bottom_shift + x->hole_shift - 1 + SMM_PAGE_SHIFT, x->hole_shift,
+                 x->hole_shift == 1 ? "" : "s");
         break;
     case SMM_PDX_OFFSET:
         snprintf(buf, len,

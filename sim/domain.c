@@ -105,8 +105,12 @@ int smm_sim_domain_map_new(struct smm_sim_domain *d, uint64_t pfn, uint64_t *mfn
     } else {
         m2p_set_(h, *mfn, pfn);
         d->nr_pages++;
+        h->nodes_used |= UINT64_C(1) << (smm_sim_host_node(h, *mfn) & (SMM_SIM_MAX_NODES - 1));
     }
     pthread_mutex_unlock(&h->lock);
+    if (rc == 0 && (__atomic_add_fetch(&h->pages_mapped, 1, __ATOMIC_RELAXED) & 1023) == 0 &&
+        h->on_pages)
+        h->on_pages(h->on_pages_arg);
     return rc;
 }
 

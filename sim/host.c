@@ -9,6 +9,11 @@
  * occupy on a real host: ceil(committed table bytes / 4 KiB) frames taken
  * from the lowest RAM, marked SMM_SIM_PGC_RESERVED, owner DOMID_XEN.
  *
+ * With a RAM cap below the map's RAM the host is the map scaled down, not
+ * its low end: each RAM range keeps the same share at its own address
+ * (frames_ below), so PDX, the tables and the allocator's nodes meet the
+ * real layout.
+ *
  *   RAM    [reserved: tables | free ..........][ free ....... ]
  *          ^ lowest RAM frame                    (per NUMA node lists)
  */
@@ -46,27 +51,57 @@ int smm_sim_host_node(const struct smm_sim_host *h, uint64_t mfn)
     return -1;
 }
 
-/* The page view, capped at cap frames (0: all) in address order. */
-static int frames_(struct smm_sim_host *h, const struct smm_memmap *map, uint64_t cap)
+/*
+ * The page view, scaled to about cap frames (0: all) keeping the machine's
+ * shape: every RAM range keeps the same share of its frames, from its own
+ * start (so holes stay where they were and every node keeps RAM), ending on
+ * a 2^max_order boundary with at least one whole aligned block; a range
+ * too small to hold an aligned block is kept whole.
+ */
+static int frames_(struct smm_sim_host *h, const struct smm_memmap *map, uint64_t cap,
+                   unsigned max_order)
 {
-    size_t n = smm_memmap_frames(map, NULL, 0);
-    if (n == 0)
-        return -SMM_EEMPTY;
-    h->ram = calloc(n, sizeof(*h->ram));
+    /* one frame range per RAM range of the map (node boundaries kept) */
+    h->ram = calloc(map->nr ? map->nr : 1, sizeof(*h->ram));
     if (!h->ram)
         return -SMM_ENOMEM;
-    smm_memmap_frames(map, h->ram, n);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t len = h->ram[i].end - h->ram[i].start;
-        h->map_ram_frames += len;
-        if (cap && h->ram_frames + len > cap)
-            len = cap - h->ram_frames;
-        if (len == 0)
-            break;
-        h->ram[i].end = h->ram[i].start + len;
-        h->ram_frames += len;
-        h->nr_ram = i + 1;
+    size_t n = 0;
+    for (size_t i = 0; i < map->nr; i++) {
+        const struct smm_range *r = &map->ranges[i];
+        uint64_t s = (r->start + SMM_PAGE_SIZE - 1) >> SMM_PAGE_SHIFT, e = r->end >> SMM_PAGE_SHIFT;
+        if (r->type == SMM_MEM_RAM && s < e) {
+            h->ram[n++] = (struct smm_frame_range){s, e};
+            h->map_ram_frames += e - s;
+        }
     }
+    if (n == 0)
+        return -SMM_EEMPTY;
+    h->ranges_kept = n;
+    h->scale = 1.0;
+    if (cap && cap < h->map_ram_frames) {
+        h->scale = (double)cap / (double)h->map_ram_frames;
+        uint64_t block = UINT64_C(1) << max_order;
+        for (size_t i = 0; i < n; i++) {
+            struct smm_frame_range *r = &h->ram[i];
+            uint64_t first = (r->start + block - 1) & ~(block - 1);
+            if (first + block > r->end)
+                continue; /* no aligned block inside: kept whole */
+            uint64_t want = (uint64_t)((double)(r->end - r->start) * h->scale);
+            uint64_t blocks = want > first - r->start ? (want - (first - r->start)) / block : 0;
+            r->end = first + (blocks ? blocks : 1) * block;
+        }
+    }
+    /* the tables want disjoint, non-touching ranges: join what still touches */
+    h->nr_ram = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct smm_frame_range *last = h->nr_ram ? &h->ram[h->nr_ram - 1] : NULL;
+        if (last && last->end == h->ram[i].start)
+            last->end = h->ram[i].end;
+        else
+            h->ram[h->nr_ram++] = h->ram[i];
+    }
+    for (size_t i = 0; i < h->nr_ram; i++)
+        h->ram_frames += h->ram[i].end - h->ram[i].start;
     return 0;
 }
 
@@ -95,6 +130,10 @@ static int nodes_(struct smm_sim_host *h, const struct smm_memmap *map)
                 last->end = e;
             else if (h->nr_nodes < cap)
                 h->nodes[h->nr_nodes++] = (struct smm_sim_node_range){s, e, node};
+            if (!(h->numa_nodes_seen & (UINT64_C(1) << node))) {
+                h->numa_nodes_seen |= UINT64_C(1) << node;
+                h->nr_numa_nodes++;
+            }
             cur = e;
         }
     }
@@ -155,7 +194,7 @@ int smm_sim_host_boot(struct smm_sim_host *h, struct smm_platform *plat,
         return -SMM_ENOTSUP;
     rc = smm_ft_group_shift(cfg->page_info_size, cfg->granule_shift, &gs);
     if (rc == 0)
-        rc = frames_(h, map, cfg->ram_cap >> SMM_PAGE_SHIFT);
+        rc = frames_(h, map, cfg->ram_cap >> SMM_PAGE_SHIFT, pc.max_order);
     if (rc == 0)
         rc = nodes_(h, map);
     if (rc != 0)

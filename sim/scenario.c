@@ -28,14 +28,28 @@ struct run_ {
     const struct smm_sim_run_config *cfg;
     struct smm_sim_report *rep;
     struct smm_sim_host *src, *dst;
-    unsigned done, total;
+    const char *phase;
+    uint64_t total; /* guest pages the scenarios map, about */
 };
+
+/* Progress in guest pages mapped on either host (from any thread). */
+static void tick_(void *arg)
+{
+    struct run_ *r = arg;
+    uint64_t done = 0;
+    struct smm_sim_host *hs[2] = {r->src, r->dst};
+    for (int i = 0; i < 2; i++)
+        if (hs[i])
+            done += __atomic_load_n(&hs[i]->pages_mapped, __ATOMIC_RELAXED);
+    const char *phase = __atomic_load_n(&r->phase, __ATOMIC_RELAXED);
+    r->cfg->progress(r->cfg->progress_arg, phase, done < r->total ? done : r->total, r->total);
+}
 
 static void step_(struct run_ *r, const char *phase)
 {
-    r->done++;
+    __atomic_store_n(&r->phase, phase, __ATOMIC_RELAXED);
     if (r->cfg->progress)
-        r->cfg->progress(r->cfg->progress_arg, phase, r->done, r->total);
+        tick_(r);
 }
 
 static int fail_(struct run_ *r, const char *what, int rc)
@@ -196,7 +210,9 @@ static void host_report_(struct smm_sim_report *rep, int i, const struct smm_sim
     rep->map_ram_frames[i] = h->map_ram_frames;
     rep->free_at_boot[i] = h->free_at_boot;
     rep->reserved_frames[i] = h->reserved_frames;
-    rep->nr_nodes[i] = h->buddy.nr_nodes;
+    rep->nr_nodes[i] = h->nr_numa_nodes;
+    rep->ram_ranges[i] = h->ranges_kept;
+    rep->scale[i] = h->scale;
     rep->blocks_checked[i] = h->buddy.blocks_checked;
 }
 
@@ -211,41 +227,60 @@ int smm_sim_run(const struct smm_sim_run_config *cfg, struct smm_sim_report *rep
     memset(rep, 0, sizeof(*rep));
     memset(&src, 0, sizeof(src));
     memset(&dst, 0, sizeof(dst));
-    for (unsigned s = cfg->scenarios; s; s &= s - 1)
-        r.total += cfg->guests;
+    /* pages mapped per guest: boot 1x, balloon 1x, save-restore and migrate
+     * 2x (the source guest, then its copy on the destination) */
+    uint64_t per_guest = cfg->guest_bytes >> SMM_PAGE_SHIFT;
+    static const unsigned weight[] = {1, 1, 2, 2};
+    for (unsigned k = 0; k < 4; k++)
+        if (cfg->scenarios & (1u << k))
+            r.total += (uint64_t)weight[k] * cfg->guests * per_guest;
     if (smm_posix_platform_init(&pa) != 0)
         return fail_(&r, "platform", -SMM_ENOMEM);
     if (smm_posix_platform_init(&pb) != 0) {
         smm_posix_platform_fini(&pa);
         return fail_(&r, "platform", -SMM_ENOMEM);
     }
-    rc = fail_(&r, "boot source host", smm_sim_host_boot(&src, &pa, cfg->src, &cfg->src_cfg));
+    static const char boot_src[] = "boot source host", boot_dst[] = "boot destination host";
+    rc = smm_sim_host_boot(&src, &pa, cfg->src, &cfg->src_cfg);
+    fail_(&r, boot_src, rc);
     if (rc == 0) {
         r.src = &src;
         host_report_(rep, 0, &src);
+        if (cfg->progress) {
+            src.on_pages = tick_;
+            src.on_pages_arg = &r;
+        }
     }
     if (rc == 0 && need_dst) {
-        rc = fail_(&r, "boot destination host",
-                   smm_sim_host_boot(&dst, &pb, cfg->dst, &cfg->dst_cfg));
+        rc = smm_sim_host_boot(&dst, &pb, cfg->dst, &cfg->dst_cfg);
+        fail_(&r, boot_dst, rc);
         if (rc == 0) {
             r.dst = &dst;
             host_report_(rep, 1, &dst);
+            if (cfg->progress) {
+                dst.on_pages = tick_;
+                dst.on_pages_arg = &r;
+            }
         }
     }
     static const struct {
         unsigned bit;
         int (*fn)(struct run_ *);
-    } steps[] = {{SMM_SIM_BOOT, boot_},
-                 {SMM_SIM_BALLOON, balloon_},
-                 {SMM_SIM_SAVE_RESTORE, save_restore_},
-                 {SMM_SIM_MIGRATE, migrate_}};
+        const char *name;
+    } steps[] = {{SMM_SIM_BOOT, boot_, "boot"},
+                 {SMM_SIM_BALLOON, balloon_, "balloon"},
+                 {SMM_SIM_SAVE_RESTORE, save_restore_, "save-restore"},
+                 {SMM_SIM_MIGRATE, migrate_, "migrate"}};
     for (size_t i = 0; rc == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
         if (cfg->scenarios & steps[i].bit) {
+            step_(&r, steps[i].name);
             rc = steps[i].fn(&r);
             rep->scenarios_run |= steps[i].bit;
         }
     rep->free_at_end[0] = src.buddy.free_pages;
     rep->free_at_end[1] = dst.buddy.free_pages;
+    rep->nodes_used[0] = (unsigned)__builtin_popcountll(src.nodes_used);
+    rep->nodes_used[1] = (unsigned)__builtin_popcountll(dst.nodes_used);
     smm_sim_host_teardown(&src);
     smm_sim_host_teardown(&dst);
     if (smm_posix_live_reservations(&pa) || pa.stats.committed ||

@@ -64,7 +64,9 @@ struct smm_sim_host_config {
     unsigned granule_shift;      /* SMM_GRANULE_SHIFT_2M */
     bool compat;                 /* build the compat M2P (32-bit guests) */
     bool pages_1g;
-    uint64_t ram_cap;            /* model at most this many RAM bytes (0: all) */
+    uint64_t ram_cap;            /* scale the map's RAM to about this many bytes (0: all):
+                                    every range keeps the same share at its own
+                                    address, at least one 2^max_order block */
     const char *name;
 };
 
@@ -84,10 +86,18 @@ struct smm_sim_host {
     struct smm_sim_buddy buddy;
     struct smm_sim_node_range *nodes; /* sorted by start */
     size_t nr_nodes;
-    struct smm_frame_range *ram;      /* the modelled RAM (after the cap) */
+    struct smm_frame_range *ram;      /* the modelled RAM (scaled), touching ranges joined */
     size_t nr_ram;
     uint64_t ram_frames;
-    uint64_t map_ram_frames;          /* RAM in the map before the cap */
+    uint64_t map_ram_frames;          /* whole RAM frames in the map */
+    double scale;                     /* share of each range's frames kept (1: all) */
+    size_t ranges_kept;               /* the map's RAM ranges, each keeping a share */
+    uint64_t numa_nodes_seen;         /* bit per NUMA node with modelled RAM */
+    unsigned nr_numa_nodes;
+    uint64_t pages_mapped;            /* guest pages mapped so far (atomic; progress) */
+    uint64_t nodes_used;              /* bit per node a guest frame came from */
+    void (*on_pages)(void *arg);      /* called every 1024 pages mapped, no lock held */
+    void *on_pages_arg;
     uint64_t reserved_frames;         /* frames standing for the tables */
     uint64_t free_at_boot;
     uint32_t next_domid;
@@ -259,7 +269,8 @@ struct smm_sim_run_config {
     uint64_t seed;
     bool drop_one_page;        /* migration test hook */
     const char *tmpdir;        /* save streams go here (NULL: $TMPDIR or /tmp) */
-    void (*progress)(void *arg, const char *phase, unsigned done, unsigned total);
+    /* guest pages mapped so far on both hosts, of about total; from any thread */
+    void (*progress)(void *arg, const char *phase, uint64_t done, uint64_t total);
     void *progress_arg;
 };
 
@@ -267,7 +278,10 @@ struct smm_sim_report {
     struct smm_sim_overhead overhead[2];
     uint64_t ram_frames[2], map_ram_frames[2], free_at_boot[2], free_at_end[2];
     uint64_t reserved_frames[2];
-    unsigned nr_nodes[2];
+    unsigned nr_nodes[2];      /* NUMA nodes with modelled RAM */
+    unsigned nodes_used[2];    /* NUMA nodes guest frames were allocated from */
+    size_t ram_ranges[2];      /* RAM ranges modelled (each keeps a share) */
+    double scale[2];           /* share of the map's RAM modelled (1: all) */
     uint64_t blocks_checked[2];
     struct smm_sim_verify v;
     uint64_t balloon_released_leaves, balloon_pages;

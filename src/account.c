@@ -132,6 +132,18 @@ static const struct smm_layout profiles[SMM_LAYOUT_COUNT] = {
         .compat_va = GIB,
         .page_info_size = 32,
     },
+    /* Xen on arm64 (xen/arch/arm/include/asm/mmu/layout.h): frame table 32 GiB
+     * at 56 bytes per page_info, direct map L0 slots 256-265 (5 TiB), and no
+     * M2P at all (m2p_va 0): Arm's set_gpfn_from_mfn is a no-op. */
+    [SMM_LAYOUT_XEN_ARM64] = {
+        .name = "xen-arm64",
+        .frame_table_va = 32 * GIB,
+        .directmap_va = 10 * 512 * GIB,
+        .pv_directmap_va = 10 * 512 * GIB, /* no PV guests on Arm */
+        .m2p_va = 0,
+        .compat_va = 0,
+        .page_info_size = 56,
+    },
 };
 /* clang-format on */
 
@@ -159,7 +171,7 @@ static void per_frame_tables(const struct smm_account_config *cfg, const struct 
     }
     *out = (struct smm_overhead){
         .frame_table = frames * cfg->page_info_size,
-        .m2p = frames * SMM_M2P_ENTRY_SIZE,
+        .m2p = cfg->no_m2p ? 0 : frames * SMM_M2P_ENTRY_SIZE,
         .compat_m2p = cfg->compat ? compat_frames * SMM_COMPAT_M2P_ENTRY_SIZE : 0,
     };
 }
@@ -184,7 +196,8 @@ int smm_account_tables(const struct smm_pdx *p, const struct smm_account_config 
         if (a < prev_pdx_end)
             return -SMM_ENOTSUP;
         units_add(&ft, a, b, gs);
-        units_add(&m2p, s, e, cfg->granule_shift - 3);
+        if (!cfg->no_m2p)
+            units_add(&m2p, s, e, cfg->granule_shift - 3);
         if (cfg->compat)
             units_add(&compat, s, e < cfg->compat_max_mfn ? e : cfg->compat_max_mfn,
                       cfg->granule_shift - 2);
@@ -199,7 +212,7 @@ int smm_account_tables(const struct smm_pdx *p, const struct smm_account_config 
     dm_finish(out, pt);
     total(out);
     out->va_frame_table = p->max_pdx * cfg->page_info_size;
-    out->va_m2p = p->max_pfn * SMM_M2P_ENTRY_SIZE;
+    out->va_m2p = cfg->no_m2p ? 0 : p->max_pfn * SMM_M2P_ENTRY_SIZE;
     if (cfg->compat)
         out->va_compat_m2p =
             (p->max_pfn < cfg->compat_max_mfn ? p->max_pfn : cfg->compat_max_mfn) * 4;
@@ -213,7 +226,8 @@ int smm_account_minimum(const struct smm_account_config *cfg, const struct smm_f
     if (!config_ok(cfg, n))
         return -SMM_EINVAL;
     per_frame_tables(cfg, r, n, out);
-    out->directmap_pt = out->m2p; /* one 8-byte 4 KiB PTE per frame, like an M2P entry */
+    /* one 8-byte 4 KiB PTE per frame (what an M2P entry costs) */
+    out->directmap_pt = out->frame_table / cfg->page_info_size * 8;
     total(out);
     return 0;
 }
@@ -253,10 +267,10 @@ int smm_account_baseline(const struct smm_account_config *cfg, const struct smm_
     uint64_t cmax = max_pfn < cfg->compat_max_mfn ? max_pfn : cfg->compat_max_mfn;
     *out = (struct smm_overhead){
         .frame_table = round_up(max_pfn * cfg->page_info_size, unit),
-        .m2p = round_up(max_pfn * SMM_M2P_ENTRY_SIZE, unit),
+        .m2p = cfg->no_m2p ? 0 : round_up(max_pfn * SMM_M2P_ENTRY_SIZE, unit),
         .compat_m2p = cfg->compat ? round_up(cmax * 4, unit) : 0,
         .va_frame_table = max_pfn * cfg->page_info_size,
-        .va_m2p = max_pfn * SMM_M2P_ENTRY_SIZE,
+        .va_m2p = cfg->no_m2p ? 0 : max_pfn * SMM_M2P_ENTRY_SIZE,
         .va_compat_m2p = cfg->compat ? cmax * 4 : 0,
         .va_directmap = max_pfn << SMM_PAGE_SHIFT,
     };
@@ -275,10 +289,10 @@ int smm_layout_fit(const struct smm_pdx *p, const struct smm_layout *l, uint32_t
     *out = (struct smm_fit){
         .frame_table_fits = p->max_pdx <= ft_limit,
         .directmap_fits = p->max_pdx <= dm_limit,
-        .m2p_fits = p->max_pfn <= l->m2p_va / SMM_M2P_ENTRY_SIZE,
+        .m2p_fits = l->m2p_va == 0 || p->max_pfn <= l->m2p_va / SMM_M2P_ENTRY_SIZE,
         .pv_visible = p->max_pdx <= (l->pv_directmap_va >> SMM_PAGE_SHIFT),
         .pdx_limit = ft_limit < dm_limit ? ft_limit : dm_limit,
-        .mfn_limit = l->m2p_va / SMM_M2P_ENTRY_SIZE,
+        .mfn_limit = l->m2p_va ? l->m2p_va / SMM_M2P_ENTRY_SIZE : UINT64_MAX,
     };
     out->fits = out->frame_table_fits && out->directmap_fits && out->m2p_fits;
     for (size_t i = 0; i < n; i++) {

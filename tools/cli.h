@@ -72,8 +72,25 @@ int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i);
  */
 const char *cli_human_bytes(uint64_t bytes, char *buf, size_t len);
 
-/* Parse an unsigned number (0x hex or decimal) fully; false on junk. */
+/*
+ * cli_parse_u64 - the CLI's one number parser (tools/cli_size.c): decimal or
+ * 0x hex, optionally followed by a binary suffix K M G T P (KB/KiB too, any
+ * case: 4G = 4 GiB), decimals only before a suffix and only when the result
+ * is whole (1.5T).  False on junk, a sign, or overflow of 64 bits.
+ */
 bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* How a valid range is named in a refusal: 64, 64 KiB, 0x1000. */
+enum cli_unit { CLI_UNIT_NUMBER, CLI_UNIT_BYTES, CLI_UNIT_ADDRESS };
+const char *cli_range_text(uint64_t v, enum cli_unit unit, char *buf, size_t len);
+/*
+ * cli_number_opt - parse option @opt's value @val (NULL: missing) into *out
+ * when it lies in [min, max]; else print
+ *     sparsemm CMD: OPT: 'VAL' is not a size in 64 KiB..16 GiB (...)
+ * and return false.
+ */
+bool cli_number_opt(const char *cmd, const char *opt, const char *val, uint64_t min,
+                    uint64_t max, enum cli_unit unit, uint64_t *out);
 
 /* Load and normalize; prints "source:line: ..." and returns 2 on failure. */
 int cli_load_map(const struct cli_map_opts *o, struct cli_map *m);
@@ -92,6 +109,8 @@ struct cli_u64_opt {
     const char *name;
     uint64_t *value;
     uint64_t min, max;
+    enum cli_unit unit;
+    const uint64_t *only; /* non-NULL: the value must be one of these (0-terminated) */
 };
 
 /*
@@ -106,8 +125,9 @@ int cli_parse_opts(int argc, char **argv, const char *cmd, const struct cli_u64_
 /*
  * Table options (analyze): --page-info-size N (default: the layout's),
  * --no-compat, --granularity 4k|2m (population unit of the frame table and
- * both M2Ps), --layout PROFILE: xen-x86_64 (default), xen-x86_64-bigmem,
- * xen-2009, or custom:KEY=SIZE,... with keys ft, directmap, pv, m2p, compat
+ * both M2Ps), --layout PROFILE: xen-x86_64 (default on x86), xen-x86_64-bigmem,
+ * xen-2009, xen-arm64 (default on arm: no M2P), or custom:KEY=SIZE,... with
+ * keys ft, directmap, pv, m2p (0: none), compat
  * (sizes in bytes or with a K/M/G/T/P suffix, e.g. 1.5T) and page-info=N;
  * unnamed keys keep their xen-x86_64 value.
  */
@@ -116,6 +136,7 @@ struct cli_table_opts {
     unsigned granule_shift;    /* SMM_GRANULE_SHIFT_2M or _4K */
     bool compat;
     struct smm_layout layout;
+    bool layout_given;         /* --layout named one (else the map's arch picks) */
 };
 
 void cli_table_opts_init(struct cli_table_opts *t);

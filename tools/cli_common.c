@@ -34,19 +34,6 @@ const char *cli_human_bytes(uint64_t bytes, char *buf, size_t len)
     return buf;
 }
 
-bool cli_parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno != 0 || *end != '\0')
-        return false;
-    *out = v;
-    return true;
-}
-
 static int need_value(int argc, char **argv, int *i, const char **val)
 {
     if (*i + 1 >= argc) {
@@ -60,10 +47,8 @@ static int need_value(int argc, char **argv, int *i, const char **val)
 static int parse_order(const char *opt, const char *val, unsigned lo, unsigned hi, unsigned *out)
 {
     uint64_t v;
-    if (!cli_parse_u64(val, &v) || v < lo || v > hi) {
-        fprintf(stderr, "sparsemm: %s: '%s' is not a number in %u..%u\n", opt, val, lo, hi);
+    if (!cli_number_opt("", opt, val, lo, hi, CLI_UNIT_NUMBER, &v))
         return -1;
-    }
     *out = (unsigned)v;
     return 1;
 }
@@ -80,7 +65,10 @@ int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i)
             return -1;
         o->format = smm_format_from_name(v);
         if (o->format == SMM_FMT_COUNT) {
-            fprintf(stderr, "sparsemm: --format: unknown format '%s'\n", v);
+            fprintf(stderr, "sparsemm: --format: unknown format '%s' (one of", v);
+            for (unsigned f = 0; f < SMM_FMT_COUNT; f++)
+                fprintf(stderr, " %s", smm_format_name(f));
+            fprintf(stderr, ")\n");
             return -1;
         }
         return 1;
@@ -101,20 +89,16 @@ int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i)
     if (!strcmp(a, "--pdx-base")) {
         if (need_value(argc, argv, i, &v))
             return -1;
-        if (!cli_parse_u64(v, &o->base) || o->base >= SMM_MADDR_LIMIT) {
-            fprintf(stderr, "sparsemm: --pdx-base: '%s' is not an address below 2^52\n", v);
+        if (!cli_number_opt("", a, v, 0, SMM_MADDR_LIMIT - 1, CLI_UNIT_ADDRESS, &o->base))
             return -1;
-        }
         o->have_base = true;
         return 1;
     }
     if (!strcmp(a, "--max-va")) {
         if (need_value(argc, argv, i, &v))
             return -1;
-        if (!cli_parse_u64(v, &o->max_va) || o->max_va == 0) {
-            fprintf(stderr, "sparsemm: --max-va: '%s' is not a positive byte count\n", v);
+        if (!cli_number_opt("", a, v, 1, UINT64_MAX, CLI_UNIT_BYTES, &o->max_va))
             return -1;
-        }
         return 1;
     }
     if (!strcmp(a, "--max-order")) {
@@ -295,48 +279,32 @@ void cli_table_opts_init(struct cli_table_opts *t)
     t->layout = *smm_layout_profile(SMM_LAYOUT_XEN_X86_64);
 }
 
-/* "1.5T" -> bytes (binary suffixes K M G T P, none = bytes). */
-static bool parse_size(const char *s, size_t len, uint64_t *out)
-{
-    char buf[64], *end;
-    if (len == 0 || len >= sizeof(buf))
-        return false;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    errno = 0;
-    double v = strtod(buf, &end);
-    static const char suffixes[] = "KMGTP";
-    const char *sfx = *end ? strchr(suffixes, *end) : NULL;
-    if (errno != 0 || end == buf || v < 0 || (*end && (!sfx || end[1] != '\0')))
-        return false;
-    if (sfx)
-        for (const char *k = suffixes; k <= sfx; k++)
-            v *= 1024;
-    if (v >= 18446744073709551616.0)
-        return false;
-    *out = (uint64_t)v;
-    return true;
-}
-
 static int parse_layout(struct cli_table_opts *t, const char *v)
 {
     for (unsigned id = 0; id < SMM_LAYOUT_COUNT; id++)
         if (!strcmp(v, smm_layout_profile(id)->name)) {
             t->layout = *smm_layout_profile(id);
+            t->layout_given = true;
             return 1;
         }
     if (strncmp(v, "custom:", 7) != 0) {
         fprintf(stderr, "sparsemm: --layout: '%s' is not xen-x86_64, xen-x86_64-bigmem, "
-                        "xen-2009 or custom:KEY=SIZE,...\n", v);
+                        "xen-2009, xen-arm64 or custom:KEY=SIZE,...\n", v);
         return -1;
     }
     t->layout = *smm_layout_profile(SMM_LAYOUT_XEN_X86_64);
     t->layout.name = "custom";
+    t->layout_given = true;
     for (const char *p = v + 7; *p;) {
         const char *eq = strchr(p, '='), *comma = strchr(p, ',');
         size_t vlen = comma ? (size_t)(comma - eq - 1) : strlen(eq ? eq + 1 : p);
         uint64_t size = 0;
-        if (!eq || (comma && comma < eq) || !parse_size(eq + 1, vlen, &size)) {
+        char val[64];
+        if (eq && vlen < sizeof(val)) {
+            memcpy(val, eq + 1, vlen);
+            val[vlen] = '\0';
+        }
+        if (!eq || (comma && comma < eq) || vlen >= sizeof(val) || !cli_parse_u64(val, &size)) {
             fprintf(stderr, "sparsemm: --layout: bad item in '%s'\n", v);
             return -1;
         }
@@ -378,8 +346,9 @@ int cli_parse_table_opt(struct cli_table_opts *t, int argc, char **argv, int *i)
         uint64_t n;
         if (need_value(argc, argv, i, &v))
             return -1;
-        if (!cli_parse_u64(v, &n) || n > 4096 ||
-            smm_ft_group_shift((uint32_t)n, SMM_GRANULE_SHIFT_4K, &gs) != 0) {
+        if (!cli_number_opt("", a, v, 8, 4096, CLI_UNIT_NUMBER, &n))
+            return -1;
+        if (smm_ft_group_shift((uint32_t)n, SMM_GRANULE_SHIFT_4K, &gs) != 0) {
             fprintf(stderr, "sparsemm: --page-info-size: '%s' is not a multiple of 8 in "
                             "8..4096\n", v);
             return -1;

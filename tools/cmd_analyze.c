@@ -10,8 +10,10 @@
  */
 #include "cli.h"
 #include "json_writer.h"
+#include "scheme_choice.h"
 #include "svg_writer.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +24,10 @@
 struct analysis {
     uint64_t ram_bytes, ram_pages, span_start, span_end, block_ideal;
     struct smm_pdx *schemes[SMM_PDX_SCHEME_COUNT];
-    enum smm_pdx_scheme best; /* smallest total overhead among those that fit */
+    enum smm_pdx_scheme best; /* smallest total overhead among those that fit (JSON "best") */
     bool best_fits;
+    struct scheme_va va[SMM_PDX_SCHEME_COUNT];
+    enum smm_pdx_scheme best_overall, best_xen; /* on virtual space (scheme_choice.h) */
     struct smm_account_config acfg;
     const struct smm_layout *layout;
     struct smm_overhead over[SMM_PDX_SCHEME_COUNT];
@@ -39,10 +43,13 @@ static void usage(FILE *f)
                "                        [--granularity 4k|2m] [--layout PROFILE] [--svg FILE]\n"
                "Without MAPFILE, reads this machine's map (/sys/firmware/memmap, else\n"
                "/proc/iomem, else the kernel log).  Formats: auto e820 efi iomem sysfs xl\n"
-               "srat nodes dts dtb plain.  Layouts: xen-x86_64 (default), xen-x86_64-bigmem,\n"
-               "xen-2009, custom:ft=SIZE,directmap=SIZE,pv=SIZE,m2p=SIZE,compat=SIZE,page-info=N.\n"
+               "srat nodes dts dtb plain.  Layouts: xen-x86_64 (default on x86),\n"
+               "xen-x86_64-bigmem, xen-2009, xen-arm64 (default on arm: no M2P),\n"
+               "custom:ft=SIZE,directmap=SIZE,pv=SIZE,m2p=SIZE,compat=SIZE,page-info=N.\n"
+               "The arch is the map's (dts, dtb: arm; else x86) unless --arch names it.\n"
                "--granularity: population unit of the frame table and M2Ps (default 2m).\n"
-               "--svg FILE: also draw the address space and each scheme's PDX space.\n");
+               "--svg FILE: also draw the address space and each scheme's PDX space;\n"
+               "--svg - writes the picture to stdout instead of the report.\n");
 }
 
 static double density(const struct analysis *a, const struct smm_pdx *p)
@@ -60,6 +67,8 @@ static int analyze_overhead(const struct cli_map *m, const struct cli_table_opts
     a->acfg.granule_shift = t->granule_shift;
     a->acfg.compat = t->compat;
     a->acfg.compat_max_mfn = t->layout.compat_va / SMM_COMPAT_M2P_ENTRY_SIZE;
+    a->acfg.no_m2p = t->layout.m2p_va == 0; /* Xen on Arm keeps none, nor a compat one */
+    a->acfg.compat &= !a->acfg.no_m2p;
     int rc = smm_account_minimum(&a->acfg, m->frames, m->nr_frames, &a->minimum);
     if (rc == 0)
         rc = smm_account_floor(&a->acfg, m->frames, m->nr_frames, &a->floor);
@@ -77,8 +86,11 @@ static int analyze_overhead(const struct cli_map *m, const struct cli_table_opts
         if ((fits && !any_fits) || (fits == any_fits && a->over[s].total < a->over[a->best].total))
             a->best = s;
         any_fits |= fits;
+        scheme_va_of(a->schemes[s], &a->fit[s], &a->va[s]);
     }
     a->best_fits = any_fits;
+    a->best_overall = scheme_choose(a->fit, a->va, SMM_PDX_SCHEME_COUNT);
+    a->best_xen = scheme_choose(a->fit, a->va, SMM_PDX_DENSE); /* none, mask, offset */
     return rc;
 }
 
@@ -171,6 +183,11 @@ static double vs_minimum(const struct analysis *a, uint64_t bytes)
     return a->minimum.total ? (double)bytes / (double)a->minimum.total : 0.0;
 }
 
+static double vs_floor(const struct analysis *a, uint64_t bytes)
+{
+    return a->floor.total ? (double)bytes / (double)a->floor.total : 0.0;
+}
+
 static void json_kv_u64(struct smm_json *j, const char *key, uint64_t v)
 {
     smm_json_key(j, key);
@@ -205,6 +222,8 @@ static void json_overhead(struct smm_json *j, const struct analysis *a,
     smm_json_double(j, percent_of_ram(a, o->total));
     smm_json_key(j, "vs_minimum");
     smm_json_double(j, vs_minimum(a, o->total));
+    smm_json_key(j, "vs_floor");
+    smm_json_double(j, vs_floor(a, o->total));
     const struct json_kv pt[] = {
         {"l1", o->pt_pages[0]}, {"l2", o->pt_pages[1]}, {"l3", o->pt_pages[2]}};
     json_u64_object(j, "pagetable_pages", pt, 3);
@@ -236,6 +255,17 @@ static void json_scheme_tables(struct smm_json *j, const struct cli_map *m,
                                  {"compat_m2p", o->va_compat_m2p},
                                  {"directmap", o->va_directmap}};
     json_u64_object(j, "virtual", va, sizeof(va) / sizeof(va[0]));
+    const struct smm_layout *l = a->layout;
+    const struct json_kv win[] = {
+        {"frame_table_span", o->va_frame_table}, {"frame_table_window", l->frame_table_va},
+        {"directmap_span", o->va_directmap},     {"directmap_window", l->directmap_va},
+        {"m2p_span", o->va_m2p},                 {"m2p_window", l->m2p_va},
+        {"pdx_limit", a->va[s].pdx_limit},
+        {"hotadd_headroom_bytes", a->va[s].headroom_pdxs << SMM_PAGE_SHIFT},
+        {"headroom_log2_pdxs", a->va[s].headroom_log2},
+        {"conversion_rank", a->va[s].conversion},
+    };
+    json_u64_object(j, "address_space", win, sizeof(win) / sizeof(win[0]));
     smm_json_key(j, "pv_visible");
     smm_json_bool(j, f->pv_visible);
     smm_json_key(j, "beyond_layout");
@@ -356,48 +386,82 @@ static void print_json(const struct cli_map *m, const struct analysis *a)
     smm_json_string(&j, smm_pdx_scheme_name(a->best));
     smm_json_key(&j, "best_fits");
     smm_json_bool(&j, a->best_fits);
+    smm_json_key(&j, "best_overall");
+    smm_json_string(&j, smm_pdx_scheme_name(a->best_overall));
+    smm_json_key(&j, "best_xen");
+    smm_json_string(&j, smm_pdx_scheme_name(a->best_xen));
+    smm_json_key(&j, "best_rule");
+    smm_json_string(&j, "fit, then hot-add headroom (powers of two), then the simpler conversion");
     json_layout(&j, a);
     smm_json_object_end(&j);
     smm_json_finish(&j);
 }
 
+/* What decides between schemes: each table's span against its window. */
+static void print_address_space(const struct analysis *a)
+{
+    const struct smm_layout *l = a->layout;
+    char b[6][32];
+    printf("\nAddress space (layout %s; what decides between schemes: fit, then hot-add\n"
+           "headroom in powers of two, then the simpler conversion):\n", l->name);
+    printf("  %-7s %23s %23s %11s %-4s %13s  %s\n", "", "frame table span/window",
+           "direct map span/window", "M2P span", "fits", "hot-add room", "conversion");
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
+        const struct smm_overhead *o = &a->over[s];
+        char ft[48], dm[48];
+        snprintf(ft, sizeof(ft), "%s / %s", cli_human_bytes(o->va_frame_table, b[0], 32),
+                 cli_human_bytes(l->frame_table_va, b[1], 32));
+        snprintf(dm, sizeof(dm), "%s / %s", cli_human_bytes(o->va_directmap, b[2], 32),
+                 cli_human_bytes(l->directmap_va, b[3], 32));
+        printf("  %-7s %23s %23s %11s %-4s %13s  %s%s%s\n", smm_pdx_scheme_name(s), ft, dm,
+               l->m2p_va ? cli_human_bytes(o->va_m2p, b[4], 32) : "(none)",
+               a->fit[s].fits ? "yes" : "NO",
+               cli_human_bytes(a->va[s].headroom_pdxs << SMM_PAGE_SHIFT, b[5], 32),
+               a->va[s].conversion_name, s == a->best_xen ? "  <- best Xen" : "",
+               s == a->best_overall ? "  <- best" : "");
+    }
+    printf("  best Xen scheme: %s; best overall: %s\n", smm_pdx_scheme_name(a->best_xen),
+           smm_pdx_scheme_name(a->best_overall));
+}
+
 static void print_overhead_row(const struct analysis *a, const char *name,
-                               const struct smm_overhead *o, const char *fits, const char *mark)
+                               const struct smm_overhead *o, const char *fits)
 {
     char b[5][32];
-    printf("  %-8s %11s %11s %11s %11s %11s %7.3f%% %7.3fx %-4s%s\n", name,
+    printf("  %-8s %11s %11s %11s %11s %11s %7.3f%% %7.3fx %-4s\n", name,
            cli_human_bytes(o->frame_table, b[0], sizeof(b[0])), cli_human_bytes(o->m2p, b[1], 32),
            cli_human_bytes(o->compat_m2p, b[2], 32), cli_human_bytes(o->directmap_pt, b[3], 32),
-           cli_human_bytes(o->total, b[4], 32), percent_of_ram(a, o->total), vs_minimum(a, o->total),
-           fits, mark);
+           cli_human_bytes(o->total, b[4], 32), percent_of_ram(a, o->total), vs_floor(a, o->total),
+           fits);
 }
 
 static void print_overhead(const struct cli_map *m, const struct analysis *a)
 {
     const struct smm_layout *l = a->layout;
     char b[4][32];
-    printf("\nOverhead (layout %s: frame table %s, direct map %s, M2P %s; page_info %u B,\n"
-           "          granularity %s, compat M2P %s):\n",
+    printf("\nMemory the tables take (layout %s: frame table %s, direct map %s, M2P %s;\n"
+           "          page_info %u B, granularity %s, compat M2P %s):\n",
            l->name, cli_human_bytes(l->frame_table_va, b[0], 32), cli_human_bytes(l->directmap_va, b[1], 32),
-           cli_human_bytes(l->m2p_va, b[2], 32), a->acfg.page_info_size,
+           l->m2p_va ? cli_human_bytes(l->m2p_va, b[2], 32) : "none", a->acfg.page_info_size,
            a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4 KiB" : "2 MiB",
            a->acfg.compat ? "on" : "off");
     printf("  %-8s %11s %11s %11s %11s %11s %8s %8s %-4s\n", "", "frame table", "M2P", "compat M2P",
-           "dm tables", "total", "% RAM", "vs min", "fits");
-    print_overhead_row(a, "baseline", &a->baseline, "", "");
+           "dm tables", "total", "% RAM", "vs floor", "fits");
+    print_overhead_row(a, "baseline", &a->baseline, "");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
-        print_overhead_row(a, smm_pdx_scheme_name(s), &a->over[s], a->fit[s].fits ? "yes" : "NO",
-                           s == a->best ? "  <- best" : "");
-    print_overhead_row(a, "minimum", &a->minimum, "", "");
-    print_overhead_row(a, "floor", &a->floor, "", "");
+        print_overhead_row(a, smm_pdx_scheme_name(s), &a->over[s], a->fit[s].fits ? "yes" : "NO");
+    print_overhead_row(a, "floor", &a->floor, "");
+    print_overhead_row(a, "4k-pte", &a->minimum, "");
     printf(
-        "  baseline: pre-2009 dense tables, 4 KiB direct map; minimum: the seed's, per RAM\n"
-        "  frame page_info + 8 + 4 + 8 (one 4 KiB PTE); floor: per RAM frame page_info + 8 + 4,\n"
-        "  superpage direct map (docs/OVERHEAD.md)\n");
-    printf("  baseline %.2f%% -> %s %.2f%% -> minimum %.2f%% (floor %.2f%%) of RAM\n",
-           percent_of_ram(a, a->baseline.total), smm_pdx_scheme_name(a->best),
-           percent_of_ram(a, a->over[a->best].total), percent_of_ram(a, a->minimum.total),
-           percent_of_ram(a, a->floor.total));
+        "  baseline: before 2009, dense tables over [0, highest frame) and a 4 KiB direct map.\n"
+        "  floor: the least any layout can take: per RAM frame page_info + 8 (M2P) + 4 (compat),\n"
+        "  direct map at identity offsets with superpages.  4k-pte: the 2009 PDX patch's\n"
+        "  'theoretical minimum', which maps every frame with a 4 KiB PTE; every scheme beats it\n"
+        "  because the direct map uses 2 MiB and 1 GiB pages (docs/OVERHEAD.md).  The schemes\n"
+        "  differ by a few table pages at most: they populate only where RAM is.\n");
+    printf("  baseline %.2f%% -> %s %.2f%% (floor %.2f%%) of RAM\n",
+           percent_of_ram(a, a->baseline.total), smm_pdx_scheme_name(a->best_overall),
+           percent_of_ram(a, a->over[a->best_overall].total), percent_of_ram(a, a->floor.total));
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
         const struct smm_fit *f = &a->fit[s];
         if (!f->beyond_frames)
@@ -419,13 +483,49 @@ static void print_overhead(const struct cli_map *m, const struct analysis *a)
         printf("\n");
     }
     if (!a->best_fits)
-        printf("  no scheme fits %s: best is the smallest total regardless\n", l->name);
+        printf("  no scheme fits %s: best is the one with the most headroom regardless\n",
+               l->name);
+}
+
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/*
+ * What lies between two RAM ranges: "hole" when the map says nothing there,
+ * else the types the map gives it ("reserved", "acpi, reserved"), plus
+ * "+ hole" when part of it is unnamed.
+ */
+static const char *gap_label(const struct smm_memmap *map, uint64_t s, uint64_t e, char *buf,
+                             size_t len)
+{
+    bool seen[SMM_MEM_TYPE_COUNT] = {false};
+    uint64_t covered = 0;
+    for (size_t i = 0; i < map->nr; i++) {
+        const struct smm_range *r = &map->ranges[i];
+        uint64_t a = r->start > s ? r->start : s, b = r->end < e ? r->end : e;
+        if (r->type == SMM_MEM_RAM || a >= b || r->type >= SMM_MEM_TYPE_COUNT)
+            continue;
+        seen[r->type] = true;
+        covered += b - a;
+    }
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned t = 0; t < SMM_MEM_TYPE_COUNT && n < len; t++)
+        if (seen[t])
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", smm_mem_type_name(t));
+    if (n == 0)
+        return "hole";
+    if (covered < e - s && n < len)
+        snprintf(buf + n, len - n, " + hole");
+    return buf;
 }
 
 static void print_text(const struct cli_map *m, const struct analysis *a)
 {
     const struct smm_memmap *map = &m->lm.map;
-    char b1[32], b2[32];
+    char b1[32], b2[32], gl[96];
     printf("source:  %s%s%s%s\n", m->lm.source, m->origin ? " (this machine, from " : "",
            m->origin ? m->origin : "", m->origin ? ")" : "");
     printf("format:  %s\n\n", smm_format_name(m->lm.format));
@@ -438,8 +538,9 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
         if (r->type != SMM_MEM_RAM)
             continue;
         if (have_prev && r->start > prev_end) {
-            printf("  %-18s %-20s %12s  hole\n", "", "",
-                   cli_human_bytes(r->start - prev_end, b1, sizeof(b1)));
+            printf("  %-18s %-20s %12s  %s\n", "", "",
+                   cli_human_bytes(r->start - prev_end, b1, sizeof(b1)),
+                   gap_label(map, prev_end, r->start, gl, sizeof(gl)));
             holes++;
         }
         printf("0x%-18" PRIx64 " 0x%-18" PRIx64 " %12s  ", r->start, r->end,
@@ -451,10 +552,11 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
         prev_end = r->end;
         have_prev = true;
     }
-    printf("\nRAM:     %s (%" PRIu64 " bytes, %" PRIu64 " whole 4 KiB frames) in %zu extents, "
-           "%zu holes\n",
+    size_t extents = smm_memmap_ram_extents(map);
+    printf("\nRAM:     %s (%" PRIu64 " bytes, %" PRIu64 " whole 4 KiB frame%s) in %zu extent%s, "
+           "%zu gap%s\n",
            cli_human_bytes(a->ram_bytes, b1, sizeof(b1)), a->ram_bytes, a->ram_pages,
-           smm_memmap_ram_extents(map), holes);
+           plural(a->ram_pages), extents, plural(extents), holes, plural(holes));
     printf("span:    %s (0x%" PRIx64 "-0x%" PRIx64 "), RAM/span %.4f\n",
            cli_human_bytes(a->span_end - a->span_start, b2, sizeof(b2)), a->span_start, a->span_end,
            (double)a->ram_bytes / (double)(a->span_end - a->span_start));
@@ -464,29 +566,31 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
            "vs ideal");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
         const struct smm_pdx *p = a->schemes[s];
-        printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx%s\n", smm_pdx_scheme_name(s),
+        printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", smm_pdx_scheme_name(s),
                p->compressible ? "yes" : "no", p->max_pdx, density(a, p),
-               (double)p->max_pdx / (double)a->block_ideal, s == a->best ? "  <- best" : "");
+               (double)p->max_pdx / (double)a->block_ideal);
     }
     printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", "ideal", "(blocks)", a->block_ideal,
            (double)a->ram_pages / (double)a->block_ideal, 1.0);
+    print_address_space(a);
     print_overhead(m, a);
 }
 
 /* --svg: the picture of the map and of each scheme (svg_writer.h). */
-static int write_svg(const char *path, const struct cli_map *m, const struct analysis *a)
+static int write_svg(FILE *f, const char *path, const struct cli_map *m,
+                     const struct analysis *a)
 {
     struct smm_svg_scheme s[SMM_PDX_SCHEME_COUNT];
     const struct smm_svg_scheme refs[] = {
         {.name = "baseline", .over = &a->baseline},
-        {.name = "minimum", .over = &a->minimum},
+        {.name = "floor", .over = &a->floor},
     };
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
         s[k] = (struct smm_svg_scheme){.name = smm_pdx_scheme_name(k),
                                        .pdx = a->schemes[k],
                                        .over = &a->over[k],
                                        .fits = a->fit[k].fits,
-                                       .best = k == a->best};
+                                       .best = k == a->best_overall};
     struct smm_svg_input in = {.source = m->lm.source,
                                .map = &m->lm.map,
                                .frames = m->frames,
@@ -499,14 +603,12 @@ static int write_svg(const char *path, const struct cli_map *m, const struct ana
                                .m2p_chunk_shift = a->acfg.granule_shift - 3,
                                .ram_frame_bytes = ram_frame_bytes(a)};
     int rc = smm_ft_group_shift(a->acfg.page_info_size, a->acfg.granule_shift, &in.ft_group_shift);
-    FILE *f = rc == 0 ? fopen(path, "w") : NULL;
-    if (!f) {
-        fprintf(stderr, "sparsemm analyze: %s: cannot write the picture\n", path);
+    if (rc == 0)
+        rc = smm_svg_write(f, &in);
+    if (fflush(f) != 0 && rc == 0) {
+        fprintf(stderr, "sparsemm analyze: %s: %s\n", path, strerror(errno));
         return CLI_EXIT_FAIL;
     }
-    rc = smm_svg_write(f, &in);
-    if (fclose(f) != 0 && rc == 0)
-        rc = -SMM_EFAULT;
     if (rc != 0) {
         fprintf(stderr, "sparsemm analyze: %s: %s\n", path, smm_strerror(rc));
         return CLI_EXIT_FAIL;
@@ -549,24 +651,37 @@ int cmd_analyze(int argc, char **argv)
         o.path = argv[i];
     }
 
+    /* The picture's file is opened before any work, so a bad path is refused
+     * up front with the reason; "-" is stdout, which then carries only it. */
+    bool svg_stdout = svg && !strcmp(svg, "-");
+    FILE *sf = svg_stdout ? stdout : NULL;
+    if (svg && !svg_stdout && !(sf = fopen(svg, "w"))) {
+        fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
     struct cli_map m;
     int rc = cli_load_map(&o, &m);
-    if (rc != 0)
-        return rc;
-    struct analysis a;
-    rc = analyze_map(&m, &t, &a);
-    if (rc != 0) {
+    struct analysis a = {0};
+    if (rc == 0)
+        scheme_layout_for_arch(m.arch_name, t.layout_given, &t.layout);
+    if (rc == 0 && (rc = analyze_map(&m, &t, &a)) != 0) {
         fprintf(stderr, "%s: analysis failed: %s\n", m.lm.source, smm_strerror(rc));
         rc = CLI_EXIT_FAIL;
-    } else {
-        if (o.json)
+    } else if (rc == 0) {
+        if (o.json && !svg_stdout)
             print_json(&m, &a);
-        else
+        else if (!svg_stdout)
             print_text(&m, &a);
         if (svg)
-            rc = write_svg(svg, &m, &a);
+            rc = write_svg(sf, svg, &m, &a);
     }
+    if (sf && !svg_stdout && fclose(sf) != 0 && rc == 0) {
+        fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
+        rc = CLI_EXIT_FAIL;
+    }
+    if (rc != 0 && sf && !svg_stdout)
+        remove(svg); /* nothing half-done */
     analysis_free(&a);
-    cli_map_free(&m);
+    cli_map_free(&m); /* safe after a failed load too */
     return rc;
 }

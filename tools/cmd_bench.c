@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_bench.c - `sparsemm bench pdx [MAPFILE] [--repeat N] [--frames N] [--json]`. */
+/* cmd_bench.c - `sparsemm bench pdx|p2m ...`: pick the benchmark, parse bench pdx's options. */
 #include "bench.h"
 
 #include <stdio.h>
@@ -7,7 +7,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sparsemm bench p2m [--json] [--repeat N] [--lookups N]\n"
+    fprintf(f, "usage: sparsemm bench p2m [--json] [--repeat N] [--lookups N] [--max-guest BYTES]\n"
                "       sparsemm bench pdx [MAPFILE|-] [--repeat N] [--frames N] [--json]\n"
                "                          [--arch A] [--pdx-base ADDR] [--format F]\n"
                "                          [--max-va BYTES]\n");
@@ -21,9 +21,17 @@ int cmd_bench(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "p2m"))
         return cmd_bench_p2m(argc - 1, argv + 1);
     cli_map_opts_init(&o);
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
     if (argc < 2 || strcmp(argv[1], "pdx") != 0) {
-        usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
-        return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : CLI_EXIT_USAGE;
+        if (argc < 2)
+            fprintf(stderr, "sparsemm bench: which benchmark? pdx or p2m\n");
+        else
+            fprintf(stderr, "sparsemm bench: unknown benchmark '%s' (pdx or p2m)\n", argv[1]);
+        usage(stderr);
+        return CLI_EXIT_USAGE;
     }
     for (int i = 2; i < argc; i++) {
         int r = cli_parse_map_opt(&o, argc, argv, &i);
@@ -35,11 +43,10 @@ int cmd_bench(int argc, char **argv)
                            : !strcmp(argv[i], "--frames") ? &nframes
                                                           : NULL;
         if (target) {
-            if (i + 1 >= argc || !cli_parse_u64(argv[++i], target) || *target == 0 ||
-                *target > (UINT64_C(1) << 28)) {
-                fprintf(stderr, "sparsemm bench: %s needs a number in 1..2^28\n", argv[i - 1]);
+            const char *name = argv[i];
+            if (!cli_number_opt("bench pdx", name, i + 1 < argc ? argv[++i] : NULL, 1,
+                                UINT64_C(1) << 28, CLI_UNIT_NUMBER, target))
                 return CLI_EXIT_USAGE;
-            }
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "sparsemm bench: unknown option '%s'\n", argv[i]);
             usage(stderr);

@@ -121,13 +121,27 @@ int cli_parse_opts(int argc, char **argv, const char *cmd, const struct cli_u64_
             return 1;
         } else if (!strcmp(a, "--json")) {
             *json = true;
-        } else if (o) {
-            if (i + 1 >= argc || !cli_parse_u64(argv[++i], o->value) || *o->value < o->min ||
-                *o->value > o->max) {
-                fprintf(stderr, "sparsemm %s: %s needs a number in %" PRIu64 "..%" PRIu64 "\n",
-                        cmd, a, o->min, o->max);
+        } else if (o && o->only) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            bool listed = cli_parse_u64(v, o->value);
+            for (const uint64_t *c = o->only; listed && *c && *c != *o->value; c++)
+                listed = c[1] != 0;
+            if (!listed) {
+                fprintf(stderr, "sparsemm %s: %s: '%s' is not one of", cmd, a, v);
+                for (const uint64_t *c = o->only; *c; c++)
+                    fprintf(stderr, "%s %" PRIu64, c == o->only ? "" : ",", *c);
+                fprintf(stderr, "\n");
                 return CLI_EXIT_USAGE;
             }
+        } else if (o) {
+            if (!cli_number_opt(cmd, a, i + 1 < argc ? argv[++i] : NULL, o->min, o->max,
+                                o->unit, o->value))
+                return CLI_EXIT_USAGE;
+        } else if (a[0] != '-') {
+            fprintf(stderr, "sparsemm %s: takes no file or other argument ('%s'), only "
+                            "options\n", cmd, a);
+            print_usage(stderr);
+            return CLI_EXIT_USAGE;
         } else {
             fprintf(stderr, "sparsemm %s: unknown option '%s'\n", cmd, a);
             print_usage(stderr);
@@ -141,10 +155,11 @@ int cmd_limits(int argc, char **argv)
 {
     uint64_t want_bits = 64, budget = 0, guest = UINT64_C(64) << 30;
     bool json = false, both = true;
+    static const uint64_t widths[] = {32, 64, 0};
     const struct cli_u64_opt opts[] = {
-        {"--bits", &want_bits, 32, 64},
-        {"--va-budget", &budget, 0, UINT64_MAX},
-        {"--guest", &guest, 1, UINT64_C(1) << 62},
+        {"--bits", &want_bits, 32, 64, CLI_UNIT_NUMBER, widths},
+        {"--va-budget", &budget, SMM_PAGE_SIZE, UINT64_MAX, CLI_UNIT_BYTES, NULL},
+        {"--guest", &guest, 1, UINT64_C(1) << 62, CLI_UNIT_BYTES, NULL},
     };
     for (int i = 1; i < argc; i++)
         both &= strcmp(argv[i], "--bits") != 0;
@@ -152,10 +167,6 @@ int cmd_limits(int argc, char **argv)
                             usage);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
-    if (want_bits != 32 && want_bits != 64) {
-        fprintf(stderr, "sparsemm limits: --bits must be 32 or 64\n");
-        return CLI_EXIT_USAGE;
-    }
     unsigned bits[2];
     int n = 0;
     if (both || want_bits == 64)

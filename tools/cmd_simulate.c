@@ -11,6 +11,7 @@
 #include "sim.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,45 +38,46 @@ static void usage(FILE *f)
             "--test-drop-dirty-page loses one dirty page in migration (must fail).\n");
 }
 
-static bool parse_bytes(const char *s, uint64_t *out)
-{
-    char buf[64];
-    size_t n = strlen(s);
-    unsigned shift = 0;
-    if (n == 0 || n >= sizeof(buf))
-        return false;
-    memcpy(buf, s, n + 1);
-    const char *sfx = strchr("KMG", buf[n - 1]);
-    if (sfx && buf[n - 1]) {
-        shift = 10 * (unsigned)(sfx - "KMG" + 1);
-        buf[n - 1] = '\0';
-    }
-    uint64_t v;
-    if (!cli_parse_u64(buf, &v) || v > (UINT64_MAX >> shift))
-        return false;
-    *out = v << shift;
-    return true;
-}
+/*
+ * The progress bar (a terminal only): guest pages mapped of about the total,
+ * drawn from 0.2 s on at most ten times a second, from whichever thread maps
+ * pages (a busy lock skips a redraw), and erased at the end.
+ */
+#define BAR_WIDTH 30
+#define BAR_LINE 60 /* characters a bar line takes, erased at the end */
 
 struct progress {
     bool tty, shown;
+    pthread_mutex_t lock;
     struct timespec t0;
+    double last;
 };
 
-static void progress_cb(void *arg, const char *phase, unsigned done, unsigned total)
+static void progress_cb(void *arg, const char *phase, uint64_t done, uint64_t total)
 {
     struct progress *p = arg;
     struct timespec now;
-    if (!p->tty || total == 0)
+    if (!p->tty || total == 0 || pthread_mutex_trylock(&p->lock) != 0)
         return;
     clock_gettime(CLOCK_MONOTONIC, &now);
     double el = (double)(now.tv_sec - p->t0.tv_sec) + (now.tv_nsec - p->t0.tv_nsec) / 1e9;
-    if (el < 1.0 && !p->shown)
-        return;
-    unsigned w = 30, fill = done * w / total;
-    fprintf(stderr, "\r[%.*s%*s] %u/%u %-14s", (int)fill, "##############################",
-            (int)(w - fill), "", done, total, phase);
-    p->shown = true;
+    if (el >= 0.2 && (!p->shown || el - p->last >= 0.1)) {
+        unsigned fill = (unsigned)(done * BAR_WIDTH / total);
+        fprintf(stderr, "\r[%.*s%*s] %3u%% %-14s", (int)fill,
+                "##############################", (int)(BAR_WIDTH - fill), "",
+                (unsigned)(done * 100 / total), phase ? phase : "");
+        fflush(stderr);
+        p->shown = true;
+        p->last = el;
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void progress_clear(struct progress *p)
+{
+    if (p->shown)
+        fprintf(stderr, "\r%*s\r", BAR_LINE, "");
+    pthread_mutex_destroy(&p->lock);
 }
 
 struct opts {
@@ -132,16 +134,21 @@ static int parse(int argc, char **argv, struct opts *o)
             o->backend = smm_p2m_backend_from_name(v);
             ok = o->backend != SMM_P2M_BACKEND_COUNT;
         } else if (!strcmp(a, "--guest-bytes")) {
-            ok = parse_bytes(v, &o->guest_bytes) && o->guest_bytes >= (UINT64_C(64) << 10) &&
-                 o->guest_bytes <= 16 * GIB;
+            if (!cli_number_opt("simulate", a, v, UINT64_C(64) << 10, 16 * GIB, CLI_UNIT_BYTES,
+                                &o->guest_bytes))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--guests")) {
-            ok = cli_parse_u64(v, &o->guests) && o->guests >= 1 && o->guests <= 64;
+            if (!cli_number_opt("simulate", a, v, 1, 64, CLI_UNIT_NUMBER, &o->guests))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--bits")) {
             ok = cli_parse_u64(v, &o->bits) && (o->bits == 32 || o->bits == 64);
         } else if (!strcmp(a, "--seed")) {
-            ok = cli_parse_u64(v, &o->seed);
+            if (!cli_number_opt("simulate", a, v, 0, UINT64_MAX, CLI_UNIT_NUMBER, &o->seed))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--ram-cap")) {
-            ok = parse_bytes(v, &o->ram_cap) && o->ram_cap >= (UINT64_C(1) << 20);
+            if (!cli_number_opt("simulate", a, v, UINT64_C(1) << 20, UINT64_MAX, CLI_UNIT_BYTES,
+                                &o->ram_cap))
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--scenario")) {
             static const char *const names[] = {"boot", "balloon", "save-restore", "migrate"};
             o->scenarios = strcmp(v, "all") ? 0 : SMM_SIM_ALL;
@@ -155,7 +162,11 @@ static int parse(int argc, char **argv, struct opts *o)
             return CLI_EXIT_USAGE;
         }
         if (!ok) {
-            fprintf(stderr, "sparsemm simulate: %s: bad value '%s'\n", a, v);
+            fprintf(stderr, "sparsemm simulate: %s: '%s' is not one of %s\n", a, v,
+                    !strcmp(a, "--bits")     ? "32, 64"
+                    : !strcmp(a, "--scheme") ? "none, mask, offset, dense"
+                    : !strcmp(a, "--p2m")    ? "linear, tree"
+                                             : "boot, balloon, save-restore, migrate, all");
             return CLI_EXIT_USAGE;
         }
     }
@@ -183,11 +194,18 @@ static void print_host_text(const char *name, const struct cli_map *m,
     const struct smm_sim_overhead *o = &r->overhead[i];
     char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
     cli_human_bytes(r->ram_frames[i] << SMM_PAGE_SHIFT, a, sizeof(a));
-    cli_human_bytes(r->map_ram_frames[i] << SMM_PAGE_SHIFT, b, sizeof(b));
-    printf("%s host: %s (%s)\n  RAM %s modelled of %s in the map, %u node%s, %" PRIu64
-           " aligned 2^max_order blocks checked contiguous in pdx space\n",
-           name, m->lm.source, m->origin ? "this machine" : "file", a, b, r->nr_nodes[i],
-           r->nr_nodes[i] == 1 ? "" : "s", r->blocks_checked[i]);
+    cli_human_bytes(smm_memmap_ram_bytes(&m->lm.map), b, sizeof(b));
+    printf("%s host: %s (%s)\n  RAM %s modelled of %s in the map\n", name, m->lm.source,
+           m->origin ? "this machine" : "file", a, b);
+    if (r->scale[i] < 1.0)
+        printf("  scaled to %.3g%%: each of its %zu RAM range%s keeps that share at its own "
+               "address\n    (at least one 2^%u-frame block), holes where they were\n",
+               100.0 * r->scale[i], r->ram_ranges[i], r->ram_ranges[i] == 1 ? "" : "s",
+               m->pdx.max_order);
+    printf("  %u NUMA node%s, guest frames taken from %u; %" PRIu64
+           " aligned 2^max_order block%s checked contiguous in pdx space\n",
+           r->nr_nodes[i], r->nr_nodes[i] == 1 ? "" : "s", r->nodes_used[i],
+           r->blocks_checked[i], r->blocks_checked[i] == 1 ? "" : "s");
     cli_human_bytes(o->frame_table, a, sizeof(a));
     cli_human_bytes(o->m2p, b, sizeof(b));
     cli_human_bytes(o->compat_m2p, c, sizeof(c));
@@ -211,11 +229,19 @@ static void json_host(struct smm_json *j, const char *key, const struct cli_map 
     smm_json_key(j, "source");
     smm_json_string(j, m->lm.source);
     smm_json_key(j, "map_ram_bytes");
-    smm_json_u64(j, r->map_ram_frames[i] << SMM_PAGE_SHIFT);
+    smm_json_u64(j, smm_memmap_ram_bytes(&m->lm.map));
+    smm_json_key(j, "map_ram_pages");
+    smm_json_u64(j, r->map_ram_frames[i]);
     smm_json_key(j, "modelled_ram_bytes");
     smm_json_u64(j, r->ram_frames[i] << SMM_PAGE_SHIFT);
+    smm_json_key(j, "scale");
+    smm_json_double(j, r->scale[i]);
+    smm_json_key(j, "ram_ranges");
+    smm_json_u64(j, r->ram_ranges[i]);
     smm_json_key(j, "nodes");
     smm_json_u64(j, r->nr_nodes[i]);
+    smm_json_key(j, "nodes_used");
+    smm_json_u64(j, r->nodes_used[i]);
     smm_json_key(j, "blocks_checked");
     smm_json_u64(j, r->blocks_checked[i]);
     smm_json_key(j, "overhead");
@@ -306,11 +332,13 @@ static void print_text(const struct opts *o, const struct cli_map *ms, const str
            "seed %" PRIu64 "\n",
            smm_pdx_scheme_name(o->scheme), smm_p2m_backend_name(o->backend), o->bits, o->guests,
            gb, o->seed);
-    if (r->map_ram_frames[0] != r->ram_frames[0] || r->map_ram_frames[1] != r->ram_frames[1])
-        printf("note: modelled RAM capped (lowest addresses kept) so the tables stay small; "
-               "only guest pages are written to machine memory\n");
-    print_host_text("source", ms, r, 0);
-    if (r->scenarios_run & (SMM_SIM_SAVE_RESTORE | SMM_SIM_MIGRATE))
+    if (r->scale[0] < 1.0 || r->scale[1] < 1.0)
+        printf("note: the hosts model the maps' RAM scaled down (--ram-cap) so the tables stay "
+               "small;\n  the layout is the map's: every range and node, at its own address; "
+               "only guest pages\n  are written to machine memory\n");
+    if (r->ram_frames[0])
+        print_host_text("source", ms, r, 0);
+    if (r->ram_frames[1] && (r->scenarios_run & (SMM_SIM_SAVE_RESTORE | SMM_SIM_MIGRATE)))
         print_host_text("destination", md, r, 1);
     if (r->scenarios_run & SMM_SIM_BALLOON)
         printf("balloon: %" PRIu64 " pages out, %" PRIu64 " P2M leaf pages released\n",
@@ -331,7 +359,10 @@ static void print_text(const struct opts *o, const struct cli_map *ms, const str
            r->v.pages_verified, r->v.pages_lost, r->v.p2m_mismatches, r->v.m2p_mismatches,
            r->v.frames_leaked);
     if (r->failed_step)
-        printf("error: %s: %s\n", r->failed_step, smm_strerror(r->error));
+        printf("error: %s: %s%s\n", r->failed_step, smm_strerror(r->error),
+               r->error == -SMM_ENOTSUP ? " (its max_pdx needs more than the free lists' "
+                                          "32-bit PDX links, as in Xen; try --scheme offset "
+                                          "or dense)" : "");
     printf("result: %s\n", ok ? "PASS" : "FAIL");
 }
 
@@ -375,12 +406,12 @@ int cmd_simulate(int argc, char **argv)
     host_cfg(&o, &ms, cs, "src", &rc_.src_cfg);
     host_cfg(&o, &md, cd, "dst", &rc_.dst_cfg);
     struct progress pg = {.tty = isatty(2) != 0};
+    pthread_mutex_init(&pg.lock, NULL);
     clock_gettime(CLOCK_MONOTONIC, &pg.t0);
     rc_.progress_arg = &pg;
     struct smm_sim_report rep;
     smm_sim_run(&rc_, &rep);
-    if (pg.shown)
-        fprintf(stderr, "\n");
+    progress_clear(&pg);
     bool ok = smm_sim_report_ok(&rep);
     if (o.src.json)
         print_json(&o, &ms, &md, &rep, ok);

@@ -35,6 +35,17 @@ int main(int argc, char **argv)
         printf("sparsemm %s\n", SMM_VERSION);
         return 0;
     }
+    if (!strcmp(argv[1], "help") && argc >= 3) { /* help COMMAND = COMMAND --help */
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+            if (!strcmp(argv[2], commands[i].name)) {
+                static char help[] = "--help";
+                char *args[] = {argv[2], help, NULL};
+                return commands[i].run(2, args);
+            }
+        fprintf(stderr, "sparsemm: help: unknown command '%s'\n", argv[2]);
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;

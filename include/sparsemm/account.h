@@ -41,6 +41,7 @@ struct smm_account_config {
     bool compat;             /* count the compat M2P (true) */
     bool pages_1g;           /* the direct map may use 1 GiB leaves (true) */
     uint64_t compat_max_mfn; /* compat M2P covers mfns below this (2^28) */
+    bool no_m2p;             /* no M2P at all (Xen on Arm); default false */
 };
 
 struct smm_overhead {
@@ -62,7 +63,7 @@ struct smm_layout {
     uint64_t frame_table_va;  /* frame table window, bytes */
     uint64_t directmap_va;    /* whole direct map */
     uint64_t pv_directmap_va; /* direct map visible to PV guests */
-    uint64_t m2p_va;          /* M2P window (8-byte entries) */
+    uint64_t m2p_va;          /* M2P window (8-byte entries); 0: no M2P (Arm) */
     uint64_t compat_va;       /* compat M2P window (4-byte entries) */
     uint32_t page_info_size;  /* the page_info size the layout was sized for */
 };
@@ -71,6 +72,7 @@ enum smm_layout_id {
     SMM_LAYOUT_XEN_X86_64 = 0,    /* today: FT 128 GiB, DM 124.5 TiB, M2P 256 GiB */
     SMM_LAYOUT_XEN_X86_64_BIGMEM, /* FT 1.5 TiB (48-byte page_info), DM 123 TiB */
     SMM_LAYOUT_XEN_2009,          /* after the seed: DM 5 TiB, FT 40 GiB */
+    SMM_LAYOUT_XEN_ARM64,         /* arm64: FT 32 GiB (56-byte page_info), DM 5 TiB, no M2P */
     SMM_LAYOUT_COUNT
 };
 

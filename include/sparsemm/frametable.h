@@ -32,7 +32,8 @@
 #define SMM_GRANULE_SHIFT_2M 21
 #define SMM_GRANULE_SHIFT_4K 12
 
-/* The default (x86-64 non-BIGMEM) page_info: 32 bytes, see SEED-SYSTEMS 2.7. */
+/* The default (x86-64 non-BIGMEM) page_info: 32 bytes (struct page_info in Xen's
+ * xen/arch/x86/include/asm/mm.h, xen-project/xen 11506df83ae1). */
 struct smm_page_info {
     uint64_t list;       /* next/prev as 32-bit PDXs */
     uint64_t count_info; /* reference count and flags */

@@ -18,7 +18,8 @@
  *   get()    pfn|INVALID  INVALID   pfn|INVALID  INVALID
  *
  * Reads never populate anything.  Xen decides per chunk by sampling the
- * first MFN of each PDX group inside it (SEED-SYSTEMS 2.9); sparsemm applies
+ * first MFN of each PDX group inside it (paging_init() in Xen's
+ * xen/arch/x86/x86_64/mm.c, xen-project/xen 30e6fb5b90a1); sparsemm applies
  * the exact rule "the chunk covers >= 1 RAM frame" (see docs/OVERHEAD.md).
  *
  * Compat M2P (32-bit PV guests): 4-byte entries, covering only MFNs below

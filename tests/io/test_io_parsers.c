@@ -316,9 +316,12 @@ static void test_ram_loses(void **state)
     /* RAM entirely claimed by something else: no RAM */
     assert_int_equal(io_test_load("0x0 0x1000 ram\n0x0 0x2000 other\n", SMM_FMT_PLAIN, &m, &d),
                      -SMM_EEMPTY);
-    assert_string_equal(d.msg, "t: no RAM ranges found");
-    assert_int_equal(io_test_load("0x0 0x1000 reserved\n", SMM_FMT_PLAIN, &m, &d), -SMM_EEMPTY);
-    assert_string_equal(d.msg, "t: no RAM ranges found");
+    assert_string_equal(d.msg, "t:1: no RAM ranges found: this RAM range and any other are all "
+                               "claimed by non-RAM ranges");
+    assert_int_equal(io_test_load("# none\n0x0 0x1000 reserved\n", SMM_FMT_PLAIN, &m, &d),
+                     -SMM_EEMPTY);
+    assert_string_equal(d.msg, "t:2: no RAM ranges found: read as plain, where RAM is 'START END "
+                               "ram' (or no type); this line's range is 'reserved'");
     smm_loaded_map_free(&m);
 }
 

@@ -144,6 +144,46 @@ static void test_layout_fit(void)
     CHECK_EQ_U64(fit.beyond_frames, PFN(1 * TIB));
 }
 
+/* Xen on arm64: 32 GiB frame table at 56 B, 5 TiB direct map, no M2P at all. */
+static void test_arm64_no_m2p(void)
+{
+    const struct smm_frame_range r[] = {{PFN(2 * GIB), PFN(4 * GIB)},
+                                        {PFN(64 * TIB), PFN(64 * TIB + 4 * GIB)}};
+    const struct smm_layout *a = smm_layout_profile(SMM_LAYOUT_XEN_ARM64);
+    struct smm_account_config cfg;
+    struct smm_overhead with, without, min_with, min_without;
+    struct smm_fit fit;
+    CHECK(a != NULL);
+    CHECK_EQ_U64(a->frame_table_va, 32 * GIB);
+    CHECK_EQ_U64(a->directmap_va, 5 * TIB);
+    CHECK_EQ_U64(a->m2p_va, 0);
+    CHECK_EQ_U64(a->page_info_size, 56);
+    /* no M2P window: the M2P never limits, the PDX windows still do */
+    CHECK_EQ_INT(smm_layout_fit(pdx_of(SMM_PDX_NONE, r, 2), a, 56, r, 2, &fit), 0);
+    CHECK(fit.m2p_fits && !fit.frame_table_fits && !fit.fits);
+    CHECK_EQ_U64(fit.mfn_limit, UINT64_MAX);
+    CHECK_EQ_INT(smm_layout_fit(pdx_of(SMM_PDX_DENSE, r, 2), a, 56, r, 2, &fit), 0);
+    CHECK(fit.fits);
+    /* no_m2p drops the M2P (and its reservation) from every figure, nothing else */
+    smm_account_config_default(&cfg);
+    cfg.compat = false;
+    CHECK(!cfg.no_m2p);
+    const struct smm_pdx *p = pdx_of(SMM_PDX_DENSE, r, 2);
+    CHECK_EQ_INT(smm_account_tables(p, &cfg, r, 2, &with), 0);
+    CHECK_EQ_INT(smm_account_minimum(&cfg, r, 2, &min_with), 0);
+    cfg.no_m2p = true;
+    CHECK_EQ_INT(smm_account_tables(p, &cfg, r, 2, &without), 0);
+    CHECK_EQ_INT(smm_account_minimum(&cfg, r, 2, &min_without), 0);
+    CHECK(with.m2p > 0 && with.va_m2p > 0);
+    CHECK_EQ_U64(without.m2p, 0);
+    CHECK_EQ_U64(without.va_m2p, 0);
+    CHECK_EQ_U64(without.frame_table, with.frame_table);
+    CHECK_EQ_U64(without.total, with.total - with.m2p);
+    CHECK_EQ_U64(min_without.m2p, 0);
+    CHECK_EQ_U64(min_without.directmap_pt, min_with.directmap_pt); /* 8 B per frame still */
+    CHECK_EQ_U64(min_without.total, min_with.total - min_with.m2p);
+}
+
 static void test_bad_input(void)
 {
     const struct smm_frame_range r[] = {{PFN(4 * GIB), PFN(5 * GIB)}, {0, 16}};
@@ -198,6 +238,7 @@ int main(int argc, char **argv)
     TINY_RUN(test_misaligned_ranges);
     TINY_RUN(test_seed_story);
     TINY_RUN(test_layout_fit);
+    TINY_RUN(test_arm64_no_m2p);
     TINY_RUN(test_bad_input);
     TINY_RUN(test_shared_maps_bound);
     return tiny_finish();
