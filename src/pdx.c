@@ -56,7 +56,7 @@ uint64_t smm_pdx_x86_base(const struct smm_frame_range *r, size_t n)
     return best << SMM_PAGE_SHIFT;
 }
 
-void pdx_sort_ranges_(struct smm_frame_range *r, size_t n)
+void smm_pdx_sort_ranges_(struct smm_frame_range *r, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         struct smm_frame_range v = r[i];
@@ -67,7 +67,7 @@ void pdx_sort_ranges_(struct smm_frame_range *r, size_t n)
     }
 }
 
-void pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn)
+void smm_pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn)
 {
     out->scheme = SMM_PDX_NONE;
     out->compressible = false;
@@ -107,7 +107,7 @@ int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg
         if (r[i].end > max_pfn)
             max_pfn = r[i].end;
     }
-    pdx_set_identity_(out, max_pfn);
+    smm_pdx_set_identity_(out, max_pfn);
     out->requested = scheme;
     out->max_order = (uint8_t)cfg->max_order;
     out->group_shift = (uint8_t)cfg->group_shift;
@@ -117,13 +117,13 @@ int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg
     int rc = 0;
     switch (scheme) {
     case SMM_PDX_MASK:
-        rc = pdx_mask_compute_(cfg, r, n, out);
+        rc = smm_pdx_mask_compute_(cfg, r, n, out);
         break;
     case SMM_PDX_OFFSET:
-        rc = pdx_offset_compute_(cfg, r, n, out);
+        rc = smm_pdx_offset_compute_(cfg, r, n, out);
         break;
     case SMM_PDX_DENSE:
-        rc = pdx_dense_compute_(cfg, r, n, out);
+        rc = smm_pdx_dense_compute_(cfg, r, n, out);
         break;
     default:
         break;
@@ -259,7 +259,7 @@ void smm_pdx_teardown(struct smm_pdx_ctx *ctx)
  * compiler may keep the sealed parameters in registers for the whole batch.
  */
 #define PDX_BATCH(name, dir)                                                                 \
-    void name(const struct smm_pdx *p, const uint64_t *in, uint64_t *restrict out, size_t n)  \
+    void name(const struct smm_pdx *p, const uint64_t *in, uint64_t *SMM_RESTRICT out, size_t n)  \
     {                                                                                        \
         switch (p->scheme) {                                                                 \
         case SMM_PDX_MASK:                                                                   \

@@ -18,7 +18,7 @@
  */
 #include "pdx_internal.h"
 
-int pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
+int smm_pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
                         size_t n, struct smm_pdx *out)
 {
     struct smm_frame_range r[SMM_PDX_MAX_RANGES];
@@ -32,7 +32,7 @@ int pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame
         return 0; /* Xen: too many ranges, no compression */
     for (size_t i = 0; i < n; i++)
         r[i] = in[i];
-    pdx_sort_ranges_(r, n);
+    smm_pdx_sort_ranges_(r, n);
 
     /* Align starts down to a block; merge ranges that now overlap. */
     for (size_t i = 0; i < n; i++) {

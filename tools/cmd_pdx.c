@@ -5,7 +5,7 @@
  * over the whole map (see smm_pdx_check for the rule).
  */
 #include "cli.h"
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@
  * Usage: test_pdx MEMMAPS_DIR
  */
 #include "maps_index.h"
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 #include "tiny.h"
 
 #include <signal.h>

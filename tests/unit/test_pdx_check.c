@@ -8,7 +8,7 @@
  * (the sanitizer build lowers both to keep its run short)
  */
 #include "maps_index.h"
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 #include "tiny.h"
 
 #include <sparsemm/pdx.h>

@@ -11,8 +11,8 @@
  */
 #include "sim.h"
 
-#include "memmap_io.h"
-#include "platform_posix.h"
+#include <sparsemm/io/memmap_io.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 #include "tiny.h"
 
 #include <stdlib.h>

@@ -18,7 +18,7 @@
  * Usage: test_tables MEMMAPS_DIR MAPNAME [FULL_MAX_GIB]
  */
 #include "maps_index.h"
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 #include "tables_host.h"
 #include "tiny.h"
 

@@ -13,7 +13,7 @@
  *  - map_domain_page(page_info) == map_domain_page(mfn) for 32 and 48 bytes.
  * Usage: test_tables_unit
  */
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 #include "tables_host.h"
 #include "tiny.h"
 
