@@ -130,6 +130,18 @@ int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg
     }
     if (rc == 0 && out->compressible && scheme != SMM_PDX_DENSE)
         out->max_pdx = smm_pfn_to_pdx(out, max_pfn - 1) + 1;
+    if (rc == 0) {
+        /* Compression never widens the space, and the highest frame (every
+         * range's first and last, at level 2) converts there and back. */
+        SMM_ASSERT(out->max_pdx <= max_pfn);
+        SMM_ASSERT(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, max_pfn - 1)) == max_pfn - 1);
+        SMM_ASSERT(smm_pfn_to_pdx(out, max_pfn - 1) < out->max_pdx);
+        for (size_t i = 0; i < n; i++) {
+            SMM_ASSERT_EXPENSIVE(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, r[i].start)) == r[i].start);
+            SMM_ASSERT_EXPENSIVE(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, r[i].end - 1)) ==
+                                 r[i].end - 1);
+        }
+    }
     return rc;
 }
 
