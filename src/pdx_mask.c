@@ -54,5 +54,8 @@ int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_fra
     out->bottom_mask = (UINT64_C(1) << bottom) - 1;
     out->hole_mask = ((UINT64_C(1) << best) - 1) << bottom;
     out->top_mask = ~(out->bottom_mask | out->hole_mask);
+    /* the hole is hole_shift bits wide, and no valid pfn has one of them set */
+    SMM_ASSERT(SMM_POPCOUNT64(out->hole_mask) == best);
+    SMM_ASSERT((keep & out->hole_mask) == 0);
     return 0;
 }

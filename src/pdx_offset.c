@@ -30,8 +30,7 @@ int smm_pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_f
 
     if (n > SMM_PDX_MAX_RANGES)
         return 0; /* Xen: too many ranges, no compression */
-    for (size_t i = 0; i < n; i++)
-        r[i] = in[i];
+    SMM_MEMCPY(r, in, n * sizeof(*r));
     smm_pdx_sort_ranges_(r, n);
 
     /* Align starts down to a block; merge ranges that now overlap. */

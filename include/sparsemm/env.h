@@ -85,10 +85,23 @@ extern "C" {
 #define SMM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define SMM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* Bit operations on uint64_t.  SMM_CLZ64 and SMM_CTZ64 need x != 0. */
+/*
+ * Bit operations on uint64_t.  SMM_CLZ64 and SMM_CTZ64 need x != 0; on
+ * x86-64 and arm64 the builtins are single instructions (elsewhere they may
+ * call libgcc's __clzdi2/__ctzdi2: such an env brings its own).  Popcount
+ * is computed here: __builtin_popcountll calls libgcc's __popcountdi2 on
+ * x86-64 without -mpopcnt, which a -nostdlib kernel does not link.
+ */
 #define SMM_CLZ64(x) ((unsigned)__builtin_clzll((unsigned long long)(x)))
 #define SMM_CTZ64(x) ((unsigned)__builtin_ctzll((unsigned long long)(x)))
-#define SMM_POPCOUNT64(x) ((unsigned)__builtin_popcountll((unsigned long long)(x)))
+#define SMM_POPCOUNT64(x) smm_env_popcount64_(x)
+static inline unsigned smm_env_popcount64_(uint64_t x)
+{
+    x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
 
 /* Memory. */
 #define SMM_MEMSET(d, c, n) __builtin_memset((d), (c), (n))
