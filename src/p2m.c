@@ -8,7 +8,7 @@
 
 static const char *const backend_names[SMM_P2M_BACKEND_COUNT] = {"linear", "tree"};
 static const struct p2m_ops_ *const backends[SMM_P2M_BACKEND_COUNT] = {&smm_p2m_linear_ops_,
-                                                                     &smm_p2m_tree_ops_};
+                                                                       &smm_p2m_tree_ops_};
 
 static const struct p2m_ops_ *ops(const struct smm_p2m *p)
 {
@@ -232,7 +232,7 @@ int smm_p2m_plat_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64
 }
 
 int smm_p2m_plat_share_zero_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
-                    uint64_t backed)
+                             uint64_t backed)
 {
     REPLACE_BEGIN();
     int rc = p->plat->share_zero(p->plat, addr, (size_t)(span * p->page));

@@ -130,7 +130,7 @@ void smm_p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e);
  */
 int smm_p2m_plat_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter);
 int smm_p2m_plat_share_zero_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
-                    uint64_t backed);
+                             uint64_t backed);
 
 /*
  * A backend.  The common layer (p2m.c) validates arguments and clamps

@@ -305,8 +305,7 @@ static void linear_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, 
         }
         while (i < cnt && SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]) <= pfn + k)
             i++;
-        bool in = i < cnt &&
-                  SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]) <= pfn + k;
+        bool in = i < cnt && SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]) <= pfn + k;
         out[k] = in ? p2m_ident_(p, pfn + k) : p->mask;
     }
 }

@@ -178,7 +178,7 @@ static void free_mid_subtree(struct smm_p2m *p, uint64_t t, uint64_t mid)
         backed += p2m_ld_(p, mid_slot(p, mid, l)) >= p->leaf_base;
     if (backed)
         smm_p2m_plat_share_zero_(p, arena_page(p, p->leaf_base + l0), l1 - l0, &p->usage.leaf_pages,
-                        backed);
+                                 backed);
     smm_p2m_plat_share_zero_(p, arena_page(p, mid), 1, &p->usage.mid_pages, 1);
 }
 
@@ -322,7 +322,7 @@ static int tree_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *rel
                 p2m_st_rel_(p, mid_slot(p, mid, k), repl);
             p2m_gen_end_(p);
             int rc = smm_p2m_plat_share_zero_(p, arena_page(p, p->leaf_base + l), r - l,
-                                     &p->usage.leaf_pages, r - l);
+                                              &p->usage.leaf_pages, r - l);
             if (rc != 0) {
                 p2m_gen_begin_(p);
                 for (uint64_t k = l; k < r; k++)

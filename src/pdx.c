@@ -137,7 +137,8 @@ int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg
         SMM_ASSERT(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, max_pfn - 1)) == max_pfn - 1);
         SMM_ASSERT(smm_pfn_to_pdx(out, max_pfn - 1) < out->max_pdx);
         for (size_t i = 0; i < n; i++) {
-            SMM_ASSERT_EXPENSIVE(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, r[i].start)) == r[i].start);
+            SMM_ASSERT_EXPENSIVE(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, r[i].start)) ==
+                                 r[i].start);
             SMM_ASSERT_EXPENSIVE(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, r[i].end - 1)) ==
                                  r[i].end - 1);
         }
@@ -270,27 +271,27 @@ void smm_pdx_teardown(struct smm_pdx_ctx *ctx)
  * The scheme switch is hoisted out of the loop and out is restrict, so the
  * compiler may keep the sealed parameters in registers for the whole batch.
  */
-#define PDX_BATCH(name, dir)                                                                 \
-    void name(const struct smm_pdx *p, const uint64_t *in, uint64_t *SMM_RESTRICT out, size_t n)  \
-    {                                                                                        \
-        switch (p->scheme) {                                                                 \
-        case SMM_PDX_MASK:                                                                   \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = smm_##dir##_mask(p, in[i]);                                         \
-            break;                                                                           \
-        case SMM_PDX_OFFSET:                                                                 \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = smm_##dir##_offset(p, in[i]);                                       \
-            break;                                                                           \
-        case SMM_PDX_DENSE:                                                                  \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = smm_##dir##_dense(p, in[i]);                                        \
-            break;                                                                           \
-        default:                                                                             \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = in[i];                                                              \
-            break;                                                                           \
-        }                                                                                    \
+#define PDX_BATCH(name, dir)                                                                       \
+    void name(const struct smm_pdx *p, const uint64_t *in, uint64_t *SMM_RESTRICT out, size_t n)   \
+    {                                                                                              \
+        switch (p->scheme) {                                                                       \
+        case SMM_PDX_MASK:                                                                         \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = smm_##dir##_mask(p, in[i]);                                               \
+            break;                                                                                 \
+        case SMM_PDX_OFFSET:                                                                       \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = smm_##dir##_offset(p, in[i]);                                             \
+            break;                                                                                 \
+        case SMM_PDX_DENSE:                                                                        \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = smm_##dir##_dense(p, in[i]);                                              \
+            break;                                                                                 \
+        default:                                                                                   \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = in[i];                                                                    \
+            break;                                                                                 \
+        }                                                                                          \
     }
 
 PDX_BATCH(smm_pfn_to_pdx_batch, pfn_to_pdx)

@@ -92,7 +92,7 @@ static void fill_table(struct smm_pdx_dense_slot *t, size_t slots, unsigned shif
 }
 
 int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
-                       size_t n, struct smm_pdx *out)
+                           size_t n, struct smm_pdx *out)
 {
     struct smm_frame_range r[SMM_PDX_MAX_RANGES];
     struct dense_region g[SMM_PDX_MAX_RANGES + 1];

@@ -48,10 +48,10 @@ void smm_pdx_sort_ranges_(struct smm_frame_range *r, size_t n);
 void smm_pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn);
 
 int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                      size_t n, struct smm_pdx *out);
+                          size_t n, struct smm_pdx *out);
 int smm_pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                        size_t n, struct smm_pdx *out);
+                            size_t n, struct smm_pdx *out);
 int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                       size_t n, struct smm_pdx *out);
+                           size_t n, struct smm_pdx *out);
 
 #endif

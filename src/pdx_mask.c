@@ -24,7 +24,7 @@ static unsigned next_bit(uint64_t m, unsigned from, bool want)
 }
 
 int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                      size_t n, struct smm_pdx *out)
+                          size_t n, struct smm_pdx *out)
 {
     uint64_t keep = init_mask_pfn_(cfg->base, cfg->max_order);
     unsigned best = 0, bottom = 0;

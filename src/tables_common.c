@@ -31,7 +31,8 @@ void smm_tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len
         plat->release(plat, bm, len);
 }
 
-int smm_tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first, uint64_t *last)
+int smm_tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first,
+                        uint64_t *last)
 {
     uint64_t f = lo;
     while (f <= hi && bit_test_(bm, f))

@@ -47,7 +47,8 @@ void smm_tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len
  * Return 0, or -SMM_EOVERLAP when set units split the clear ones (the new
  * range would interleave with populated units: it overlaps known RAM).
  */
-int smm_tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first, uint64_t *last);
+int smm_tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first,
+                        uint64_t *last);
 
 /* smm_tables_mark_run_ - set bits [first, last]. */
 void smm_tables_mark_run_(uint64_t *bm, uint64_t first, uint64_t last);

@@ -143,11 +143,11 @@ struct smm_p2m {
     uint64_t epp;               /* entries per page */
     struct smm_p2m_usage usage;
     /* linear */
-    uint64_t *bitmap;           /* atomic words; bit per leaf: backed (sparse) */
+    uint64_t *bitmap; /* atomic words; bit per leaf: backed (sparse) */
     uint64_t bitmap_pages;
     uint8_t *summary;           /* bit per bitmap page: populated */
     uint64_t *set_start, *set_end; /* atomic; identity set, sorted, disjoint */
-    uint32_t set_count;         /* atomic */
+    uint32_t set_count;            /* atomic */
     uint32_t set_cap;
     /* tree */
     uint64_t tops, mids, mid_base, leaf_base;
@@ -361,7 +361,7 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
  */
 struct smm_p2m_view {
     const struct smm_p2m *p;
-    const uint64_t *list; /* linear 64-bit: the list */
+    const uint64_t *list;         /* linear 64-bit: the list */
     uint64_t bound;               /* linear 64-bit: max_pfn when copied; else 0 */
 };
 

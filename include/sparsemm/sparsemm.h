@@ -38,10 +38,10 @@ extern "C" {
 #ifndef SMM_ASSERT_LEVEL
 #define SMM_ASSERT_LEVEL 1
 #endif
-#define SMM_ASSERT_CHECK_(c)                                          \
-    do {                                                              \
-        if (SMM_UNLIKELY(!(c)))                                       \
-            SMM_ASSERT_FAIL(#c, __FILE__, (unsigned)__LINE__);        \
+#define SMM_ASSERT_CHECK_(c)                                                                       \
+    do {                                                                                           \
+        if (SMM_UNLIKELY(!(c)))                                                                    \
+            SMM_ASSERT_FAIL(#c, __FILE__, (unsigned)__LINE__);                                     \
     } while (0)
 #define SMM_ASSERT_SKIP_(c) ((void)sizeof(!(c)))
 #ifndef SMM_ASSERT

@@ -26,7 +26,8 @@
 #include <cstring>
 #include <vector>
 
-namespace {
+namespace
+{
 
 int failures = 0;
 
@@ -121,7 +122,8 @@ void check_p2m(smm_platform *plat)
         smm_p2m_view_init(&v, p);
         bool ok = true;
         for (uint64_t pfn = 0; pfn < 4096; pfn++)
-            ok &= smm_p2m_view_load(&v, pfn) == 0x100000 + pfn && smm_p2m_load(p, pfn) == 0x100000 + pfn;
+            ok &= smm_p2m_view_load(&v, pfn) == 0x100000 + pfn &&
+                  smm_p2m_load(p, pfn) == 0x100000 + pfn;
         check(ok, "P2M lookups");
         check(smm_p2m_load(p, 0x20000) == smm_p2m_invalid(p), "a hole reads INVALID");
         check(smm_p2m_pfn_to_mfn(p, 0x30001) == 0x30001, "identity");

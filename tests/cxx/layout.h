@@ -14,19 +14,19 @@
 extern "C" {
 #endif
 
-#define SMM_LAYOUT_FIELDS(X)                      \
-    X(smm_p2m, fast_max)                          \
-    X(smm_p2m, max_pfn)                           \
-    X(smm_p2m, words)                             \
-    X(smm_p2m, generation)                        \
-    X(smm_p2m, set_count)                         \
-    X(smm_p2m, tops)                              \
-    X(smm_p2m_view, bound)                        \
-    X(smm_p2m_config, msg_len)                    \
-    X(smm_pdx, max_pdx)                           \
-    X(smm_pdx, dense_rev)                         \
-    X(smm_pdx_ctx, group_len)                     \
-    X(smm_platform, machine_map)                  \
+#define SMM_LAYOUT_FIELDS(X)                                                                       \
+    X(smm_p2m, fast_max)                                                                           \
+    X(smm_p2m, max_pfn)                                                                            \
+    X(smm_p2m, words)                                                                              \
+    X(smm_p2m, generation)                                                                         \
+    X(smm_p2m, set_count)                                                                          \
+    X(smm_p2m, tops)                                                                               \
+    X(smm_p2m_view, bound)                                                                         \
+    X(smm_p2m_config, msg_len)                                                                     \
+    X(smm_pdx, max_pdx)                                                                            \
+    X(smm_pdx, dense_rev)                                                                          \
+    X(smm_pdx_ctx, group_len)                                                                      \
+    X(smm_platform, machine_map)                                                                   \
     X(smm_frame_range, end)
 
 struct smm_layout_entry {

@@ -16,8 +16,8 @@
  * Every thread stops by itself: the writer after a fixed time and op
  * count, the readers when it says so.
  */
-#include <sparsemm/platform/posix/platform_posix.h>
 #include "tiny.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/p2m.h>
 

@@ -87,11 +87,18 @@ int memcmp(const void *a, const void *b, size_t n);
 /* Atomics: one CPU, no preemption inside the core: volatile accesses and
  * compiler barriers are enough here (a kernel would map its own). */
 #define SMM_ATOMIC_LOAD_RELAXED(p) (*(const volatile __typeof__(*(p)) *)(p))
-#define SMM_ATOMIC_LOAD_ACQUIRE(p) \
-    __extension__({ __typeof__(*(p)) v_ = SMM_ATOMIC_LOAD_RELAXED(p); __asm__ volatile("" ::: "memory"); v_; })
+#define SMM_ATOMIC_LOAD_ACQUIRE(p)                                                                 \
+    __extension__({                                                                                \
+        __typeof__(*(p)) v_ = SMM_ATOMIC_LOAD_RELAXED(p);                                          \
+        __asm__ volatile("" ::: "memory");                                                         \
+        v_;                                                                                        \
+    })
 #define SMM_ATOMIC_STORE_RELAXED(p, v) ((void)(*(volatile __typeof__(*(p)) *)(p) = (v)))
-#define SMM_ATOMIC_STORE_RELEASE(p, v) \
-    do { __asm__ volatile("" ::: "memory"); SMM_ATOMIC_STORE_RELAXED(p, v); } while (0)
+#define SMM_ATOMIC_STORE_RELEASE(p, v)                                                             \
+    do {                                                                                           \
+        __asm__ volatile("" ::: "memory");                                                         \
+        SMM_ATOMIC_STORE_RELAXED(p, v);                                                            \
+    } while (0)
 #define SMM_ATOMIC_FENCE_ACQUIRE() __asm__ volatile("" ::: "memory")
 #define SMM_ATOMIC_FENCE_RELEASE() __asm__ volatile("" ::: "memory")
 
@@ -103,12 +110,12 @@ struct example_assert {
     unsigned line;
 };
 extern struct example_assert example_assert;
-#define SMM_ASSERT_FAIL(e, f, l)                                                   \
-    do {                                                                           \
-        example_assert.file = (f);                                                 \
-        example_assert.line = (l);                                                 \
-        example_assert.expr = (e);                                                 \
-        __builtin_trap();                                                          \
+#define SMM_ASSERT_FAIL(e, f, l)                                                                   \
+    do {                                                                                           \
+        example_assert.file = (f);                                                                 \
+        example_assert.line = (l);                                                                 \
+        example_assert.expr = (e);                                                                 \
+        __builtin_trap();                                                                          \
     } while (0)
 
 /* No sanitizers in a kernel. */
