@@ -26,7 +26,7 @@
  */
 #include "bench.h"
 #include "json_writer.h"
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/p2m.h>
 
@@ -123,7 +123,7 @@ static __attribute__((noinline)) uint64_t look_tested(const uint64_t *flat, uint
 #pragma GCC unroll 4
     for (uint64_t i = 0; i < n; i++) {
         uint64_t f = pfn[i], e;
-        if (SMM_P2M_LIKELY_(f < bound) && SMM_P2M_LIKELY_((e = flat[f]) != 0))
+        if (SMM_LIKELY(f < bound) && SMM_LIKELY((e = flat[f]) != 0))
             sum += e;
         else
             sum += flat_fallback(f);

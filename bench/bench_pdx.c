@@ -11,7 +11,7 @@
  */
 #include "bench.h"
 #include "json_writer.h"
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <inttypes.h>
 #include <stdio.h>

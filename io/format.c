@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* format.c - the stable names of the input formats (--format, JSON). */
-#include "memmap_io.h"
+#include <sparsemm/io/memmap_io.h>
 
 #include <string.h>
 

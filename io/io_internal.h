@@ -17,7 +17,7 @@
 #ifndef SPARSEMM_IO_INTERNAL_H
 #define SPARSEMM_IO_INTERNAL_H
 
-#include "memmap_io.h"
+#include <sparsemm/io/memmap_io.h>
 
 /* Longest accepted line, newline excluded. */
 #define SMM_LINE_MAX 65536u

@@ -4,7 +4,7 @@
  * checks every range passes (start < end, end <= 2^52), and the
  * "source:line: message" diagnostics.
  */
-#include "memmap_io.h"
+#include <sparsemm/io/memmap_io.h>
 
 #include <inttypes.h>
 #include <stdarg.h>

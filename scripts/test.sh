@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # test.sh - build and run the whole test suite, twice:
 #   1. build/        gcc, optimized, every test (exhaustive PDX checks)
-#   2. build-asan/   clang with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   2. build-asan/   clang with AddressSanitizer + UndefinedBehaviorSanitizer and
+#                    every core assertion (SMM_ASSERT_LEVEL=2),
 #                    every test, PDX checks sampled to keep the run short
 #   3. build-tsan/   clang with ThreadSanitizer, the tests labelled
 #                    "concurrency" (none labelled yet: the stage passes)
@@ -19,7 +20,7 @@ ctest --test-dir build -j "$jobs" --output-on-failure
 
 [ "${1:-}" = "--quick" ] && exit 0
 
-CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSMM_SANITIZE=ON \
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSMM_SANITIZE=ON -DSMM_ASSERT_LEVEL=2 \
     -DSMM_PDX_CHECK_EXHAUSTIVE_MAX=4194304 -DSMM_PDX_CHECK_SAMPLES=65536 >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -17,7 +17,7 @@
  */
 #include "sim.h"
 
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <stdio.h>
 #include <stdlib.h>

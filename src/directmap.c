@@ -40,7 +40,7 @@ int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat, const struc
         return rc;
     uint64_t *bm;
     size_t bm_len;
-    rc = tables_bitmap_alloc_(plat, words * 64, &bm, &bm_len);
+    rc = smm_tables_bitmap_alloc_(plat, words * 64, &bm, &bm_len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
@@ -130,6 +130,6 @@ void smm_dm_teardown(struct smm_directmap *dm)
     if (plat && dm->base)
         plat->release(plat, dm->base, dm->va_len);
     if (plat)
-        tables_bitmap_free_(plat, dm->pt_bits, dm->pt_len);
+        smm_tables_bitmap_free_(plat, dm->pt_bits, dm->pt_len);
     *dm = (struct smm_directmap){.plat = plat};
 }

@@ -46,7 +46,7 @@ int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_p
         return rc;
     uint64_t *bm;
     size_t bm_len;
-    rc = tables_bitmap_alloc_(plat, nr_groups, &bm, &bm_len);
+    rc = smm_tables_bitmap_alloc_(plat, nr_groups, &bm, &bm_len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
@@ -81,14 +81,14 @@ int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end)
         return -SMM_ERANGE;
 
     uint64_t first, last;
-    int rc = tables_new_run_(ft->populated, g0, g1, &first, &last);
+    int rc = smm_tables_new_run_(ft->populated, g0, g1, &first, &last);
     if (rc != 0 || first > last)
         return rc;
     size_t len = (size_t)((last - first + 1) * ft->group_bytes);
     rc = ft->plat->populate(ft->plat, ft->base + first * ft->group_bytes, len);
     if (rc != 0)
         return rc;
-    tables_mark_run_(ft->populated, first, last);
+    smm_tables_mark_run_(ft->populated, first, last);
     ft->committed += len;
     return 0;
 }
@@ -111,7 +111,7 @@ void smm_ft_teardown(struct smm_ft *ft)
     if (plat && ft->base)
         plat->release(plat, ft->base, ft->va_len);
     if (plat)
-        tables_bitmap_free_(plat, ft->populated, ft->populated_len);
+        smm_tables_bitmap_free_(plat, ft->populated, ft->populated_len);
     *ft = (struct smm_ft){.plat = plat};
 }
 

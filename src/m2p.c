@@ -31,7 +31,7 @@ int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_si
     uint64_t *bm = NULL;
     size_t bm_len = 0;
     if (rc == 0)
-        rc = tables_bitmap_alloc_(plat, nr_chunks, &bm, &bm_len);
+        rc = smm_tables_bitmap_alloc_(plat, nr_chunks, &bm, &bm_len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
@@ -66,14 +66,14 @@ int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end)
         return -SMM_ERANGE;
     unsigned s = mfn_chunk_shift(m);
     uint64_t first, last;
-    int rc = tables_new_run_(m->populated, start >> s, (end - 1) >> s, &first, &last);
+    int rc = smm_tables_new_run_(m->populated, start >> s, (end - 1) >> s, &first, &last);
     if (rc != 0 || first > last)
         return rc;
     size_t len = (size_t)((last - first + 1) << m->chunk_shift);
     rc = m->plat->populate(m->plat, m->base + (first << m->chunk_shift), len);
     if (rc != 0)
         return rc;
-    tables_mark_run_(m->populated, first, last);
+    smm_tables_mark_run_(m->populated, first, last);
     m->committed += len;
     return 0;
 }
@@ -96,7 +96,7 @@ void smm_m2p_teardown(struct smm_m2p *m)
     if (plat && m->base)
         plat->release(plat, m->base, m->va_len);
     if (plat)
-        tables_bitmap_free_(plat, m->populated, m->populated_len);
+        smm_tables_bitmap_free_(plat, m->populated, m->populated_len);
     *m = (struct smm_m2p){.plat = plat};
 }
 

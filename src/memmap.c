@@ -88,6 +88,9 @@ static void heap_sort(struct sweep_event *v, size_t n)
 static int emit(struct smm_memmap *out, uint64_t start, uint64_t end, uint32_t type,
                 int32_t node, uint32_t line)
 {
+    /* the sweep emits stretches in address order, never overlapping */
+    SMM_ASSERT(start < end);
+    SMM_ASSERT(out->nr == 0 || out->ranges[out->nr - 1].end <= start);
     if (out->nr > 0) {
         struct smm_range *last = &out->ranges[out->nr - 1];
         if (last->end == start && last->type == type && last->node == node) {
@@ -119,6 +122,8 @@ int smm_memmap_normalize(const struct smm_range *in, size_t n, void *scratch,
         ev[2 * i + 1] = (struct sweep_event){.pos = in[i].end, .idx = (uint32_t)i, .kind = 0};
     }
     heap_sort(ev, 2 * n);
+    for (size_t e = 1; e < 2 * n; e++)
+        SMM_ASSERT_EXPENSIVE(!event_less(&ev[e], &ev[e - 1]));
 
     for (size_t e = 0; e < 2 * n; e++) {
         const struct smm_range *r = &in[ev[e].idx];
@@ -151,6 +156,9 @@ int smm_memmap_normalize(const struct smm_range *in, size_t n, void *scratch,
         if (rc != 0)
             break;
     }
+    /* a completed sweep has closed every range it opened */
+    for (int t = 0; t < SMM_MEM_TYPE_COUNT; t++)
+        SMM_ASSERT(rc != 0 || active[t] == 0);
     if (rc != 0)
         out->nr = 0;
     return rc;

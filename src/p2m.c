@@ -7,8 +7,8 @@
 #include "p2m_internal.h"
 
 static const char *const backend_names[SMM_P2M_BACKEND_COUNT] = {"linear", "tree"};
-static const struct p2m_ops_ *const backends[SMM_P2M_BACKEND_COUNT] = {&p2m_linear_ops_,
-                                                                     &p2m_tree_ops_};
+static const struct p2m_ops_ *const backends[SMM_P2M_BACKEND_COUNT] = {&smm_p2m_linear_ops_,
+                                                                       &smm_p2m_tree_ops_};
 
 static const struct p2m_ops_ *ops(const struct smm_p2m *p)
 {
@@ -172,10 +172,7 @@ int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
     }
 
     struct smm_p2m proto = {0};
-    atomic_init(&proto.max_pfn, cfg->max_pfn);
-    atomic_init(&proto.fast_max, 0);
-    atomic_init(&proto.generation, 0);
-    atomic_init(&proto.set_count, 0);
+    proto.max_pfn = cfg->max_pfn; /* not yet shared: plain stores */
     proto.width = lim.entry_bytes;
     proto.backend = cfg->backend;
     proto.kind = (uint32_t)cfg->backend * 2u + (proto.width == 4);
@@ -189,7 +186,7 @@ int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
     proto.limit_pfn = limit;
     proto.leaves = (limit + proto.epp - 1) >> proto.shift;
     if (proto.kind == SMM_P2M_KIND_LINEAR64)
-        atomic_store_explicit(&proto.fast_max, cfg->max_pfn, memory_order_relaxed);
+        SMM_ATOMIC_STORE_RELAXED(&proto.fast_max, cfg->max_pfn);
 
     int rc = backends[cfg->backend]->create(plat, cfg, &proto, out);
     if (rc != 0) {
@@ -219,25 +216,12 @@ void smm_p2m_destroy(struct smm_p2m *p)
  * and would report it against the readers' atomic loads; under TSan the
  * calls run with the calling thread's accesses ignored, which makes TSan
  * forget the range's history instead (its documented mmap behaviour).
+ * env.h owns the hooks (empty unless built under TSan).
  */
-#if defined(__SANITIZE_THREAD__)
-#define P2M_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define P2M_TSAN 1
-#endif
-#endif
-#ifdef P2M_TSAN
-void AnnotateIgnoreWritesBegin(const char *file, int line);
-void AnnotateIgnoreWritesEnd(const char *file, int line);
-#define REPLACE_BEGIN() AnnotateIgnoreWritesBegin(__FILE__, __LINE__)
-#define REPLACE_END() AnnotateIgnoreWritesEnd(__FILE__, __LINE__)
-#else
-#define REPLACE_BEGIN() ((void)0)
-#define REPLACE_END() ((void)0)
-#endif
+#define REPLACE_BEGIN() SMM_TSAN_IGNORE_WRITES_BEGIN()
+#define REPLACE_END() SMM_TSAN_IGNORE_WRITES_END()
 
-int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter)
+int smm_p2m_plat_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter)
 {
     REPLACE_BEGIN();
     int rc = p->plat->populate(p->plat, addr, (size_t)(pages * p->page));
@@ -247,8 +231,8 @@ int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *count
     return rc;
 }
 
-int p2m_unpopulate_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
-                    uint64_t backed)
+int smm_p2m_plat_share_zero_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
+                             uint64_t backed)
 {
     REPLACE_BEGIN();
     int rc = p->plat->share_zero(p->plat, addr, (size_t)(span * p->page));
@@ -321,9 +305,9 @@ int smm_p2m_grow(struct smm_p2m *p, uint64_t new_max)
     if (new_max == max)
         return 0;
     p2m_gen_begin_(p);
-    atomic_store_explicit(&p->max_pfn, new_max, memory_order_relaxed);
+    SMM_ATOMIC_STORE_RELAXED(&p->max_pfn, new_max);
     if (p->kind == SMM_P2M_KIND_LINEAR64)
-        atomic_store_explicit(&p->fast_max, new_max, memory_order_relaxed);
+        SMM_ATOMIC_STORE_RELAXED(&p->fast_max, new_max);
     p2m_gen_end_(p);
     return 0;
 }
@@ -337,7 +321,7 @@ uint64_t smm_p2m_load_slow_(const struct smm_p2m *p, uint64_t pfn)
 
 uint64_t smm_p2m_generation(const struct smm_p2m *p)
 {
-    return atomic_load_explicit(&p->generation, memory_order_acquire);
+    return SMM_ATOMIC_LOAD_ACQUIRE(&p->generation);
 }
 
 void smm_p2m_get_usage(const struct smm_p2m *p, struct smm_p2m_usage *out)
@@ -448,21 +432,21 @@ int smm_p2m_map_frame(const struct smm_p2m *p, uint64_t mfn, const void **page)
 
 static uint32_t set_count(const struct smm_p2m *p)
 {
-    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
+    uint32_t n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     return n < p->set_cap ? n : p->set_cap; /* a torn view stays in bounds */
 }
 
 static uint64_t set_s(const struct smm_p2m *p, uint32_t i)
 {
-    return atomic_load_explicit(&p->set_start[i], memory_order_relaxed);
+    return SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]);
 }
 
 static uint64_t set_e(const struct smm_p2m *p, uint32_t i)
 {
-    return atomic_load_explicit(&p->set_end[i], memory_order_relaxed);
+    return SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]);
 }
 
-uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn)
+uint32_t smm_p2m_set_find_(const struct smm_p2m *p, uint64_t pfn)
 {
     uint32_t lo = 0, hi = set_count(p);
     while (lo < hi) {
@@ -475,9 +459,9 @@ uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn)
     return lo;
 }
 
-bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn)
+bool smm_p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn)
 {
-    uint32_t i = p2m_set_find_(p, pfn);
+    uint32_t i = smm_p2m_set_find_(p, pfn);
     return i < set_count(p) && set_s(p, i) <= pfn;
 }
 
@@ -485,13 +469,13 @@ bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn)
 static void set_span(const struct smm_p2m *p, uint64_t s, uint64_t e, uint32_t *i, uint32_t *j)
 {
     uint32_t n = set_count(p);
-    *i = s ? p2m_set_find_(p, s - 1) : 0; /* first with end >= s */
+    *i = s ? smm_p2m_set_find_(p, s - 1) : 0; /* first with end >= s */
     *j = *i;
     while (*j < n && set_s(p, *j) <= e)
         ++*j;
 }
 
-bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e)
+bool smm_p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e)
 {
     uint32_t i, j;
     set_span(p, s, e, &i, &j);
@@ -500,11 +484,11 @@ bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e)
 
 static void set_put(struct smm_p2m *p, uint32_t i, uint64_t s, uint64_t e)
 {
-    atomic_store_explicit(&p->set_start[i], s, memory_order_relaxed);
-    atomic_store_explicit(&p->set_end[i], e, memory_order_relaxed);
+    SMM_ATOMIC_STORE_RELAXED(&p->set_start[i], s);
+    SMM_ATOMIC_STORE_RELAXED(&p->set_end[i], e);
 }
 
-void p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e)
+void smm_p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e)
 {
     uint32_t i, j, n = set_count(p);
     set_span(p, s, e, &i, &j);
@@ -514,11 +498,11 @@ void p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e)
         uint32_t gone = j - i - 1;
         for (uint32_t k = j; k < n; k++)
             set_put(p, k - gone, set_s(p, k), set_e(p, k));
-        atomic_store_explicit(&p->set_count, n - gone, memory_order_relaxed);
+        SMM_ATOMIC_STORE_RELAXED(&p->set_count, n - gone);
         return;
     }
     for (uint32_t k = n; k > i; k--)
         set_put(p, k, set_s(p, k - 1), set_e(p, k - 1));
     set_put(p, i, s, e);
-    atomic_store_explicit(&p->set_count, n + 1, memory_order_relaxed);
+    SMM_ATOMIC_STORE_RELAXED(&p->set_count, n + 1);
 }

@@ -21,33 +21,33 @@
 static inline uint64_t p2m_ld_(const struct smm_p2m *p, uint64_t i)
 {
     if (p->width == 8)
-        return atomic_load_explicit(&p->words.e64[i], memory_order_relaxed);
-    return atomic_load_explicit(&p->words.e32[i], memory_order_relaxed);
+        return SMM_ATOMIC_LOAD_RELAXED(&p->words.e64[i]);
+    return SMM_ATOMIC_LOAD_RELAXED(&p->words.e32[i]);
 }
 
 /* Word i, acquire: a page index whose page contents we are about to read. */
 static inline uint64_t p2m_ld_acq_(const struct smm_p2m *p, uint64_t i)
 {
     if (p->width == 8)
-        return atomic_load_explicit(&p->words.e64[i], memory_order_acquire);
-    return atomic_load_explicit(&p->words.e32[i], memory_order_acquire);
+        return SMM_ATOMIC_LOAD_ACQUIRE(&p->words.e64[i]);
+    return SMM_ATOMIC_LOAD_ACQUIRE(&p->words.e32[i]);
 }
 
 static inline void p2m_st_(struct smm_p2m *p, uint64_t i, uint64_t v)
 {
     if (p->width == 8)
-        atomic_store_explicit(&p->words.e64[i], v, memory_order_relaxed);
+        SMM_ATOMIC_STORE_RELAXED(&p->words.e64[i], v);
     else
-        atomic_store_explicit(&p->words.e32[i], (uint32_t)v, memory_order_relaxed);
+        SMM_ATOMIC_STORE_RELAXED(&p->words.e32[i], (uint32_t)v);
 }
 
 /* Publish a page index: the page's contents are visible before it. */
 static inline void p2m_st_rel_(struct smm_p2m *p, uint64_t i, uint64_t v)
 {
     if (p->width == 8)
-        atomic_store_explicit(&p->words.e64[i], v, memory_order_release);
+        SMM_ATOMIC_STORE_RELEASE(&p->words.e64[i], v);
     else
-        atomic_store_explicit(&p->words.e32[i], (uint32_t)v, memory_order_release);
+        SMM_ATOMIC_STORE_RELEASE(&p->words.e32[i], (uint32_t)v);
 }
 
 /* Tree leaves only. */
@@ -63,7 +63,7 @@ static inline uint64_t p2m_ident_(const struct smm_p2m *p, uint64_t pfn)
 
 static inline uint64_t p2m_max_(const struct smm_p2m *p)
 {
-    return atomic_load_explicit(&p->max_pfn, memory_order_relaxed);
+    return SMM_ATOMIC_LOAD_RELAXED(&p->max_pfn);
 }
 
 static inline uint64_t p2m_min_(uint64_t a, uint64_t b)
@@ -88,21 +88,21 @@ static inline void *p2m_page_addr_(const struct smm_p2m *p, const void *words, u
  */
 static inline void p2m_gen_begin_(struct smm_p2m *p)
 {
-    uint64_t g = atomic_load_explicit(&p->generation, memory_order_relaxed);
-    atomic_store_explicit(&p->generation, g + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
+    uint64_t g = SMM_ATOMIC_LOAD_RELAXED(&p->generation);
+    SMM_ATOMIC_STORE_RELAXED(&p->generation, g + 1);
+    SMM_ATOMIC_FENCE_RELEASE();
 }
 
 static inline void p2m_gen_end_(struct smm_p2m *p)
 {
-    uint64_t g = atomic_load_explicit(&p->generation, memory_order_relaxed);
-    atomic_store_explicit(&p->generation, g + 1, memory_order_release);
+    uint64_t g = SMM_ATOMIC_LOAD_RELAXED(&p->generation);
+    SMM_ATOMIC_STORE_RELEASE(&p->generation, g + 1);
 }
 
 static inline uint64_t p2m_read_begin_(const struct smm_p2m *p)
 {
     for (;;) {
-        uint64_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
+        uint64_t g = SMM_ATOMIC_LOAD_ACQUIRE(&p->generation);
         if ((g & 1) == 0)
             return g;
     }
@@ -110,27 +110,27 @@ static inline uint64_t p2m_read_begin_(const struct smm_p2m *p)
 
 static inline bool p2m_read_retry_(const struct smm_p2m *p, uint64_t g)
 {
-    atomic_thread_fence(memory_order_acquire);
-    return atomic_load_explicit(&p->generation, memory_order_relaxed) != g;
+    SMM_ATOMIC_FENCE_ACQUIRE();
+    return SMM_ATOMIC_LOAD_RELAXED(&p->generation) != g;
 }
 
 /* Identity set (p2m.c): sorted, disjoint, non-touching [start, end) ranges. */
 /* Index of the first range whose end is > pfn (== count if none). */
-uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn);
-bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn);
+uint32_t smm_p2m_set_find_(const struct smm_p2m *p, uint64_t pfn);
+bool smm_p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn);
 /* Would inserting [s, e) need a new slot that does not exist? */
-bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e);
-/* Insert and merge (caller checked p2m_set_full_for_, holds a gen window). */
-void p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e);
+bool smm_p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e);
+/* Insert and merge (caller checked smm_p2m_set_full_for_, holds a gen window). */
+void smm_p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e);
 
 /*
  * Platform calls over whole pages with usage accounting: populate adds
  * pages to *counter (a member of p->usage); unpopulate maps the zero page
  * over span pages of which `backed` were populated and subtracts those.
  */
-int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter);
-int p2m_unpopulate_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
-                    uint64_t backed);
+int smm_p2m_plat_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter);
+int smm_p2m_plat_share_zero_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
+                             uint64_t backed);
 
 /*
  * A backend.  The common layer (p2m.c) validates arguments and clamps
@@ -152,7 +152,7 @@ struct p2m_ops_ {
     uint64_t (*next_candidate)(const struct smm_p2m *p, uint64_t pfn);
 };
 
-extern const struct p2m_ops_ p2m_linear_ops_;
-extern const struct p2m_ops_ p2m_tree_ops_;
+extern const struct p2m_ops_ smm_p2m_linear_ops_;
+extern const struct p2m_ops_ smm_p2m_tree_ops_;
 
 #endif

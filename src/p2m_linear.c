@@ -40,26 +40,26 @@ static uint64_t bits_per_page(const struct smm_p2m *p)
 
 static bool leaf_backed(const struct smm_p2m *p, uint64_t leaf)
 {
-    uint64_t w = atomic_load_explicit(&p->bitmap[leaf / 64], memory_order_relaxed);
+    uint64_t w = SMM_ATOMIC_LOAD_RELAXED(&p->bitmap[leaf / 64]);
     return (w >> (leaf % 64)) & 1;
 }
 
 /* Single writer: a load and a store, no locked read-modify-write. */
 static void leaf_mark(struct smm_p2m *p, uint64_t leaf, bool on)
 {
-    _Atomic uint64_t *w = &p->bitmap[leaf / 64];
-    uint64_t v = atomic_load_explicit(w, memory_order_relaxed), bit = UINT64_C(1) << (leaf % 64);
-    atomic_store_explicit(w, on ? v | bit : v & ~bit, memory_order_relaxed);
+    uint64_t *w = &p->bitmap[leaf / 64];
+    uint64_t v = SMM_ATOMIC_LOAD_RELAXED(w), bit = UINT64_C(1) << (leaf % 64);
+    SMM_ATOMIC_STORE_RELAXED(w, on ? v | bit : v & ~bit);
 }
 
 /* First backed leaf in [from, to), or to. */
 static uint64_t next_backed(const struct smm_p2m *p, uint64_t from, uint64_t to)
 {
     while (from < to) {
-        uint64_t w = atomic_load_explicit(&p->bitmap[from / 64], memory_order_relaxed);
+        uint64_t w = SMM_ATOMIC_LOAD_RELAXED(&p->bitmap[from / 64]);
         w &= ~UINT64_C(0) << (from % 64);
         if (w)
-            return p2m_min_(to, (from & ~UINT64_C(63)) + (uint64_t)__builtin_ctzll(w));
+            return p2m_min_(to, (from & ~UINT64_C(63)) + (uint64_t)SMM_CTZ64(w));
         from = (from & ~UINT64_C(63)) + 64;
     }
     return to;
@@ -96,12 +96,12 @@ static void *list_page(const struct smm_p2m *p, uint64_t leaf)
 static void materialise(struct smm_p2m *p, uint64_t l0, uint64_t l1)
 {
     uint64_t pfn = l0 << p->shift, b = l1 << p->shift;
-    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
-    for (uint32_t i = p2m_set_find_(p, pfn); pfn < b; i++) {
+    uint32_t n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
+    for (uint32_t i = smm_p2m_set_find_(p, pfn); pfn < b; i++) {
         uint64_t s = b, e = b;
         if (i < n) {
-            s = p2m_max2_(pfn, atomic_load_explicit(&p->set_start[i], memory_order_relaxed));
-            e = p2m_min_(b, atomic_load_explicit(&p->set_end[i], memory_order_relaxed));
+            s = p2m_max2_(pfn, SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]));
+            e = p2m_min_(b, SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]));
             s = p2m_min_(s, b);
         }
         for (; pfn < s; pfn++)
@@ -126,19 +126,19 @@ static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
     for (uint64_t bp = bp0; bp <= bp1 && rc == 0; bp++) {
         if (summary_has(p, bp))
             continue;
-        rc = p2m_populate_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages);
+        rc = smm_p2m_plat_populate_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages);
         if (rc == 0) {
             summary_mark(p, bp, true);
             fresh |= UINT64_C(1) << (bp - bp0);
         }
     }
     if (rc == 0)
-        rc = p2m_populate_(p, list_page(p, l0), l1 - l0, &p->usage.leaf_pages);
+        rc = smm_p2m_plat_populate_(p, list_page(p, l0), l1 - l0, &p->usage.leaf_pages);
     if (rc != 0) {
         for (uint64_t bp = bp0; bp <= bp1; bp++) {
             if (!((fresh >> (bp - bp0)) & 1))
                 continue;
-            if (p2m_unpopulate_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages, 1) == 0)
+            if (smm_p2m_plat_share_zero_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages, 1) == 0)
                 summary_mark(p, bp, false);
         }
         return rc;
@@ -155,7 +155,7 @@ static int linear_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
 {
     uint64_t leaf = pfn >> p->shift;
     if (!leaf_backed(p, leaf)) {
-        uint64_t cur = p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
+        uint64_t cur = smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
         if (v == cur)
             return 0;
         int rc = back_leaves(p, leaf, leaf + 1);
@@ -188,10 +188,10 @@ static int linear_populate(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *
 
 static int linear_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
 {
-    if (p2m_set_full_for_(p, s, e))
+    if (smm_p2m_set_full_for_(p, s, e))
         return -SMM_ENOSPC;
     p2m_gen_begin_(p);
-    p2m_set_insert_(p, s, e);
+    smm_p2m_set_insert_(p, s, e);
     uint64_t end = ((e - 1) >> p->shift) + 1;
     for (uint64_t l = next_backed(p, s >> p->shift, end); l < end;
          l = next_backed(p, l + 1, end)) {
@@ -207,12 +207,11 @@ static int linear_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
 static bool releasable(const struct smm_p2m *p, uint64_t leaf)
 {
     uint64_t a = leaf << p->shift, b = a + p->epp;
-    uint32_t i = p2m_set_find_(p, a), n = atomic_load_explicit(&p->set_count,
-                                                                memory_order_relaxed);
+    uint32_t i = smm_p2m_set_find_(p, a), n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     for (uint64_t pfn = a; pfn < b; pfn++) {
-        while (i < n && atomic_load_explicit(&p->set_end[i], memory_order_relaxed) <= pfn)
+        while (i < n && SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]) <= pfn)
             i++;
-        bool in = i < n && atomic_load_explicit(&p->set_start[i], memory_order_relaxed) <= pfn;
+        bool in = i < n && SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]) <= pfn;
         uint64_t want = in ? p2m_ident_(p, pfn) : p->mask;
         if (p2m_ld_(p, pfn) != want)
             return false;
@@ -225,9 +224,9 @@ static void trim_bitmap(struct smm_p2m *p, uint64_t bp)
 {
     uint64_t w0 = bp * bits_per_page(p) / 64, w1 = w0 + p->page / 8;
     for (uint64_t w = w0; w < w1; w++)
-        if (atomic_load_explicit(&p->bitmap[w], memory_order_relaxed))
+        if (SMM_ATOMIC_LOAD_RELAXED(&p->bitmap[w]))
             return;
-    if (p2m_unpopulate_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages, 1) == 0)
+    if (smm_p2m_plat_share_zero_(p, bitmap_page(p, bp), 1, &p->usage.meta_pages, 1) == 0)
         summary_mark(p, bp, false);
 }
 
@@ -247,7 +246,7 @@ static int linear_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *r
         for (uint64_t k = l; k < r; k++)
             leaf_mark(p, k, false);
         p2m_gen_end_(p);
-        int rc = p2m_unpopulate_(p, list_page(p, l), r - l, &p->usage.leaf_pages, r - l);
+        int rc = smm_p2m_plat_share_zero_(p, list_page(p, l), r - l, &p->usage.leaf_pages, r - l);
         if (rc != 0) {
             p2m_gen_begin_(p);
             for (uint64_t k = l; k < r; k++)
@@ -269,13 +268,13 @@ static uint64_t zero_means(const struct smm_p2m *p, uint64_t pfn, bool backed)
 {
     if (backed)
         return 0;
-    return p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
+    return smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
 }
 
 static uint64_t linear_slow(const struct smm_p2m *p, uint64_t pfn)
 {
     if (p->width == 4 && pfn < p2m_max_(p)) { /* the 32-bit fast path */
-        uint64_t e = atomic_load_explicit(&p->words.e32[pfn], memory_order_relaxed);
+        uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&p->words.e32[pfn]);
         if (e != 0)
             return e;
     }
@@ -296,8 +295,7 @@ static uint64_t linear_slow(const struct smm_p2m *p, uint64_t pfn)
 static void linear_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_t *out)
 {
     bool backed = leaf_backed(p, pfn >> p->shift);
-    uint32_t i = p2m_set_find_(p, pfn), cnt = atomic_load_explicit(&p->set_count,
-                                                                    memory_order_relaxed);
+    uint32_t i = smm_p2m_set_find_(p, pfn), cnt = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     cnt = cnt < p->set_cap ? cnt : p->set_cap;
     for (uint64_t k = 0; k < n; k++) {
         uint64_t s = p2m_ld_(p, pfn + k);
@@ -305,10 +303,9 @@ static void linear_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, 
             out[k] = s;
             continue;
         }
-        while (i < cnt && atomic_load_explicit(&p->set_end[i], memory_order_relaxed) <= pfn + k)
+        while (i < cnt && SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]) <= pfn + k)
             i++;
-        bool in = i < cnt &&
-                  atomic_load_explicit(&p->set_start[i], memory_order_relaxed) <= pfn + k;
+        bool in = i < cnt && SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]) <= pfn + k;
         out[k] = in ? p2m_ident_(p, pfn + k) : p->mask;
     }
 }
@@ -317,11 +314,10 @@ static uint64_t linear_next_candidate(const struct smm_p2m *p, uint64_t pfn)
 {
     uint64_t leaf = next_backed(p, pfn >> p->shift, p->leaves);
     uint64_t c = leaf < p->leaves ? p2m_max2_(pfn, leaf << p->shift) : UINT64_MAX;
-    uint32_t i = p2m_set_find_(p, pfn);
-    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
+    uint32_t i = smm_p2m_set_find_(p, pfn);
+    uint32_t n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     if (i < n && i < p->set_cap)
-        c = p2m_min_(c, p2m_max2_(pfn, atomic_load_explicit(&p->set_start[i],
-                                                            memory_order_relaxed)));
+        c = p2m_min_(c, p2m_max2_(pfn, SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i])));
     return c;
 }
 
@@ -355,18 +351,18 @@ static int linear_create(struct smm_platform *plat, const struct smm_p2m_config 
     p->base = base;
     p->len = (size_t)(total * page);
     p->set_cap = cap;
-    p->set_start = (_Atomic uint64_t *)hdr;
-    p->set_end = (_Atomic uint64_t *)(hdr + set_bytes);
+    p->set_start = (uint64_t *)hdr;
+    p->set_end = (uint64_t *)(hdr + set_bytes);
     p->summary = hdr + 2 * set_bytes;
-    p->bitmap = (_Atomic uint64_t *)base;
+    p->bitmap = (uint64_t *)base;
     p->bitmap_pages = bitmap_pages;
-    p->words.e64 = (_Atomic uint64_t *)list;
+    p->words.e64 = (uint64_t *)list;
     p->usage.meta_pages = hdr_pages;
     *out = p;
     return 0;
 }
 
-const struct p2m_ops_ p2m_linear_ops_ = {
+const struct p2m_ops_ smm_p2m_linear_ops_ = {
     .create = linear_create,
     .store = linear_store,
     .set_identity = linear_set_identity,

@@ -71,7 +71,7 @@ static int back_mid(struct smm_p2m *p, uint64_t t)
     if (mid >= p->mid_base)
         return 0;
     uint64_t page = p->mid_base + t;
-    int rc = p2m_populate_(p, arena_page(p, page), 1, &p->usage.mid_pages);
+    int rc = smm_p2m_plat_populate_(p, arena_page(p, page), 1, &p->usage.mid_pages);
     if (rc != 0)
         return rc;
     uint64_t fill = mid == IDENT_MID ? IDENT_LEAF : MISS_LEAF;
@@ -98,17 +98,17 @@ static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
     int rc;
 
     if (new_mid) {
-        rc = p2m_populate_(p, arena_page(p, page), 1, &p->usage.mid_pages);
+        rc = smm_p2m_plat_populate_(p, arena_page(p, page), 1, &p->usage.mid_pages);
         if (rc != 0)
             return rc;
         uint64_t fill = mid == IDENT_MID ? IDENT_LEAF : MISS_LEAF;
         for (uint64_t j = 0; j < p->epp; j++)
             p2m_st_(p, (page << p->shift) + j, fill);
     }
-    rc = p2m_populate_(p, arena_page(p, p->leaf_base + l0), l1 - l0, &p->usage.leaf_pages);
+    rc = smm_p2m_plat_populate_(p, arena_page(p, p->leaf_base + l0), l1 - l0, &p->usage.leaf_pages);
     if (rc != 0) {
         if (new_mid)
-            p2m_unpopulate_(p, arena_page(p, page), 1, &p->usage.mid_pages, 1);
+            smm_p2m_plat_share_zero_(p, arena_page(p, page), 1, &p->usage.mid_pages, 1);
         return rc;
     }
     for (uint64_t l = l0; l < l1; l++) {
@@ -177,9 +177,9 @@ static void free_mid_subtree(struct smm_p2m *p, uint64_t t, uint64_t mid)
     for (uint64_t l = l0; l < l1; l++)
         backed += p2m_ld_(p, mid_slot(p, mid, l)) >= p->leaf_base;
     if (backed)
-        p2m_unpopulate_(p, arena_page(p, p->leaf_base + l0), l1 - l0, &p->usage.leaf_pages,
-                        backed);
-    p2m_unpopulate_(p, arena_page(p, mid), 1, &p->usage.mid_pages, 1);
+        smm_p2m_plat_share_zero_(p, arena_page(p, p->leaf_base + l0), l1 - l0, &p->usage.leaf_pages,
+                                 backed);
+    smm_p2m_plat_share_zero_(p, arena_page(p, mid), 1, &p->usage.mid_pages, 1);
 }
 
 /* Phase A of set_identity: private pages wherever [s, e) cuts a shared page. */
@@ -247,7 +247,7 @@ static int tree_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
                 p2m_st_rel_(p, slot, IDENT_LEAF);
                 p2m_gen_end_(p);
                 if (leaf >= p->leaf_base)
-                    p2m_unpopulate_(p, arena_page(p, leaf), 1, &p->usage.leaf_pages, 1);
+                    smm_p2m_plat_share_zero_(p, arena_page(p, leaf), 1, &p->usage.leaf_pages, 1);
                 continue;
             }
             for (uint64_t pfn = p2m_max2_(a, cs); pfn < p2m_min_(b, ce); pfn++)
@@ -287,7 +287,7 @@ static int release_mid_if_uniform(struct smm_p2m *p, uint64_t t, uint64_t *relea
     p2m_gen_begin_(p);
     p2m_st_rel_(p, top_slot(p, t), repl);
     p2m_gen_end_(p);
-    int rc = p2m_unpopulate_(p, arena_page(p, mid), 1, &p->usage.mid_pages, 1);
+    int rc = smm_p2m_plat_share_zero_(p, arena_page(p, mid), 1, &p->usage.mid_pages, 1);
     if (rc != 0) {
         p2m_gen_begin_(p);
         p2m_st_rel_(p, top_slot(p, t), mid);
@@ -321,8 +321,8 @@ static int tree_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *rel
             for (uint64_t k = l; k < r; k++)
                 p2m_st_rel_(p, mid_slot(p, mid, k), repl);
             p2m_gen_end_(p);
-            int rc = p2m_unpopulate_(p, arena_page(p, p->leaf_base + l), r - l,
-                                     &p->usage.leaf_pages, r - l);
+            int rc = smm_p2m_plat_share_zero_(p, arena_page(p, p->leaf_base + l), r - l,
+                                              &p->usage.leaf_pages, r - l);
             if (rc != 0) {
                 p2m_gen_begin_(p);
                 for (uint64_t k = l; k < r; k++)
@@ -420,7 +420,7 @@ static int tree_create(struct smm_platform *plat, const struct smm_p2m_config *c
     *p = *proto;
     p->base = base;
     p->len = (size_t)(total * page);
-    p->words.e64 = (_Atomic uint64_t *)arena;
+    p->words.e64 = (uint64_t *)arena;
     p->tops = tops;
     p->mids = mids;
     p->mid_base = mid_base;
@@ -442,7 +442,7 @@ static int tree_create(struct smm_platform *plat, const struct smm_p2m_config *c
     return 0;
 }
 
-const struct p2m_ops_ p2m_tree_ops_ = {
+const struct p2m_ops_ smm_p2m_tree_ops_ = {
     .create = tree_create,
     .store = tree_store,
     .set_identity = tree_set_identity,

@@ -56,7 +56,7 @@ uint64_t smm_pdx_x86_base(const struct smm_frame_range *r, size_t n)
     return best << SMM_PAGE_SHIFT;
 }
 
-void pdx_sort_ranges_(struct smm_frame_range *r, size_t n)
+void smm_pdx_sort_ranges_(struct smm_frame_range *r, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         struct smm_frame_range v = r[i];
@@ -67,7 +67,7 @@ void pdx_sort_ranges_(struct smm_frame_range *r, size_t n)
     }
 }
 
-void pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn)
+void smm_pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn)
 {
     out->scheme = SMM_PDX_NONE;
     out->compressible = false;
@@ -107,7 +107,7 @@ int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg
         if (r[i].end > max_pfn)
             max_pfn = r[i].end;
     }
-    pdx_set_identity_(out, max_pfn);
+    smm_pdx_set_identity_(out, max_pfn);
     out->requested = scheme;
     out->max_order = (uint8_t)cfg->max_order;
     out->group_shift = (uint8_t)cfg->group_shift;
@@ -117,19 +117,32 @@ int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg
     int rc = 0;
     switch (scheme) {
     case SMM_PDX_MASK:
-        rc = pdx_mask_compute_(cfg, r, n, out);
+        rc = smm_pdx_mask_compute_(cfg, r, n, out);
         break;
     case SMM_PDX_OFFSET:
-        rc = pdx_offset_compute_(cfg, r, n, out);
+        rc = smm_pdx_offset_compute_(cfg, r, n, out);
         break;
     case SMM_PDX_DENSE:
-        rc = pdx_dense_compute_(cfg, r, n, out);
+        rc = smm_pdx_dense_compute_(cfg, r, n, out);
         break;
     default:
         break;
     }
     if (rc == 0 && out->compressible && scheme != SMM_PDX_DENSE)
         out->max_pdx = smm_pfn_to_pdx(out, max_pfn - 1) + 1;
+    if (rc == 0) {
+        /* Compression never widens the space, and the highest frame (every
+         * range's first and last, at level 2) converts there and back. */
+        SMM_ASSERT(out->max_pdx <= max_pfn);
+        SMM_ASSERT(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, max_pfn - 1)) == max_pfn - 1);
+        SMM_ASSERT(smm_pfn_to_pdx(out, max_pfn - 1) < out->max_pdx);
+        for (size_t i = 0; i < n; i++) {
+            SMM_ASSERT_EXPENSIVE(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, r[i].start)) ==
+                                 r[i].start);
+            SMM_ASSERT_EXPENSIVE(smm_pdx_to_pfn(out, smm_pfn_to_pdx(out, r[i].end - 1)) ==
+                                 r[i].end - 1);
+        }
+    }
     return rc;
 }
 
@@ -258,27 +271,27 @@ void smm_pdx_teardown(struct smm_pdx_ctx *ctx)
  * The scheme switch is hoisted out of the loop and out is restrict, so the
  * compiler may keep the sealed parameters in registers for the whole batch.
  */
-#define PDX_BATCH(name, dir)                                                                 \
-    void name(const struct smm_pdx *p, const uint64_t *in, uint64_t *restrict out, size_t n)  \
-    {                                                                                        \
-        switch (p->scheme) {                                                                 \
-        case SMM_PDX_MASK:                                                                   \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = smm_##dir##_mask(p, in[i]);                                         \
-            break;                                                                           \
-        case SMM_PDX_OFFSET:                                                                 \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = smm_##dir##_offset(p, in[i]);                                       \
-            break;                                                                           \
-        case SMM_PDX_DENSE:                                                                  \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = smm_##dir##_dense(p, in[i]);                                        \
-            break;                                                                           \
-        default:                                                                             \
-            for (size_t i = 0; i < n; i++)                                                   \
-                out[i] = in[i];                                                              \
-            break;                                                                           \
-        }                                                                                    \
+#define PDX_BATCH(name, dir)                                                                       \
+    void name(const struct smm_pdx *p, const uint64_t *in, uint64_t *SMM_RESTRICT out, size_t n)   \
+    {                                                                                              \
+        switch (p->scheme) {                                                                       \
+        case SMM_PDX_MASK:                                                                         \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = smm_##dir##_mask(p, in[i]);                                               \
+            break;                                                                                 \
+        case SMM_PDX_OFFSET:                                                                       \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = smm_##dir##_offset(p, in[i]);                                             \
+            break;                                                                                 \
+        case SMM_PDX_DENSE:                                                                        \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = smm_##dir##_dense(p, in[i]);                                              \
+            break;                                                                                 \
+        default:                                                                                   \
+            for (size_t i = 0; i < n; i++)                                                         \
+                out[i] = in[i];                                                                    \
+            break;                                                                                 \
+        }                                                                                          \
     }
 
 PDX_BATCH(smm_pfn_to_pdx_batch, pfn_to_pdx)

@@ -91,8 +91,8 @@ static void fill_table(struct smm_pdx_dense_slot *t, size_t slots, unsigned shif
     }
 }
 
-int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
-                       size_t n, struct smm_pdx *out)
+int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
+                           size_t n, struct smm_pdx *out)
 {
     struct smm_frame_range r[SMM_PDX_MAX_RANGES];
     struct dense_region g[SMM_PDX_MAX_RANGES + 1];
@@ -105,7 +105,7 @@ int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_
         return 0;
     for (size_t i = 0; i < n; i++)
         r[i] = in[i];
-    pdx_sort_ranges_(r, n);
+    smm_pdx_sort_ranges_(r, n);
 
     for (size_t i = 0; i < n; i++) {
         uint64_t s = r[i].start & ~(block - 1);

@@ -12,13 +12,13 @@
 /* Index (1-based) of the most significant set bit; 0 for 0. */
 static inline unsigned fls64_(uint64_t x)
 {
-    return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
+    return x ? 64u - SMM_CLZ64(x) : 0u;
 }
 
 /* Index (1-based) of the least significant set bit; 0 for 0. */
 static inline unsigned ffs64_(uint64_t x)
 {
-    return x ? (unsigned)__builtin_ctzll(x) + 1u : 0u;
+    return x ? SMM_CTZ64(x) + 1u : 0u;
 }
 
 /* Every bit below and including the most significant set bit: 2^n - 1. */
@@ -42,16 +42,16 @@ static inline uint64_t init_mask_pfn_(uint64_t base_bytes, unsigned max_order)
 }
 
 /* Sort frame ranges by start (insertion sort: n <= SMM_PDX_MAX_RANGES). */
-void pdx_sort_ranges_(struct smm_frame_range *r, size_t n);
+void smm_pdx_sort_ranges_(struct smm_frame_range *r, size_t n);
 
 /* Identity parameters for a map whose frames end at max_pfn. */
-void pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn);
+void smm_pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn);
 
-int pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                      size_t n, struct smm_pdx *out);
-int pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                        size_t n, struct smm_pdx *out);
-int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                       size_t n, struct smm_pdx *out);
+int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                          size_t n, struct smm_pdx *out);
+int smm_pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                            size_t n, struct smm_pdx *out);
+int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                           size_t n, struct smm_pdx *out);
 
 #endif

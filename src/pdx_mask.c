@@ -23,8 +23,8 @@ static unsigned next_bit(uint64_t m, unsigned from, bool want)
     return 64;
 }
 
-int pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                      size_t n, struct smm_pdx *out)
+int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                          size_t n, struct smm_pdx *out)
 {
     uint64_t keep = init_mask_pfn_(cfg->base, cfg->max_order);
     unsigned best = 0, bottom = 0;
@@ -54,5 +54,8 @@ int pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_r
     out->bottom_mask = (UINT64_C(1) << bottom) - 1;
     out->hole_mask = ((UINT64_C(1) << best) - 1) << bottom;
     out->top_mask = ~(out->bottom_mask | out->hole_mask);
+    /* the hole is hole_shift bits wide, and no valid pfn has one of them set */
+    SMM_ASSERT(SMM_POPCOUNT64(out->hole_mask) == best);
+    SMM_ASSERT((keep & out->hole_mask) == 0);
     return 0;
 }

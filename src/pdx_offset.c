@@ -18,8 +18,8 @@
  */
 #include "pdx_internal.h"
 
-int pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
-                        size_t n, struct smm_pdx *out)
+int smm_pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
+                            size_t n, struct smm_pdx *out)
 {
     struct smm_frame_range r[SMM_PDX_MAX_RANGES];
     const uint64_t block = UINT64_C(1) << cfg->max_order;
@@ -30,9 +30,8 @@ int pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame
 
     if (n > SMM_PDX_MAX_RANGES)
         return 0; /* Xen: too many ranges, no compression */
-    for (size_t i = 0; i < n; i++)
-        r[i] = in[i];
-    pdx_sort_ranges_(r, n);
+    SMM_MEMCPY(r, in, n * sizeof(*r));
+    smm_pdx_sort_ranges_(r, n);
 
     /* Align starts down to a block; merge ranges that now overlap. */
     for (size_t i = 0; i < n; i++) {

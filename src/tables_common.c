@@ -5,7 +5,7 @@
  */
 #include "tables_internal.h"
 
-int tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **out, size_t *len)
+int smm_tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **out, size_t *len)
 {
     uint64_t bytes = ((bits + 63) / 64) * 8;
     if (bits == 0 || bits > (UINT64_C(1) << 60) || bytes > SIZE_MAX - plat->page_size)
@@ -25,13 +25,14 @@ int tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **ou
     return 0;
 }
 
-void tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len)
+void smm_tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len)
 {
     if (bm)
         plat->release(plat, bm, len);
 }
 
-int tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first, uint64_t *last)
+int smm_tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first,
+                        uint64_t *last)
 {
     uint64_t f = lo;
     while (f <= hi && bit_test_(bm, f))
@@ -52,7 +53,7 @@ int tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *firs
     return 0;
 }
 
-void tables_mark_run_(uint64_t *bm, uint64_t first, uint64_t last)
+void smm_tables_mark_run_(uint64_t *bm, uint64_t first, uint64_t last)
 {
     for (uint64_t u = first; u <= last; u++)
         bit_set_(bm, u);

@@ -32,24 +32,25 @@ static inline uint64_t bit_set_(uint64_t *bm, uint64_t i)
 }
 
 /*
- * tables_bitmap_alloc_ - @bits bits of zeroed platform memory.  *len gets
+ * smm_tables_bitmap_alloc_ - @bits bits of zeroed platform memory.  *len gets
  * the committed length (page rounded).  Return 0, -SMM_EINVAL when the
  * size overflows, or the platform's error (nothing left allocated).
  */
-int tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **out, size_t *len);
+int smm_tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **out, size_t *len);
 
-/* tables_bitmap_free_ - give back what tables_bitmap_alloc_ returned. */
-void tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len);
+/* smm_tables_bitmap_free_ - give back what smm_tables_bitmap_alloc_ returned. */
+void smm_tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len);
 
 /*
- * tables_new_run_ - the units in [lo, hi] whose bit is clear must form one
+ * smm_tables_new_run_ - the units in [lo, hi] whose bit is clear must form one
  * run: *first..*last (*first > *last when every unit is already set).
  * Return 0, or -SMM_EOVERLAP when set units split the clear ones (the new
  * range would interleave with populated units: it overlaps known RAM).
  */
-int tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first, uint64_t *last);
+int smm_tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first,
+                        uint64_t *last);
 
-/* tables_mark_run_ - set bits [first, last]. */
-void tables_mark_run_(uint64_t *bm, uint64_t first, uint64_t last);
+/* smm_tables_mark_run_ - set bits [first, last]. */
+void smm_tables_mark_run_(uint64_t *bm, uint64_t first, uint64_t last);
 
 #endif

@@ -9,7 +9,7 @@
 #ifndef SPARSEMM_TOOLS_CLI_H
 #define SPARSEMM_TOOLS_CLI_H
 
-#include "memmap_io.h"
+#include <sparsemm/io/memmap_io.h>
 
 #include <sparsemm/account.h>
 #include <sparsemm/frametable.h>

@@ -8,7 +8,8 @@
  */
 #include "cli.h"
 #include "json_writer.h"
-#include "platform_posix.h"
+
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -3,6 +3,8 @@
  * example.c - sparsemm's core with no operating system: a hard-coded memory
  * map, the static arena platform, PDX under every scheme.  Nothing here
  * calls libc; build with -ffreestanding -nostdlib (see docs/LIBRARY.md).
+ * Built against the example's own env (env/sparsemm/env.h) it defines
+ * example_assert; against the default env.h it needs nothing more.
  *
  *   Juno RAM   pfn 0x80000 .. 0xfefff      pfn 0x880000 .. 0x9fffff
  *   mask       bits 21-22 are zero in every valid pfn: removed,
@@ -21,6 +23,11 @@ static const struct smm_range juno[] = {
 #define NR_RAW (sizeof(juno) / sizeof(juno[0]))
 
 static unsigned char arena_buf[512 * 1024] __attribute__((aligned(ARENA_PAGE)));
+
+#ifdef EXAMPLE_ENV
+/* Where a core assertion failed, when one did (see env/sparsemm/env.h). */
+struct example_assert example_assert;
+#endif
 
 /* Round trip of one frame under a set-up context. */
 static bool round_trip(const struct smm_pdx_ctx *c, uint64_t pfn)

@@ -6,7 +6,7 @@
  * -fno-builtin so the compiler does not turn them back into calls to
  * themselves.
  */
-#include <stddef.h>
+#include <sparsemm/env.h> /* size_t: the example builds with its own env */
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

@@ -10,7 +10,7 @@
  *     cc -std=c11 p2m_example.c $(pkg-config --cflags --libs sparsemm)
  */
 #include <sparsemm/p2m.h>
-#include <sparsemm/platform_posix.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <inttypes.h>
 #include <stdio.h>

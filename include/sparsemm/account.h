@@ -35,6 +35,10 @@
 
 #include <sparsemm/pdx.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct smm_account_config {
     uint32_t page_info_size; /* bytes per frame-table entry (32) */
     uint32_t granule_shift;  /* population unit of every table (21: 2 MiB) */
@@ -128,5 +132,9 @@ SMM_API int smm_account_baseline(const struct smm_account_config *cfg,
 SMM_API int smm_layout_fit(const struct smm_pdx *p, const struct smm_layout *l,
                            uint32_t page_info_size, const struct smm_frame_range *r, size_t n,
                            struct smm_fit *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -29,6 +29,10 @@
 
 #include <sparsemm/frametable.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct smm_directmap {
     uint8_t *base;
     const struct smm_pdx *pdx; /* sealed parameters (not owned) */
@@ -107,5 +111,9 @@ static inline void smm_unmap_domain_page(const void *va)
 {
     (void)va;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

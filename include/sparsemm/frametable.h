@@ -27,6 +27,10 @@
 
 #include <sparsemm/pdx.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SMM_PAGE_INFO_SIZE_DEFAULT 32
 #define SMM_PAGE_INFO_SIZE_BIGMEM 48
 #define SMM_GRANULE_SHIFT_2M 21
@@ -122,5 +126,9 @@ static inline uint64_t smm_page_to_mfn(const struct smm_ft *ft, const void *pg)
 {
     return smm_pdx_to_pfn(ft->pdx, smm_page_to_pdx(ft, pg));
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

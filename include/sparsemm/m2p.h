@@ -33,6 +33,10 @@
 #include <sparsemm/memmap.h>
 #include <sparsemm/platform.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SMM_M2P_INVALID (~UINT64_C(0))
 #define SMM_M2P_ENTRY_SIZE 8
 #define SMM_COMPAT_M2P_ENTRY_SIZE 4
@@ -98,5 +102,9 @@ static inline uint64_t smm_m2p_get(const struct smm_m2p *m, uint64_t mfn)
     }
     return ~((const uint64_t *)(const void *)m->base)[mfn];
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -32,6 +32,10 @@
 
 #include <sparsemm/sparsemm.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum smm_mem_type {
     SMM_MEM_RAM = 0,
     SMM_MEM_OTHER,
@@ -120,5 +124,9 @@ SMM_API size_t smm_memmap_frames(const struct smm_memmap *m, struct smm_frame_ra
 
 /* Total whole frames in RAM (sum over smm_memmap_frames). */
 SMM_API uint64_t smm_memmap_ram_pages(const struct smm_memmap *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

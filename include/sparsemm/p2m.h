@@ -48,7 +48,9 @@
 
 #include <sparsemm/platform.h>
 
-#include <stdatomic.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum smm_p2m_backend {
     SMM_P2M_LINEAR = 0,
@@ -112,23 +114,25 @@ struct smm_p2m_usage {
 /*
  * One P2M.  It lives in the first page of its own reservation.  The first
  * block is read by every lookup and never written after creation except
- * max_pfn (smm_p2m_grow); the rest is private to src/p2m*.c.
+ * max_pfn (smm_p2m_grow); the rest is private to src/p2m*.c.  Fields marked
+ * "atomic" are plain integers accessed only through env.h's SMM_ATOMIC_*
+ * (one layout for C and C++).
  */
 struct smm_p2m {
-    _Atomic uint64_t fast_max;  /* linear 64-bit: max_pfn; other kinds: 0 */
-    _Atomic uint64_t max_pfn;   /* pfns covered */
+    uint64_t fast_max;          /* atomic; linear 64-bit: max_pfn; other kinds: 0 */
+    uint64_t max_pfn;           /* atomic; pfns covered */
     uint32_t kind;              /* SMM_P2M_KIND_* */
     uint32_t shift;             /* log2 entries per page */
     union {
-        _Atomic uint64_t *e64;
-        _Atomic uint32_t *e32;
-    } words;                    /* linear: the list; tree: the arena, as entries */
+        uint64_t *e64;
+        uint32_t *e32;
+    } words;                    /* atomic words; linear: the list; tree: the arena */
     uint64_t top_word;          /* tree: entry index of the first top page */
     uint64_t mask;              /* INVALID: all ones of the entry width */
     uint64_t ident_bit;
     uint64_t foreign_bit;
     /* --- private: the writer's side ------------------------------------- */
-    _Alignas(64) _Atomic uint64_t generation;
+    SMM_ALIGNAS(64) uint64_t generation; /* atomic */
     struct smm_platform *plat;
     uint8_t *base;              /* the reservation */
     size_t len;
@@ -139,11 +143,11 @@ struct smm_p2m {
     uint64_t epp;               /* entries per page */
     struct smm_p2m_usage usage;
     /* linear */
-    _Atomic uint64_t *bitmap;   /* bit per leaf: backed (sparse, zero-page backed) */
+    uint64_t *bitmap; /* atomic words; bit per leaf: backed (sparse) */
     uint64_t bitmap_pages;
     uint8_t *summary;           /* bit per bitmap page: populated */
-    _Atomic uint64_t *set_start, *set_end; /* identity set, sorted, disjoint */
-    _Atomic uint32_t set_count;
+    uint64_t *set_start, *set_end; /* atomic; identity set, sorted, disjoint */
+    uint32_t set_count;            /* atomic */
     uint32_t set_cap;
     /* tree */
     uint64_t tops, mids, mid_base, leaf_base;
@@ -291,12 +295,6 @@ SMM_API int smm_p2m_map_frame(const struct smm_p2m *p, uint64_t mfn, const void 
 /* smm_p2m_load_slow_ - everything but the inline fast paths (internal). */
 SMM_API uint64_t smm_p2m_load_slow_(const struct smm_p2m *p, uint64_t pfn);
 
-#if defined(__GNUC__)
-#define SMM_P2M_LIKELY_(x) __builtin_expect(!!(x), 1)
-#else
-#define SMM_P2M_LIKELY_(x) (x)
-#endif
-
 /* IDENTITY(pfn) in the P2M's width. */
 static inline uint64_t smm_p2m_identity(const struct smm_p2m *p, uint64_t pfn)
 {
@@ -320,26 +318,24 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
 {
     /* linear 64-bit: fast_max == max_pfn (0 for the other kinds); laid out
      * so that a hit runs straight through without a taken branch */
-    if (SMM_P2M_LIKELY_(pfn < atomic_load_explicit(&p->fast_max, memory_order_relaxed))) {
-        const _Atomic uint64_t *list =
-            (const _Atomic uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
-        uint64_t e = atomic_load_explicit(&list[pfn], memory_order_relaxed);
-        if (SMM_P2M_LIKELY_(e != 0))
+    if (SMM_LIKELY(pfn < SMM_ATOMIC_LOAD_RELAXED(&p->fast_max))) {
+        const uint64_t *list =
+            (const uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
+        uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&list[pfn]);
+        if (SMM_LIKELY(e != 0))
             return e;
         return smm_p2m_load_slow_(p, pfn);
     }
-    if (pfn >= atomic_load_explicit(&p->max_pfn, memory_order_relaxed))
+    if (pfn >= SMM_ATOMIC_LOAD_RELAXED(&p->max_pfn))
         return smm_p2m_identity(p, pfn);
     if (p->kind == SMM_P2M_KIND_TREE64) {
-        const _Atomic uint64_t *a = p->words.e64;
+        const uint64_t *a = p->words.e64;
         unsigned s = p->shift;
         uint64_t m = (UINT64_C(1) << s) - 1;
-        uint64_t mid = atomic_load_explicit(&a[p->top_word + (pfn >> (2 * s))],
-                                            memory_order_acquire);
-        uint64_t leaf = atomic_load_explicit(&a[(mid << s) + ((pfn >> s) & m)],
-                                             memory_order_acquire);
-        uint64_t e = ~atomic_load_explicit(&a[(leaf << s) + (pfn & m)], memory_order_relaxed);
-        if (SMM_P2M_LIKELY_(e != SMM_P2M_INVALID64))
+        uint64_t mid = SMM_ATOMIC_LOAD_ACQUIRE(&a[p->top_word + (pfn >> (2 * s))]);
+        uint64_t leaf = SMM_ATOMIC_LOAD_ACQUIRE(&a[(mid << s) + ((pfn >> s) & m)]);
+        uint64_t e = ~SMM_ATOMIC_LOAD_RELAXED(&a[(leaf << s) + (pfn & m)]);
+        if (SMM_LIKELY(e != SMM_P2M_INVALID64))
             return e;
         if (leaf == SMM_P2M_TREE_IDENTITY_LEAF)
             return pfn | SMM_P2M_IDENTITY_BIT64;
@@ -365,23 +361,23 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
  */
 struct smm_p2m_view {
     const struct smm_p2m *p;
-    const _Atomic uint64_t *list; /* linear 64-bit: the list */
+    const uint64_t *list;         /* linear 64-bit: the list */
     uint64_t bound;               /* linear 64-bit: max_pfn when copied; else 0 */
 };
 
 static inline void smm_p2m_view_init(struct smm_p2m_view *v, const struct smm_p2m *p)
 {
     v->p = p;
-    v->list = (const _Atomic uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
-    v->bound = atomic_load_explicit(&p->fast_max, memory_order_relaxed);
+    v->list = (const uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
+    v->bound = SMM_ATOMIC_LOAD_RELAXED(&p->fast_max);
 }
 
 /* smm_p2m_view_load - smm_p2m_load(v->p, pfn), the bound and list held in the view. */
 static inline uint64_t smm_p2m_view_load(const struct smm_p2m_view *v, uint64_t pfn)
 {
-    if (SMM_P2M_LIKELY_(pfn < v->bound)) {
-        uint64_t e = atomic_load_explicit(&v->list[pfn], memory_order_relaxed);
-        if (SMM_P2M_LIKELY_(e != 0))
+    if (SMM_LIKELY(pfn < v->bound)) {
+        uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&v->list[pfn]);
+        if (SMM_LIKELY(e != 0))
             return e;
         return smm_p2m_load_slow_(v->p, pfn);
     }
@@ -394,5 +390,9 @@ static inline uint64_t smm_p2m_pfn_to_mfn(const struct smm_p2m *p, uint64_t pfn)
     uint64_t e = smm_p2m_load(p, pfn);
     return e == p->mask ? e : e & ~(p->ident_bit | p->foreign_bit);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

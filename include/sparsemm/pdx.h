@@ -54,6 +54,10 @@
 #include <sparsemm/memmap.h>
 #include <sparsemm/platform.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum smm_pdx_scheme {
     SMM_PDX_NONE = 0,
     SMM_PDX_MASK,
@@ -322,9 +326,9 @@ static inline bool smm_mfn_valid(const struct smm_pdx_ctx *c, uint64_t mfn)
 
 /* Batch forms: one scheme dispatch per call, not per frame. */
 SMM_API void smm_pfn_to_pdx_batch(const struct smm_pdx *p, const uint64_t *in,
-                                  uint64_t *restrict out, size_t n);
+                                  uint64_t *SMM_RESTRICT out, size_t n);
 SMM_API void smm_pdx_to_pfn_batch(const struct smm_pdx *p, const uint64_t *in,
-                                  uint64_t *restrict out, size_t n);
+                                  uint64_t *SMM_RESTRICT out, size_t n);
 /* Returns the number of valid frames; valid[i] set per frame when non-NULL. */
 SMM_API size_t smm_mfn_valid_batch(const struct smm_pdx_ctx *c, const uint64_t *in, bool *valid,
                                    size_t n);
@@ -359,5 +363,9 @@ struct smm_pdx_check_report {
 SMM_API void smm_pdx_check(const struct smm_pdx_ctx *c, const struct smm_frame_range *r,
                            size_t n, uint64_t exhaustive_max, uint64_t samples, uint64_t seed,
                            struct smm_pdx_check_report *rep);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

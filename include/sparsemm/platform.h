@@ -46,6 +46,10 @@
 
 #include <sparsemm/sparsemm.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum smm_prot {
     SMM_PROT_NONE = 0,
     SMM_PROT_READ = 1,
@@ -71,5 +75,9 @@ struct smm_platform {
     int (*machine_setup)(struct smm_platform *p, uint64_t span);
     int (*machine_map)(struct smm_platform *p, void *addr, uint64_t maddr, size_t len);
 };
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

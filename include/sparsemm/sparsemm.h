@@ -15,18 +15,48 @@
  *
  * Every fallible function returns 0 or a negative -SMM_E* code; results go
  * through out-parameters.  smm_strerror() names a code.
+ *
+ * Everything the core takes from its environment (types, atomics, bit
+ * operations, the assertion hook) comes from <sparsemm/env.h>, the one file
+ * an embedder replaces.  Every header compiles as C11 and as C++11.
  */
 #ifndef SPARSEMM_SPARSEMM_H
 #define SPARSEMM_SPARSEMM_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+#include <sparsemm/env.h>
 
-#if defined(SMM_BUILDING_LIBRARY) && defined(__GNUC__)
-#define SMM_API __attribute__((visibility("default")))
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Assertions inside the core, built on the env's SMM_ASSERT_FAIL:
+ * SMM_ASSERT for cheap invariants (level >= 1, the default), SMM_ASSERT_EXPENSIVE
+ * for ones that walk a table (level >= 2).  At level 0 a condition is
+ * type-checked and never evaluated.  An env may define both itself.
+ */
+#ifndef SMM_ASSERT_LEVEL
+#define SMM_ASSERT_LEVEL 1
+#endif
+#define SMM_ASSERT_CHECK_(c)                                                                       \
+    do {                                                                                           \
+        if (SMM_UNLIKELY(!(c)))                                                                    \
+            SMM_ASSERT_FAIL(#c, __FILE__, (unsigned)__LINE__);                                     \
+    } while (0)
+#define SMM_ASSERT_SKIP_(c) ((void)sizeof(!(c)))
+#ifndef SMM_ASSERT
+#if SMM_ASSERT_LEVEL >= 1
+#define SMM_ASSERT(c) SMM_ASSERT_CHECK_(c)
 #else
-#define SMM_API
+#define SMM_ASSERT(c) SMM_ASSERT_SKIP_(c)
+#endif
+#endif
+#ifndef SMM_ASSERT_EXPENSIVE
+#if SMM_ASSERT_LEVEL >= 2
+#define SMM_ASSERT_EXPENSIVE(c) SMM_ASSERT_CHECK_(c)
+#else
+#define SMM_ASSERT_EXPENSIVE(c) SMM_ASSERT_SKIP_(c)
+#endif
 #endif
 
 #define SMM_PAGE_SHIFT 12
@@ -52,5 +82,9 @@ enum smm_error {
 
 /* smm_strerror - a short, static description of -code or code. */
 SMM_API const char *smm_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -18,7 +18,7 @@
  * backs every page of a share_zero range that is read with a fresh page;
  * nothing is committed in the platform's sense, but it costs memory there.
  */
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <errno.h>
 #include <stdlib.h>

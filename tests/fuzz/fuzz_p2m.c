@@ -23,7 +23,7 @@
  */
 #include "fuzz.h"
 
-#include "platform_posix.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/p2m.h>
 #include <string.h>
@@ -148,7 +148,7 @@ static void run(struct smm_p2m *p, struct smm_platform *plat, struct model *m, c
             break;
         }
         FUZZ_ASSERT(smm_p2m_load(p, 0) == model_value(m, 0));
-        FUZZ_ASSERT(atomic_load_explicit(&p->max_pfn, memory_order_relaxed) == m->max_pfn);
+        FUZZ_ASSERT(SMM_ATOMIC_LOAD_RELAXED(&p->max_pfn) == m->max_pfn);
         expect_reads(m, lo);
         if (lo > 0)
             expect_reads(m, lo - 1);

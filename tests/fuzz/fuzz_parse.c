@@ -14,7 +14,7 @@
  */
 #include "fuzz.h"
 
-#include "memmap_io.h"
+#include <sparsemm/io/memmap_io.h>
 
 #include <string.h>
 

@@ -15,8 +15,8 @@
  */
 #include "fuzz.h"
 
-#include "memmap_io.h"
-#include "platform_posix.h"
+#include <sparsemm/io/memmap_io.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/pdx.h>
 #include <string.h>

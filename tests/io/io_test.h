@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "memmap_io.h"
+#include <sparsemm/io/memmap_io.h>
 
 /* The corpus directory: argv[1] when given, else SMM_MEMMAPS_DIR. */
 const char *io_test_maps_dir(void);

@@ -19,9 +19,9 @@
  *   no-ram      only non-RAM types
  * Plus the regression tests of the fixes found while fuzzing pdx_check.c.
  */
-#include "memmap_io.h"
-#include "platform_posix.h"
 #include "tiny.h"
+#include <sparsemm/io/memmap_io.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/pdx.h>
 #include <stdarg.h>

@@ -8,8 +8,8 @@
  * list, and fault injection on every platform call of create, store,
  * set_identity, populate and release.
  */
-#include "platform_posix.h"
 #include "tiny.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/p2m.h>
 

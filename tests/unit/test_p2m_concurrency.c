@@ -16,12 +16,13 @@
  * Every thread stops by itself: the writer after a fixed time and op
  * count, the readers when it says so.
  */
-#include "platform_posix.h"
 #include "tiny.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/p2m.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 

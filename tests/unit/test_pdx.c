@@ -15,8 +15,8 @@
  * Usage: test_pdx MEMMAPS_DIR
  */
 #include "maps_index.h"
-#include "platform_posix.h"
 #include "tiny.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <signal.h>
 #include <sparsemm/pdx.h>

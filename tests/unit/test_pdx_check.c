@@ -8,8 +8,8 @@
  * (the sanitizer build lowers both to keep its run short)
  */
 #include "maps_index.h"
-#include "platform_posix.h"
 #include "tiny.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <sparsemm/pdx.h>
 #include <stdlib.h>

@@ -11,9 +11,9 @@
  */
 #include "sim.h"
 
-#include "memmap_io.h"
-#include "platform_posix.h"
 #include "tiny.h"
+#include <sparsemm/io/memmap_io.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -18,9 +18,9 @@
  * Usage: test_tables MEMMAPS_DIR MAPNAME [FULL_MAX_GIB]
  */
 #include "maps_index.h"
-#include "platform_posix.h"
 #include "tables_host.h"
 #include "tiny.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,9 +13,9 @@
  *  - map_domain_page(page_info) == map_domain_page(mfn) for 32 and 48 bytes.
  * Usage: test_tables_unit
  */
-#include "platform_posix.h"
 #include "tables_host.h"
 #include "tiny.h"
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <signal.h>
 #include <stdlib.h>

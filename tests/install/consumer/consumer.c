@@ -5,9 +5,9 @@
  * POSIX platform, convert the map's last frame and back.
  * Usage: consumer MAPFILE.  Exit 0 when the round trip holds.
  */
-#include <sparsemm/memmap_io.h>
+#include <sparsemm/io/memmap_io.h>
 #include <sparsemm/pdx.h>
-#include <sparsemm/platform_posix.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -8,6 +8,10 @@
 
 #include <sparsemm/platform.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Initialise p as a POSIX platform.  Return 0 or -SMM_ENOMEM. */
 SMM_API int smm_posix_platform_init(struct smm_platform *p);
 
@@ -29,5 +33,9 @@ SMM_API size_t smm_posix_live_reservations(const struct smm_platform *p);
  * without going through any mapping.
  */
 SMM_API int smm_posix_machine_fd(const struct smm_platform *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

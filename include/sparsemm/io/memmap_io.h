@@ -14,6 +14,10 @@
 #include <sparsemm/memmap.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum smm_format {
     SMM_FMT_AUTO = 0,
     SMM_FMT_E820,  /* dmesg "BIOS-e820: [mem 0xS-0xE] type" (end inclusive) */
@@ -110,5 +114,9 @@ SMM_API int smm_load_buffer(const char *buf, size_t len, const char *source, enu
                             struct smm_loaded_map *m, struct smm_diag *diag);
 
 SMM_API void smm_loaded_map_free(struct smm_loaded_map *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * layout.h - the layout of the public structs as one language sees it:
+ * the C side (layout_c.c) and the C++ side (consumer.cpp) fill the same
+ * table, and the C++ consumer compares them field by field.
+ */
+#ifndef SMM_TEST_CXX_LAYOUT_H
+#define SMM_TEST_CXX_LAYOUT_H
+
+#include <sparsemm/p2m.h>
+#include <sparsemm/pdx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SMM_LAYOUT_FIELDS(X)                                                                       \
+    X(smm_p2m, fast_max)                                                                           \
+    X(smm_p2m, max_pfn)                                                                            \
+    X(smm_p2m, words)                                                                              \
+    X(smm_p2m, generation)                                                                         \
+    X(smm_p2m, set_count)                                                                          \
+    X(smm_p2m, tops)                                                                               \
+    X(smm_p2m_view, bound)                                                                         \
+    X(smm_p2m_config, msg_len)                                                                     \
+    X(smm_pdx, max_pdx)                                                                            \
+    X(smm_pdx, dense_rev)                                                                          \
+    X(smm_pdx_ctx, group_len)                                                                      \
+    X(smm_platform, machine_map)                                                                   \
+    X(smm_frame_range, end)
+
+struct smm_layout_entry {
+    const char *name;
+    size_t size;   /* sizeof the struct */
+    size_t align;  /* its alignment */
+    size_t offset; /* offsetof the field */
+};
+
+/* layout_c - the table as C lays the structs out; returns the entry count. */
+size_t layout_c(const struct smm_layout_entry **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
