@@ -2,11 +2,16 @@
 /*
  * libc.c - the C library the freestanding core and the compiler expect:
  * memset, memcpy, memmove, memcmp (gcc emits calls to them for struct
- * copies and clears even under -ffreestanding).  The only such shims in the
- * kernel: when the core's porting header takes them over, this file goes.
+ * copies and clears even under -ffreestanding), and smm_assert_fail, the
+ * link-time hook of the default <sparsemm/env.h>: a failed SMM_ASSERT in the
+ * core prints its file:line and fails the run.  The only such shims in the
+ * kernel.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kernel.h"
+#include <sparsemm/sparsemm.h>
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *restrict d, const void *restrict s, size_t n);
@@ -45,4 +50,10 @@ int memcmp(const void *a, const void *b, size_t n)
         if (x[i] != y[i])
             return x[i] < y[i] ? -1 : 1;
     return 0;
+}
+
+void smm_assert_fail(const char *file, unsigned line, const char *expr)
+{
+    kprintf("%s:%u: assertion failed: %s\n", file, line, expr);
+    fail_run();
 }
