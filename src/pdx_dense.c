@@ -208,6 +208,16 @@ static uint64_t merge_smallest(const struct dense_region *g, size_t n, const uin
     return pack(m, c, block);
 }
 
+/* Sort key of the gap after region i: its size in blocks, then i bit-reversed. */
+static uint64_t gap_key(const struct dense_region *g, size_t i, uint64_t block)
+{
+    uint64_t blocks = (g[i + 1].start - block_up(g[i].end, block)) / block;
+    uint64_t rev = 0;
+    for (unsigned b = 0; b < 11; b++)
+        rev |= (uint64_t)((i >> b) & 1) << (10 - b);
+    return blocks << 11 | rev;
+}
+
 int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
                        size_t n, struct smm_pdx *out)
 {
@@ -245,12 +255,15 @@ int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_
         g[nr++] = (struct dense_region){.start = s, .end = r->end};
     }
 
-    /* Gaps by size, for merging when the leaves do not fit. */
+    /*
+     * Gaps by size, for merging when the leaves do not fit; equal gaps in
+     * bit-reversed index order, so that merges spread over every crowded
+     * place rather than emptying the first ones.
+     */
     for (size_t i = 0; i + 1 < nr; i++) {
-        uint64_t gap = g[i + 1].start - block_up(g[i].end, block);
+        uint64_t key = gap_key(g, i, block);
         size_t j = i;
-        for (; j > 0 && g[by_gap[j - 1] + 1].start - block_up(g[by_gap[j - 1]].end, block) > gap;
-             j--)
+        for (; j > 0 && gap_key(g, by_gap[j - 1], block) > key; j--)
             by_gap[j] = by_gap[j - 1];
         by_gap[j] = (uint16_t)i;
     }
