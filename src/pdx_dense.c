@@ -4,7 +4,8 @@
  * to back in pdx space, converted through a directory and a leaf.
  *
  * A region is a run of consecutive 2^unit blocks that hold RAM (unit is
- * max_order, raised only where a block count would not fit 32 bits).
+ * max_order, or SMM_PDX_DENSE_UNIT if that is larger: leaves count 32-bit
+ * multiples of 2^SMM_PDX_DENSE_UNIT frames, which covers 40-bit pfns).
  * Packed with no gaps, regions give the block ideal: no scheme that keeps
  * aligned blocks contiguous can do better.  Each direction (pfn -> pdx,
  * pdx -> pfn) has a directory of 2^order slots over its span; a slot's
@@ -34,8 +35,8 @@
 
 #define DENSE_MAX_REGIONS (SMM_PDX_MAX_RANGES + 1)
 #define DENSE_NO_BOUND UINT32_MAX
-/* Leaf counts saturate here: far above any capacity, far below overflow. */
-#define DENSE_LEAVES_INF (UINT64_C(1) << 62)
+/* Leaf counts saturate here: far above any capacity; 32 * it + 4 << 63 cannot overflow. */
+#define DENSE_LEAVES_INF (UINT64_C(1) << 56)
 
 struct dense_region {
     uint64_t start; /* first pfn, block aligned */
@@ -49,7 +50,7 @@ struct dense_view {
     size_t n;
     bool forward;  /* values are pfns (else pdxs) */
     uint64_t limit; /* one past the last value converted */
-    unsigned unit;
+    unsigned unit; /* block order: regions and slots are whole 2^unit blocks */
 };
 
 struct dense_plan {
@@ -69,7 +70,7 @@ static uint64_t view_start(const struct dense_view *v, size_t i)
 
 static uint32_t view_delta(const struct dense_view *v, size_t i)
 {
-    return (uint32_t)((v->g[i].start - v->g[i].pdx) >> v->unit);
+    return (uint32_t)((v->g[i].start - v->g[i].pdx) >> SMM_PDX_DENSE_UNIT);
 }
 
 /* Lay regions out back to back; return max pdx. */
@@ -90,18 +91,32 @@ static unsigned slot_shift(uint64_t limit, unsigned order, unsigned unit)
     return bits > order + unit ? bits - order : unit;
 }
 
+/* Highest bit in which a and b differ: they share an aligned 2^sh window iff sh > it. */
+static unsigned split_bit(uint64_t a, uint64_t b)
+{
+    return fls64_(a ^ b) - 1;
+}
+
 /*
  * Window shift for the starts [p, q) of a slot of 2^shift values: the
- * largest that keeps any four consecutive starts out of one aligned window.
- * Starts are distinct multiples of 2^unit, so the result is >= unit.
+ * largest that leaves at most three starts strictly inside any aligned
+ * window (a leaf's boundaries; a start on the window's first value is the
+ * region in effect there).  So five consecutive starts never share a
+ * window, and four only when the first opens it.  Starts are distinct
+ * multiples of 2^unit, so the result is >= unit.
  */
 static unsigned window_shift(const struct dense_view *v, size_t p, size_t q, unsigned shift)
 {
     unsigned sh = shift;
     for (size_t t = p; t + 3 < q; t++) {
-        unsigned h = fls64_(view_start(v, t) ^ view_start(v, t + 3)) - 1;
-        if (h < sh)
-            sh = h;
+        uint64_t first = view_start(v, t);
+        unsigned four = split_bit(first, view_start(v, t + 3));
+        unsigned align = first ? ffs64_(first) - 1 : 64;
+        unsigned limit = four > align ? four : align;
+        if (t + 4 < q && split_bit(first, view_start(v, t + 4)) < limit)
+            limit = split_bit(first, view_start(v, t + 4));
+        if (limit < sh)
+            sh = limit;
     }
     return sh;
 }
@@ -155,7 +170,7 @@ static uint64_t walk(const struct dense_view *v, unsigned order, unsigned shift,
                 e->delta[0] = view_delta(v, in);
                 size_t k = 0, b = in + 1;
                 for (; k < 3 && b < v->n && view_start(v, b) < whi; k++, b++) {
-                    e->bound[k] = (uint32_t)(view_start(v, b) >> v->unit);
+                    e->bound[k] = (uint32_t)(view_start(v, b) >> SMM_PDX_DENSE_UNIT);
                     e->delta[k + 1] = view_delta(v, b);
                 }
                 for (; k < 3; k++) {
@@ -172,34 +187,50 @@ static uint64_t walk(const struct dense_view *v, unsigned order, unsigned shift,
     return next - first;
 }
 
-/* The directory order (up to max_order_dir) needing the fewest leaves. */
+/* Pool bytes of a plan: its directory entries and its leaves. */
+static uint64_t plan_bytes(const struct dense_plan *pl)
+{
+    return (UINT64_C(4) << pl->order) + 32 * pl->leaves;
+}
+
+/* The directory order (up to max_order_dir) needing the fewest pool bytes. */
 static struct dense_plan plan_view(const struct dense_view *v, unsigned max_order_dir)
 {
     struct dense_plan best = {.leaves = DENSE_LEAVES_INF};
     for (unsigned a = 0; a <= max_order_dir; a++) {
         unsigned shift = slot_shift(v->limit, a, v->unit);
-        uint64_t leaves = walk(v, a, shift, NULL, NULL, 0);
-        if (leaves < best.leaves)
-            best = (struct dense_plan){.order = a, .shift = shift, .leaves = leaves};
+        struct dense_plan pl = {a, shift, walk(v, a, shift, NULL, NULL, 0)};
+        if (a == 0 || plan_bytes(&pl) < plan_bytes(&best))
+            best = pl;
         if (shift == v->unit)
             break; /* slots are single blocks: more only adds slots */
     }
     return best;
 }
 
+/* Leaf index where leaves start, after both directories (whole leaves). */
+static uint64_t first_leaf(const struct dense_plan *fwd, const struct dense_plan *rev)
+{
+    uint64_t words = (UINT64_C(1) << fwd->order) + (UINT64_C(1) << rev->order);
+    return (words + 7) / 8;
+}
+
+static bool plans_fit(const struct dense_plan *fwd, const struct dense_plan *rev)
+{
+    return fwd->leaves < DENSE_LEAVES_INF && rev->leaves < DENSE_LEAVES_INF &&
+           first_leaf(fwd, rev) + fwd->leaves + rev->leaves <= SMM_PDX_DENSE_POOL_LEAVES;
+}
+
 /*
- * Merge regions across the k smallest gaps (ties: lowest first) of g into
- * m; pack; return max pdx.
+ * Merge regions across the k smallest gaps of g (rank[i]: the place of the
+ * gap after region i among all gaps) into m; pack; return max pdx.
  */
-static uint64_t merge_smallest(const struct dense_region *g, size_t n, const uint16_t *by_gap,
+static uint64_t merge_smallest(const struct dense_region *g, size_t n, const uint16_t *rank,
                                size_t k, struct dense_region *m, size_t *nm, uint64_t block)
 {
-    bool join[DENSE_MAX_REGIONS] = {false};
-    for (size_t i = 0; i < k; i++)
-        join[by_gap[i]] = true; /* gap between by_gap[i] and the next */
     size_t c = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && join[i - 1])
+        if (i > 0 && rank[i - 1] < k)
             m[c - 1].end = g[i].end;
         else
             m[c++] = g[i];
@@ -208,31 +239,29 @@ static uint64_t merge_smallest(const struct dense_region *g, size_t n, const uin
     return pack(m, c, block);
 }
 
-/* Sort key of the gap after region i: its size in blocks, then i bit-reversed. */
-static uint64_t gap_key(const struct dense_region *g, size_t i, uint64_t block)
+/* i's low 11 bits reversed: equal gaps then spread over the map. */
+static uint64_t reverse11(size_t i)
 {
-    uint64_t blocks = (g[i + 1].start - block_up(g[i].end, block)) / block;
     uint64_t rev = 0;
     for (unsigned b = 0; b < 11; b++)
         rev |= (uint64_t)((i >> b) & 1) << (10 - b);
-    return blocks << 11 | rev;
+    return rev;
 }
 
 int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
                        size_t n, struct smm_pdx *out)
 {
     struct dense_region g[DENSE_MAX_REGIONS], m[DENSE_MAX_REGIONS];
-    uint16_t order[SMM_PDX_MAX_RANGES], by_gap[SMM_PDX_MAX_RANGES];
+    uint16_t order[SMM_PDX_MAX_RANGES]; /* ranges by start, then gaps' ranks */
+    uint64_t key[SMM_PDX_MAX_RANGES];
     const uint64_t max_pfn = out->max_pfn;
     const uint64_t base_pfn = cfg->base >> SMM_PAGE_SHIFT;
-    unsigned unit = cfg->max_order;
+    /* Leaf fields count 2^SMM_PDX_DENSE_UNIT frames: blocks are at least that. */
+    const unsigned unit = cfg->max_order > SMM_PDX_DENSE_UNIT ? cfg->max_order : SMM_PDX_DENSE_UNIT;
     size_t nr = 0;
 
     if (n > SMM_PDX_MAX_RANGES)
         return 0;
-    /* Leaf fields are 32-bit counts of 2^unit frames. */
-    while (((max_pfn - 1) >> unit) >= DENSE_NO_BOUND)
-        unit++;
     const uint64_t block = UINT64_C(1) << unit;
 
     /* Ranges by start (an index sort: the ranges themselves stay put). */
@@ -256,29 +285,33 @@ int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_
     }
 
     /*
-     * Gaps by size, for merging when the leaves do not fit; equal gaps in
-     * bit-reversed index order, so that merges spread over every crowded
-     * place rather than emptying the first ones.
+     * Gaps by size, for merging when the leaves do not fit: a sort key of
+     * blocks << 11 | the region's index bit-reversed (a bijection, so the
+     * key names its gap), so that merges of equal gaps spread over every
+     * crowded place rather than emptying the first ones.
      */
     for (size_t i = 0; i + 1 < nr; i++) {
-        uint64_t key = gap_key(g, i, block);
+        uint64_t v = (g[i + 1].start - block_up(g[i].end, block)) / block << 11 | reverse11(i);
         size_t j = i;
-        for (; j > 0 && gap_key(g, by_gap[j - 1], block) > key; j--)
-            by_gap[j] = by_gap[j - 1];
-        by_gap[j] = (uint16_t)i;
+        for (; j > 0 && key[j - 1] > v; j--)
+            key[j] = key[j - 1];
+        key[j] = v;
     }
+    uint16_t *rank = order;
+    for (size_t j = 0; j + 1 < nr; j++)
+        rank[reverse11(key[j] & 2047)] = (uint16_t)j;
 
     /* The fewest merges whose tables fit (nr - 1 merges always do). */
     size_t lo = 0, hi = nr - 1, k = 0, nm = 0;
     struct dense_plan fwd, rev;
     uint64_t max_pdx;
     for (;;) {
-        max_pdx = merge_smallest(g, nr, by_gap, k, m, &nm, block);
+        max_pdx = merge_smallest(g, nr, rank, k, m, &nm, block);
         struct dense_view vf = {m, nm, true, max_pfn, unit};
         struct dense_view vr = {m, nm, false, max_pdx, unit};
         fwd = plan_view(&vf, cfg->dense_order);
         rev = plan_view(&vr, cfg->dense_order);
-        if (fwd.leaves + rev.leaves <= SMM_PDX_DENSE_LEAVES)
+        if (plans_fit(&fwd, &rev))
             hi = k;
         else
             lo = k + 1;
@@ -286,21 +319,23 @@ int pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_
             break;
         k = lo >= hi ? hi : lo + (hi - lo) / 2;
     }
-    if (max_pdx >= max_pfn || fwd.leaves + rev.leaves > SMM_PDX_DENSE_LEAVES)
+    if (max_pdx >= max_pfn || !plans_fit(&fwd, &rev))
         return 0; /* no gain: stay the identity */
 
     struct dense_view vf = {m, nm, true, max_pfn, unit};
     struct dense_view vr = {m, nm, false, max_pdx, unit};
-    walk(&vf, fwd.order, fwd.shift, out->dense_dir[0], out->dense_leaf, 0);
-    walk(&vr, rev.order, rev.shift, out->dense_dir[1], out->dense_leaf, fwd.leaves);
+    uint32_t rev_at = UINT32_C(1) << fwd.order;
+    uint64_t leaf0 = first_leaf(&fwd, &rev);
+    walk(&vf, fwd.order, fwd.shift, out->dense.dir, out->dense.leaf, leaf0);
+    walk(&vr, rev.order, rev.shift, out->dense.dir + rev_at, out->dense.leaf, leaf0 + fwd.leaves);
     out->scheme = SMM_PDX_DENSE;
     out->compressible = true;
     out->tbl_mask = (UINT64_C(1) << fwd.order) - 1;
-    out->rev_dir_mask = (UINT64_C(1) << rev.order) - 1;
+    out->rev_dir_mask = (UINT32_C(1) << rev.order) - 1;
+    out->rev_dir_at = rev_at;
     out->fwd_shift = fwd.shift;
     out->rev_shift = rev.shift;
-    out->dense_unit = unit;
-    out->dense_leaves = (uint32_t)(fwd.leaves + rev.leaves);
+    out->dense_pool_used = (uint32_t)(leaf0 + fwd.leaves + rev.leaves);
     out->dense_regions = nm;
     out->max_pdx = max_pdx;
     return 0;

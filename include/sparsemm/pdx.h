@@ -31,16 +31,18 @@
  *
  * dense   (sparsemm) regions of any size, packed back to back at 2^max_order
  *         granularity (the block ideal).  Each direction has a directory of
- *         up to 2^dense_order entries over its span in slots of 2^fwd_shift
- *         (2^rev_shift) values; an entry names a run of 32-byte leaves that
- *         splits its slot evenly, as finely as that slot needs, so that every
- *         leaf meets at most four regions.  A leaf holds three boundaries and
- *         four offsets (in 2^unit-frame units), and a conversion is two loads:
+ *         up to 2^dense_order 32-bit entries over its span in slots of
+ *         2^fwd_shift (2^rev_shift) values, sized to need the fewest bytes
+ *         (one pool holds both directories and all leaves); an entry names
+ *         a run of 32-byte leaves that splits its slot evenly, as finely as
+ *         that slot needs, so that every leaf meets at most four regions.  A leaf holds three boundaries and
+ *         four offsets (in units of 2^8 frames), and a conversion is two
+ *         loads:
  *
  *             d   = dir[(pfn >> fwd_shift) & dir_mask]
  *             e   = leaf[(d >> 6) + ((pfn & slot_mask) >> (d & 63))]
- *             k   = (pfn >> unit >= e.bound[0]) + (.. [1]) + (.. [2])
- *             pdx = pfn - (e.delta[k] << unit)        (pfn = pdx + ..., reverse)
+ *             k   = (pfn >> 8 >= e.bound[0]) + (.. [1]) + (.. [2])
+ *             pdx = pfn - (e.delta[k] << 8)        (pfn = pdx + ..., reverse)
  *
  * Parameters are computed once by smm_pdx_setup() into memory obtained from
  * the platform, which is then made read-only (sealed): the user-space twin
@@ -63,8 +65,8 @@ enum smm_pdx_scheme {
 #define SMM_PDX_MAX_ORDER_DEFAULT 18
 #define SMM_PDX_OFFSET_ORDER_DEFAULT 6
 #define SMM_PDX_OFFSET_ORDER_MAX 9
-#define SMM_PDX_DENSE_ORDER_DEFAULT 10
-#define SMM_PDX_DENSE_ORDER_MAX 10
+#define SMM_PDX_DENSE_ORDER_DEFAULT 14
+#define SMM_PDX_DENSE_ORDER_MAX 14
 /* Xen: page lists are 32-bit PDXs, 1024 (x86 E820MAX) ranges at most. */
 #define SMM_PDX_MAX_RANGES 1024
 /* PDXs per group: 2 MiB of frame table / 32-byte page_info. */
@@ -73,7 +75,7 @@ enum smm_pdx_scheme {
 struct smm_pdx_config {
     unsigned max_order;    /* low pfn bits never compressed (18) */
     unsigned offset_order; /* offset scheme table order, 0..9 (6) */
-    unsigned dense_order;  /* dense scheme directory order, at most, 0..10 */
+    unsigned dense_order;  /* dense scheme: largest directory order, 0..14 */
     unsigned group_shift;  /* log2 of PDXs per group (16) */
     uint64_t base;         /* never-compress base, bytes (x86: first RAM >= 4 GiB) */
 };
@@ -81,8 +83,10 @@ struct smm_pdx_config {
 /*
  * One leaf of a dense table: the values it covers meet at most four regions.
  * Boundaries (first value of regions 1..3, ascending; UINT32_MAX when
- * unused) and offsets are in units of 2^dense_unit frames.
+ * unused) and offsets are in units of 2^SMM_PDX_DENSE_UNIT frames (a
+ * constant, so conversions shift by an immediate; 2^40 pfns fit 32 bits).
  */
+#define SMM_PDX_DENSE_UNIT 8
 struct smm_pdx_dense_slot {
     uint32_t bound[3];
     uint32_t delta[4]; /* region k: subtract (pfn -> pdx) or add (pdx -> pfn) */
@@ -90,10 +94,16 @@ struct smm_pdx_dense_slot {
 };
 
 #define SMM_PDX_OFFSET_SLOTS (1u << SMM_PDX_OFFSET_ORDER_MAX)
-#define SMM_PDX_DENSE_SLOTS (1u << SMM_PDX_DENSE_ORDER_MAX)
-/* Leaves of both directions; with both directories, the 64 KiB the two
- * one-level tables took (one leaf less pays for the fields added). */
-#define SMM_PDX_DENSE_LEAVES (2u * SMM_PDX_DENSE_SLOTS - SMM_PDX_DENSE_SLOTS / 4u - 1u)
+/*
+ * Both directions' directories (32-bit entries) and their leaves share one
+ * pool: the 64 KiB the two one-level tables took, less what pays for the
+ * fields added.
+ */
+#define SMM_PDX_DENSE_POOL_LEAVES 2047u
+union smm_pdx_dense_pool {
+    uint32_t dir[SMM_PDX_DENSE_POOL_LEAVES * 8u];
+    struct smm_pdx_dense_slot leaf[SMM_PDX_DENSE_POOL_LEAVES];
+};
 
 /*
  * The sealed parameters.  Everything a conversion reads is here; the
@@ -119,14 +129,13 @@ struct smm_pdx {
     /* dense (tbl_mask: the forward directory's index mask) */
     uint32_t fwd_shift, rev_shift; /* directory slot shifts */
     uint64_t dense_regions;
-    uint64_t rev_dir_mask;
-    uint32_t dense_unit;   /* leaf values count 2^dense_unit frames */
-    uint32_t dense_leaves; /* leaves in use, both directions */
+    uint32_t rev_dir_mask;  /* the reverse directory's index mask */
+    uint32_t rev_dir_at;    /* its first entry in dense.dir (forward's is 0) */
+    uint32_t dense_pool_used; /* pool in use, in 32-byte leaves (directories too) */
     uint64_t offset_pfn_pdx[SMM_PDX_OFFSET_SLOTS];
     uint64_t offset_pdx_pfn[SMM_PDX_OFFSET_SLOTS];
     uint64_t offset_pfn_base[SMM_PDX_OFFSET_SLOTS];
-    uint32_t dense_dir[2][SMM_PDX_DENSE_SLOTS]; /* [0] forward, [1] reverse */
-    struct smm_pdx_dense_slot dense_leaf[SMM_PDX_DENSE_LEAVES];
+    union smm_pdx_dense_pool dense;
 };
 
 /*
@@ -201,15 +210,15 @@ SMM_API uint64_t smm_pdx_block_ideal(const struct smm_frame_range *r, size_t n,
  */
 static inline uint64_t smm_pdx_dense_apply_(const uint32_t *dir, uint64_t dir_mask,
                                            const struct smm_pdx_dense_slot *leaf,
-                                           unsigned shift, unsigned unit, uint64_t v)
+                                           unsigned shift, uint64_t v)
 {
     uint32_t d = dir[(v >> shift) & dir_mask];
     uint64_t in_slot = v & ((UINT64_C(1) << shift) - 1);
     const struct smm_pdx_dense_slot *e = &leaf[(d >> 6) + (in_slot >> (d & 63))];
-    uint64_t u = v >> unit;
+    uint64_t u = v >> SMM_PDX_DENSE_UNIT;
     unsigned k = (unsigned)(u >= e->bound[0]) + (unsigned)(u >= e->bound[1]) +
                  (unsigned)(u >= e->bound[2]);
-    return (uint64_t)e->delta[k] << unit;
+    return (uint64_t)e->delta[k] << SMM_PDX_DENSE_UNIT;
 }
 
 static inline uint64_t smm_pfn_to_pdx_mask(const struct smm_pdx *p, uint64_t pfn)
@@ -234,14 +243,13 @@ static inline uint64_t smm_pdx_to_pfn_offset(const struct smm_pdx *p, uint64_t p
 
 static inline uint64_t smm_pfn_to_pdx_dense(const struct smm_pdx *p, uint64_t pfn)
 {
-    return pfn - smm_pdx_dense_apply_(p->dense_dir[0], p->tbl_mask, p->dense_leaf, p->fwd_shift,
-                                      p->dense_unit, pfn);
+    return pfn - smm_pdx_dense_apply_(p->dense.dir, p->tbl_mask, p->dense.leaf, p->fwd_shift, pfn);
 }
 
 static inline uint64_t smm_pdx_to_pfn_dense(const struct smm_pdx *p, uint64_t pdx)
 {
-    return pdx + smm_pdx_dense_apply_(p->dense_dir[1], p->rev_dir_mask, p->dense_leaf,
-                                      p->rev_shift, p->dense_unit, pdx);
+    return pdx + smm_pdx_dense_apply_(p->dense.dir + p->rev_dir_at, p->rev_dir_mask,
+                                      p->dense.leaf, p->rev_shift, pdx);
 }
 
 static inline uint64_t smm_pfn_to_pdx_none(const struct smm_pdx *p, uint64_t pfn)
