@@ -63,6 +63,21 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* count distinct random values below limit, ascending. */
+static void distinct_sorted(uint64_t *out, unsigned count, uint64_t limit, uint64_t *s)
+{
+    for (unsigned i = 0; i < count; i++) {
+        bool dup;
+        do {
+            out[i] = rng_next(s) % limit;
+            dup = false;
+            for (unsigned k = 0; k < i; k++)
+                dup |= out[k] == out[i];
+        } while (dup);
+    }
+    qsort(out, count, sizeof(out[0]), cmp_u64);
+}
+
 /* Map number `seed` of n ranges in variant v; returns the range count. */
 static size_t make_map(unsigned n, uint64_t seed, enum variant v, struct smm_frame_range *r)
 {
@@ -86,16 +101,7 @@ static size_t make_map(unsigned n, uint64_t seed, enum variant v, struct smm_fra
     if (v == V_SPARSE) {
         /* n starts at distinct 1 GiB boundaries, each range 1-16 GiB,
          * cut short at the next start. */
-        for (unsigned i = 0; i < n; i++) {
-            bool dup;
-            do {
-                ends[i] = rng_next(&s) % blocks;
-                dup = false;
-                for (unsigned k = 0; k < i; k++)
-                    dup |= ends[k] == ends[i];
-            } while (dup);
-        }
-        qsort(ends, n, sizeof(ends[0]), cmp_u64);
+        distinct_sorted(ends, n, blocks, &s);
         for (unsigned i = 0; i < n; i++) {
             uint64_t len = 1 + rng_next(&s) % 16;
             uint64_t room = (i + 1 < n ? ends[i + 1] : blocks) - ends[i];
@@ -104,16 +110,7 @@ static size_t make_map(unsigned n, uint64_t seed, enum variant v, struct smm_fra
         }
         return n;
     }
-    for (unsigned i = 0; i < 2 * n; i++) {
-        bool dup;
-        do {
-            ends[i] = rng_next(&s) % blocks;
-            dup = false;
-            for (unsigned k = 0; k < i; k++)
-                dup |= ends[k] == ends[i];
-        } while (dup);
-    }
-    qsort(ends, 2 * n, sizeof(ends[0]), cmp_u64);
+    distinct_sorted(ends, 2 * n, blocks, &s);
     for (unsigned i = 0; i < n; i++) {
         r[i].start = ends[2 * i] << BLOCK_ORDER;
         r[i].end = ends[2 * i + 1] << BLOCK_ORDER;
