@@ -20,10 +20,11 @@
  *
  * Slots without a region start share one leaf per region, so the leaves
  * number about the regions plus what crowded slots need.  The order is
- * chosen per direction (up to dense_order) to need the fewest leaves.  Only
- * when both directions together need more leaves than the sealed structure
- * holds are regions merged, across the smallest gaps first (the merged gap
- * is kept as waste), until they fit.
+ * chosen per direction (up to dense_order) to need the fewest bytes of the
+ * pool that holds both directories and all leaves (in the sealed
+ * structure).  Only when the two directions need more than the pool are
+ * regions merged, across the smallest gaps first (the merged gap is kept as
+ * waste), as few as make them fit.
  *
  * The never-compress base: every RAM range that starts below it joins one
  * region, so no hole below the base is squeezed and those frames translate
@@ -123,7 +124,7 @@ static unsigned window_shift(const struct dense_view *v, size_t p, size_t q, uns
 
 /*
  * Walk the slots of a plan; count leaves, and when dir/leaf are given,
- * write them (leaf numbering from *next).  Slots holding no region start
+ * write them (leaves numbered from next).  Slots holding no region start
  * share the leaf of the region in effect there.
  */
 static uint64_t walk(const struct dense_view *v, unsigned order, unsigned shift, uint32_t *dir,
