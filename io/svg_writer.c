@@ -477,7 +477,7 @@ static void scheme_detail(const struct smm_pdx *x, char *buf, size_t len)
     case SMM_PDX_DENSE:
         snprintf(buf, len,
                  "%" PRIu64 " regions packed back to back at 2^%u-frame granularity; "
-                 "%" PRIu64 "-slot tables",
+                 "%" PRIu64 "-slot directory",
                  x->dense_regions, (unsigned)x->max_order, x->tbl_mask + 1);
         break;
     default:

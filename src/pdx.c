@@ -85,6 +85,9 @@ void smm_pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn)
     out->fwd_shift = 0;
     out->rev_shift = 0;
     out->dense_regions = 0;
+    out->rev_dir_mask = 0;
+    out->rev_dir_at = 0;
+    out->dense_pool_used = 0;
 }
 
 static bool config_ok(const struct smm_pdx_config *cfg)

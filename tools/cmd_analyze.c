@@ -161,6 +161,12 @@ static void json_scheme_params(struct smm_json *j, const struct smm_pdx *p,
         smm_json_u64(j, p->rev_shift);
         smm_json_key(j, "regions");
         smm_json_u64(j, p->dense_regions);
+        smm_json_key(j, "fwd_dir_entries");
+        smm_json_u64(j, p->tbl_mask + 1);
+        smm_json_key(j, "rev_dir_entries");
+        smm_json_u64(j, (uint64_t)p->rev_dir_mask + 1);
+        smm_json_key(j, "table_bytes");
+        smm_json_u64(j, (uint64_t)p->dense_pool_used * sizeof(struct smm_pdx_dense_slot));
         break;
     default:
         break;

@@ -8,7 +8,7 @@ static const char *const conversion_names[SMM_PDX_SCHEME_COUNT] = {
     [SMM_PDX_NONE] = "identity",
     [SMM_PDX_MASK] = "masks+shift",
     [SMM_PDX_OFFSET] = "1 table load",
-    [SMM_PDX_DENSE] = "1 load+select",
+    [SMM_PDX_DENSE] = "2 table loads",
 };
 
 bool scheme_is_xen(enum smm_pdx_scheme s)

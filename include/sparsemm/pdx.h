@@ -30,19 +30,19 @@
  *             pfn = pdx + pdx_pfn_lookup[(pdx >> pdx_index_shift) & mask]
  *
  * dense   (sparsemm) regions of any size, packed back to back at 2^max_order
- *         granularity.  A forward table of 2^dense_order entries covers the
- *         pfn span in slots of 2^fwd_shift frames, a reverse table covers the
- *         pdx span in slots of 2^rev_shift; setup guarantees that every slot
- *         meets at most two regions, so an entry holds the boundary between
- *         them and the two offsets, and a conversion is one entry load and a
- *         conditional move:
+ *         granularity (the block ideal).  Each direction has a directory of
+ *         up to 2^dense_order 32-bit entries over its span in slots of
+ *         2^fwd_shift (2^rev_shift) values, sized to need the fewest bytes
+ *         (one pool holds both directories and all leaves); an entry names
+ *         a run of 32-byte leaves that splits its slot evenly, as finely as
+ *         that slot needs, so that every leaf meets at most four regions.  A leaf holds three boundaries and
+ *         four offsets (in units of 2^8 frames), and a conversion is two
+ *         loads:
  *
- *             pfn space  |R0 R0|  hole  |R1|     hole     |R2 R2 R2|
- *             fwd slots  [ e0  ][  e1   ][  e2  ][  e3  ][  e4  ]...
- *             pdx space  |R0 R0|R1|R2 R2 R2|          (no holes left)
- *
- *             e   = fwd[(pfn >> fwd_shift) & fwd_mask]
- *             pdx = pfn - (pfn < e.boundary ? e.delta_lo : e.delta_hi)
+ *             d   = dir[(pfn >> fwd_shift) & dir_mask]
+ *             e   = leaf[(d >> 6) + ((pfn & slot_mask) >> (d & 63))]
+ *             k   = (pfn >> 8 >= e.bound[0]) + (.. [1]) + (.. [2])
+ *             pdx = pfn - (e.delta[k] << 8)        (pfn = pdx + ..., reverse)
  *
  * Parameters are computed once by smm_pdx_setup() into memory obtained from
  * the platform, which is then made read-only (sealed): the user-space twin
@@ -69,8 +69,8 @@ enum smm_pdx_scheme {
 #define SMM_PDX_MAX_ORDER_DEFAULT 18
 #define SMM_PDX_OFFSET_ORDER_DEFAULT 6
 #define SMM_PDX_OFFSET_ORDER_MAX 9
-#define SMM_PDX_DENSE_ORDER_DEFAULT 6
-#define SMM_PDX_DENSE_ORDER_MAX 10
+#define SMM_PDX_DENSE_ORDER_DEFAULT 14
+#define SMM_PDX_DENSE_ORDER_MAX 14
 /* Xen: page lists are 32-bit PDXs, 1024 (x86 E820MAX) ranges at most. */
 #define SMM_PDX_MAX_RANGES 1024
 /* PDXs per group: 2 MiB of frame table / 32-byte page_info. */
@@ -79,21 +79,35 @@ enum smm_pdx_scheme {
 struct smm_pdx_config {
     unsigned max_order;    /* low pfn bits never compressed (18) */
     unsigned offset_order; /* offset scheme table order, 0..9 (6) */
-    unsigned dense_order;  /* dense scheme table order, 0..10 */
+    unsigned dense_order;  /* dense scheme: largest directory order, 0..14 */
     unsigned group_shift;  /* log2 of PDXs per group (16) */
     uint64_t base;         /* never-compress base, bytes (x86: first RAM >= 4 GiB) */
 };
 
-/* One entry of a dense table: at most two regions meet in a slot. */
+/*
+ * One leaf of a dense table: the values it covers meet at most four regions.
+ * Boundaries (first value of regions 1..3, ascending; UINT32_MAX when
+ * unused) and offsets are in units of 2^SMM_PDX_DENSE_UNIT frames (a
+ * constant, so conversions shift by an immediate; 2^40 pfns fit 32 bits).
+ */
+#define SMM_PDX_DENSE_UNIT 8
 struct smm_pdx_dense_slot {
-    uint64_t boundary; /* first input value of the upper region */
-    uint64_t delta_lo; /* subtracted below the boundary */
-    uint64_t delta_hi; /* subtracted at or above it */
-    uint64_t pad;      /* keeps an entry inside one cache line */
+    uint32_t bound[3];
+    uint32_t delta[4]; /* region k: subtract (pfn -> pdx) or add (pdx -> pfn) */
+    uint32_t pad;      /* 32 bytes: two leaves per cache line, never split */
 };
 
 #define SMM_PDX_OFFSET_SLOTS (1u << SMM_PDX_OFFSET_ORDER_MAX)
-#define SMM_PDX_DENSE_SLOTS (1u << SMM_PDX_DENSE_ORDER_MAX)
+/*
+ * Both directions' directories (32-bit entries) and their leaves share one
+ * pool: the 64 KiB the two one-level tables took, less what pays for the
+ * fields added.
+ */
+#define SMM_PDX_DENSE_POOL_LEAVES 2047u
+union smm_pdx_dense_pool {
+    uint32_t dir[SMM_PDX_DENSE_POOL_LEAVES * 8u];
+    struct smm_pdx_dense_slot leaf[SMM_PDX_DENSE_POOL_LEAVES];
+};
 
 /*
  * The sealed parameters.  Everything a conversion reads is here; the
@@ -116,14 +130,16 @@ struct smm_pdx {
     uint32_t pfn_index_shift, pdx_index_shift;
     uint64_t tbl_mask;     /* offset and dense: table index mask */
     uint64_t region_size;
-    /* dense */
-    uint32_t fwd_shift, rev_shift;
+    /* dense (tbl_mask: the forward directory's index mask) */
+    uint32_t fwd_shift, rev_shift; /* directory slot shifts */
     uint64_t dense_regions;
+    uint32_t rev_dir_mask;  /* the reverse directory's index mask */
+    uint32_t rev_dir_at;    /* its first entry in dense.dir (forward's is 0) */
+    uint32_t dense_pool_used; /* pool in use, in 32-byte leaves (directories too) */
     uint64_t offset_pfn_pdx[SMM_PDX_OFFSET_SLOTS];
     uint64_t offset_pdx_pfn[SMM_PDX_OFFSET_SLOTS];
     uint64_t offset_pfn_base[SMM_PDX_OFFSET_SLOTS];
-    struct smm_pdx_dense_slot dense_fwd[SMM_PDX_DENSE_SLOTS];
-    struct smm_pdx_dense_slot dense_rev[SMM_PDX_DENSE_SLOTS];
+    union smm_pdx_dense_pool dense;
 };
 
 /*
@@ -196,12 +212,17 @@ SMM_API uint64_t smm_pdx_block_ideal(const struct smm_frame_range *r, size_t n,
  * directly, so the compiler keeps the sealed parameters in registers for the
  * whole loop; smm_pfn_to_pdx()/smm_pdx_to_pfn() dispatch on the scheme.
  */
-static inline uint64_t smm_pdx_dense_apply_(const struct smm_pdx_dense_slot *t, uint64_t mask,
+static inline uint64_t smm_pdx_dense_apply_(const uint32_t *dir, uint64_t dir_mask,
+                                           const struct smm_pdx_dense_slot *leaf,
                                            unsigned shift, uint64_t v)
 {
-    const struct smm_pdx_dense_slot *e = &t[(v >> shift) & mask];
-    uint64_t d = v < e->boundary ? e->delta_lo : e->delta_hi;
-    return v - d;
+    uint32_t d = dir[(v >> shift) & dir_mask];
+    uint64_t in_slot = v & ((UINT64_C(1) << shift) - 1);
+    const struct smm_pdx_dense_slot *e = &leaf[(d >> 6) + (in_slot >> (d & 63))];
+    uint64_t u = v >> SMM_PDX_DENSE_UNIT;
+    unsigned k = (unsigned)(u >= e->bound[0]) + (unsigned)(u >= e->bound[1]) +
+                 (unsigned)(u >= e->bound[2]);
+    return (uint64_t)e->delta[k] << SMM_PDX_DENSE_UNIT;
 }
 
 static inline uint64_t smm_pfn_to_pdx_mask(const struct smm_pdx *p, uint64_t pfn)
@@ -226,12 +247,13 @@ static inline uint64_t smm_pdx_to_pfn_offset(const struct smm_pdx *p, uint64_t p
 
 static inline uint64_t smm_pfn_to_pdx_dense(const struct smm_pdx *p, uint64_t pfn)
 {
-    return smm_pdx_dense_apply_(p->dense_fwd, p->tbl_mask, p->fwd_shift, pfn);
+    return pfn - smm_pdx_dense_apply_(p->dense.dir, p->tbl_mask, p->dense.leaf, p->fwd_shift, pfn);
 }
 
 static inline uint64_t smm_pdx_to_pfn_dense(const struct smm_pdx *p, uint64_t pdx)
 {
-    return smm_pdx_dense_apply_(p->dense_rev, p->tbl_mask, p->rev_shift, pdx);
+    return pdx + smm_pdx_dense_apply_(p->dense.dir + p->rev_dir_at, p->rev_dir_mask,
+                                      p->dense.leaf, p->rev_shift, pdx);
 }
 
 static inline uint64_t smm_pfn_to_pdx_none(const struct smm_pdx *p, uint64_t pfn)
@@ -313,7 +335,7 @@ static inline bool smm_mfn_valid(const struct smm_pdx_ctx *c, uint64_t mfn)
         break;
     }
     case SMM_PDX_DENSE:
-        bad |= smm_pdx_to_pfn(p, pdx) != mfn;
+        bad |= pdx >= p->max_pdx || smm_pdx_to_pfn(p, pdx) != mfn;
         break;
     default:
         break;

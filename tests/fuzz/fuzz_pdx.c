@@ -7,7 +7,7 @@
  *   - the defaults, x86 base (first RAM at or above 4 GiB);
  *   - orders taken from the input's last byte b (the last byte of a text
  *     map is usually a newline, so seeds start from a fixed variant):
- *     max_order 1 + b % 30, offset_order b % 10, dense_order (b / 10) % 11.
+ *     max_order 1 + b % 30, offset_order b % 10, dense_order (b / 10) % 15.
  * Each setup must succeed and pass smm_pdx_check() (exhaustive up to 4096
  * frames, else 64 samples, plus range edges and block boundaries) with no
  * failure; compute and setup must agree; max_pdx must hold every valid
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg[1].base = smm_pdx_x86_base(f, n);
         cfg[2].max_order = 1 + b % 30u;
         cfg[2].offset_order = b % 10u;
-        cfg[2].dense_order = (b / 10u) % 11u;
+        cfg[2].dense_order = (b / 10u) % (SMM_PDX_DENSE_ORDER_MAX + 1u);
         FUZZ_ASSERT(smm_posix_platform_init(&plat) == 0);
         for (int k = 0; k < 3; k++)
             for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
