@@ -325,14 +325,14 @@ int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_fr
 
     struct dense_view vf = {m, nm, true, max_pfn, unit};
     struct dense_view vr = {m, nm, false, max_pdx, unit};
-    uint32_t rev_at = UINT32_C(1) << fwd.order;
+    uint32_t rev_at = (uint32_t)1 << fwd.order;
     uint64_t leaf0 = first_leaf(&fwd, &rev);
     walk(&vf, fwd.order, fwd.shift, out->dense.dir, out->dense.leaf, leaf0);
     walk(&vr, rev.order, rev.shift, out->dense.dir + rev_at, out->dense.leaf, leaf0 + fwd.leaves);
     out->scheme = SMM_PDX_DENSE;
     out->compressible = true;
     out->tbl_mask = (UINT64_C(1) << fwd.order) - 1;
-    out->rev_dir_mask = (UINT32_C(1) << rev.order) - 1;
+    out->rev_dir_mask = ((uint32_t)1 << rev.order) - 1;
     out->rev_dir_at = rev_at;
     out->fwd_shift = fwd.shift;
     out->rev_shift = rev.shift;

@@ -24,7 +24,8 @@ extern "C" {
     X(smm_p2m_view, bound)                                                                         \
     X(smm_p2m_config, msg_len)                                                                     \
     X(smm_pdx, max_pdx)                                                                            \
-    X(smm_pdx, dense_rev)                                                                          \
+    X(smm_pdx, rev_dir_at)                                                                         \
+    X(smm_pdx, dense)                                                                              \
     X(smm_pdx_ctx, group_len)                                                                      \
     X(smm_platform, machine_map)                                                                   \
     X(smm_frame_range, end)
