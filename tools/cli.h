@@ -77,6 +77,8 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 
 /* Load and normalize; prints "source:line: ..." and returns 2 on failure. */
 int cli_load_map(const struct cli_map_opts *o, struct cli_map *m);
+/* As cli_load_map, but the message goes to diag instead of stderr. */
+int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct smm_diag *diag);
 void cli_map_free(struct cli_map *m);
 
 int cmd_analyze(int argc, char **argv);
@@ -84,6 +86,7 @@ int cmd_pdx(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_limits(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_survey(int argc, char **argv);
 /* `sparsemm bench p2m`, in bench/bench_p2m.c */
 int cmd_bench_p2m(int argc, char **argv);
 

@@ -214,28 +214,37 @@ static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
 int cli_load_map(const struct cli_map_opts *o, struct cli_map *m)
 {
     struct smm_diag diag = {{0}};
+    int rc = cli_load_map_diag(o, m, &diag);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", diag.msg);
+    return rc;
+}
+
+int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct smm_diag *diag)
+{
     int rc;
 
     memset(m, 0, sizeof(*m));
     if (o->path)
-        rc = smm_load_map(o->path, o->format, &m->lm, &diag);
+        rc = smm_load_map(o->path, o->format, &m->lm, diag);
     else
-        rc = load_this_machine(o, m, &diag);
+        rc = load_this_machine(o, m, diag);
     if (rc != 0) {
-        fprintf(stderr, "%s\n", diag.msg[0] ? diag.msg : smm_strerror(rc));
+        if (!diag->msg[0])
+            snprintf(diag->msg, sizeof(diag->msg), "%s", smm_strerror(rc));
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }
     size_t n = smm_memmap_frames(&m->lm.map, NULL, 0);
     m->frames = calloc(n ? n : 1, sizeof(*m->frames));
     if (!m->frames) {
-        fprintf(stderr, "sparsemm: out of memory\n");
+        snprintf(diag->msg, sizeof(diag->msg), "sparsemm: out of memory");
         cli_map_free(m);
         return CLI_EXIT_FAIL;
     }
     m->nr_frames = smm_memmap_frames(&m->lm.map, m->frames, n);
     if (m->nr_frames == 0) {
-        fprintf(stderr, "%s: no whole 4 KiB frame of RAM\n", m->lm.source);
+        snprintf(diag->msg, sizeof(diag->msg), "%s: no whole 4 KiB frame of RAM", m->lm.source);
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }
