@@ -163,6 +163,9 @@ static const struct smm_type_name_ e820_types[] = {
     {"ACPI data", SMM_MEM_ACPI},
     {"ACPI NVS", SMM_MEM_NVS},
     {"unusable", SMM_MEM_UNUSABLE},
+    /* the names recent Linux prints (its 2025 rework of the e820 table print) */
+    {"System RAM", SMM_MEM_RAM},
+    {"device reserved", SMM_MEM_RESERVED},
     {NULL, 0},
 };
 
@@ -196,12 +199,29 @@ static int parse_e820_type(const struct smm_text_ *t, struct smm_cur_ *c, uint32
     return smm_text_error_(t, "unknown e820 type '%.*s'", (int)(name.end - name.p), name.p);
 }
 
+/* "[gap 0xS-0xE]": a hole recent Linux prints between e820 entries; no range. */
+static int parse_e820_gap(const struct smm_text_ *t, struct smm_cur_ *c)
+{
+    uint64_t start, last;
+    int rc = smm_text_hex_(t, c, SMM_HEX_0X, "gap start (0x...)", &start);
+    if (!rc)
+        rc = smm_text_expect_(t, c, "-", "after the gap start");
+    if (!rc)
+        rc = smm_text_hex_(t, c, SMM_HEX_0X, "gap end (0x...)", &last);
+    if (!rc)
+        rc = smm_text_expect_(t, c, "]", "after the gap end");
+    return rc;
+}
+
 /* One e820 entry, for "BIOS-e820:" and Xen's e820 lines alike. */
 static int parse_e820(const struct smm_text_ *t, struct smm_cur_ *c, struct smm_rangelist *out)
 {
     uint64_t start, end;
     bool inclusive;
     uint32_t type;
+    smm_cur_skip_ws_(c);
+    if (smm_cur_eat_(c, "[gap"))
+        return parse_e820_gap(t, c);
     int rc = parse_any_range(t, c, &start, &end, &inclusive);
     if (!rc)
         rc = parse_e820_type(t, c, &type);

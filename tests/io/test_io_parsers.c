@@ -48,6 +48,14 @@ static const struct one ones[] = {
       1),
     O(E820, "BIOS-e820: [mem 0x1000-0x1fff] unusable", 0x1000, 0x2000, SMM_MEM_UNUSABLE, NONE,
       1),
+    /* recent Linux: "System RAM", "device reserved", "persistent RAM (type N)", gap lines */
+    O(E820, "[    0.000000] BIOS-e820: [gap 0x0000000000000000-0x0000000000000fff]\n"
+            "[    0.000000] BIOS-e820: [mem 0x0000000000001000-0x0000000000001fff]  System RAM\n",
+      0x1000, 0x2000, RAM, NONE, 2),
+    O(E820, "BIOS-e820: [mem 0x1000-0x1fff]  device reserved\n", 0x1000, 0x2000,
+      SMM_MEM_RESERVED, NONE, 1),
+    O(E820, "BIOS-e820: [mem 0x1000-0x1fff]  persistent RAM (type 12)\n", 0x1000, 0x2000,
+      SMM_MEM_PMEM, NONE, 1),
     O(EFI, "efi: EFI v2.70\nefi: mem07: [Conventional|   |  |  |  |  |  |  |  |  |   |WB|WT|"
            "WC|UC] range=[0x0000000000001000-0x0000000000001fff] (0MB)\n",
       0x1000, 0x2000, RAM, NONE, 2),
