@@ -541,7 +541,8 @@ static void print_json(const struct survey *sv, const struct survey_summary *s)
     for (size_t i = 0; i < s->nr_hardest; i++)
         smm_json_string(&j, sv->rows[s->hardest[i]].file);
     smm_json_array_end(&j);
-    smm_json_object_end(&j);
+    smm_json_object_end(&j); /* summary */
+    smm_json_object_end(&j); /* the document */
     smm_json_finish(&j);
 }
 
