@@ -81,12 +81,6 @@ static double vs_minimum(const struct analysis *a, uint64_t bytes)
     return a->minimum.total ? (double)bytes / (double)a->minimum.total : 0.0;
 }
 
-static void json_kv_u64(struct smm_json *j, const char *key, uint64_t v)
-{
-    smm_json_key(j, key);
-    smm_json_u64(j, v);
-}
-
 struct json_kv {
     const char *key;
     uint64_t value;
@@ -98,7 +92,7 @@ static void json_u64_object(struct smm_json *j, const char *key, const struct js
     smm_json_key(j, key);
     smm_json_object_begin(j);
     for (size_t i = 0; i < n; i++)
-        json_kv_u64(j, kv[i].key, kv[i].value);
+        smm_json_kv_u64(j, kv[i].key, kv[i].value);
     smm_json_object_end(j);
 }
 
@@ -106,11 +100,11 @@ static void json_overhead(struct smm_json *j, const struct analysis *a,
                           const struct smm_overhead *o)
 {
     smm_json_object_begin(j);
-    json_kv_u64(j, "frame_table", o->frame_table);
-    json_kv_u64(j, "m2p", o->m2p);
-    json_kv_u64(j, "compat_m2p", o->compat_m2p);
-    json_kv_u64(j, "directmap_pagetables", o->directmap_pt);
-    json_kv_u64(j, "total", o->total);
+    smm_json_kv_u64(j, "frame_table", o->frame_table);
+    smm_json_kv_u64(j, "m2p", o->m2p);
+    smm_json_kv_u64(j, "compat_m2p", o->compat_m2p);
+    smm_json_kv_u64(j, "directmap_pagetables", o->directmap_pt);
+    smm_json_kv_u64(j, "total", o->total);
     smm_json_key(j, "percent_of_ram");
     smm_json_double(j, percent_of_ram(a, o->total));
     smm_json_key(j, "vs_minimum");
@@ -163,7 +157,7 @@ static void json_scheme_tables(struct smm_json *j, const struct cli_map *m,
         smm_json_null(j);
     else
         smm_json_i64(j, node);
-    json_kv_u64(j, "bytes", f->beyond_frames << SMM_PAGE_SHIFT);
+    smm_json_kv_u64(j, "bytes", f->beyond_frames << SMM_PAGE_SHIFT);
     smm_json_object_end(j);
 }
 
@@ -172,7 +166,7 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
     const struct smm_layout *l = a->layout;
     smm_json_key(j, "table_config");
     smm_json_object_begin(j);
-    json_kv_u64(j, "page_info_size", a->acfg.page_info_size);
+    smm_json_kv_u64(j, "page_info_size", a->acfg.page_info_size);
     smm_json_key(j, "granularity");
     smm_json_string(j, a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4k" : "2m");
     smm_json_key(j, "compat");
@@ -188,7 +182,7 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
                                  {"m2p_va", l->m2p_va},
                                  {"compat_va", l->compat_va}};
     for (size_t i = 0; i < sizeof(va) / sizeof(va[0]); i++)
-        json_kv_u64(j, va[i].key, va[i].value);
+        smm_json_kv_u64(j, va[i].key, va[i].value);
     smm_json_object_end(j);
     smm_json_key(j, "minimum");
     json_overhead(j, a, &a->minimum);

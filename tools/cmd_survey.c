@@ -426,71 +426,49 @@ static void print_text(const struct survey *sv, const struct survey_summary *s)
 
 /* JSON ------------------------------------------------------------------- */
 
-static void json_kv_u64(struct smm_json *j, const char *key, uint64_t v)
-{
-    smm_json_key(j, key);
-    smm_json_u64(j, v);
-}
-
-static void json_kv_double(struct smm_json *j, const char *key, double v)
-{
-    smm_json_key(j, key);
-    smm_json_double(j, v);
-}
-
-static void json_kv_bool(struct smm_json *j, const char *key, bool v)
-{
-    smm_json_key(j, key);
-    smm_json_bool(j, v);
-}
-
 static void json_row(struct smm_json *j, const struct survey_row *r)
 {
     smm_json_object_begin(j);
-    smm_json_key(j, "file");
-    smm_json_string(j, r->file);
-    smm_json_key(j, "arch");
-    smm_json_string(j, r->arch);
-    smm_json_key(j, "format");
-    smm_json_string(j, r->format);
-    json_kv_u64(j, "ram_bytes", r->ram_bytes);
-    json_kv_u64(j, "span_bytes", r->span_bytes);
-    json_kv_double(j, "ram_per_span", r->ram_per_span);
-    json_kv_bool(j, "sparse", row_sparse(r));
-    json_kv_u64(j, "nodes", r->nodes);
-    json_kv_u64(j, "soft_reserved_bytes", r->soft_reserved_bytes);
-    json_kv_u64(j, "pmem_bytes", r->pmem_bytes);
+    smm_json_kv_string(j, "file", r->file);
+    smm_json_kv_string(j, "arch", r->arch);
+    smm_json_kv_string(j, "format", r->format);
+    smm_json_kv_u64(j, "ram_bytes", r->ram_bytes);
+    smm_json_kv_u64(j, "span_bytes", r->span_bytes);
+    smm_json_kv_double(j, "ram_per_span", r->ram_per_span);
+    smm_json_kv_bool(j, "sparse", row_sparse(r));
+    smm_json_kv_u64(j, "nodes", r->nodes);
+    smm_json_kv_u64(j, "soft_reserved_bytes", r->soft_reserved_bytes);
+    smm_json_kv_u64(j, "pmem_bytes", r->pmem_bytes);
     smm_json_key(j, "xen");
     smm_json_object_begin(j);
-    json_kv_bool(j, "mask_compresses", r->compresses[SMM_PDX_MASK]);
-    json_kv_bool(j, "offset_compresses", r->compresses[SMM_PDX_OFFSET]);
-    json_kv_bool(j, "compresses", r->compresses[SMM_PDX_MASK] || r->compresses[SMM_PDX_OFFSET]);
-    json_kv_double(j, "best_density", r->xen_density);
+    smm_json_kv_bool(j, "mask_compresses", r->compresses[SMM_PDX_MASK]);
+    smm_json_kv_bool(j, "offset_compresses", r->compresses[SMM_PDX_OFFSET]);
+    smm_json_kv_bool(j, "compresses", r->compresses[SMM_PDX_MASK] || r->compresses[SMM_PDX_OFFSET]);
+    smm_json_kv_double(j, "best_density", r->xen_density);
     smm_json_object_end(j);
     smm_json_key(j, "schemes");
     smm_json_object_begin(j);
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++) {
         smm_json_key(j, smm_pdx_scheme_name(k));
         smm_json_object_begin(j);
-        json_kv_bool(j, "compresses", r->compresses[k]);
-        json_kv_u64(j, "max_pdx", r->max_pdx[k]);
-        json_kv_double(j, "density", r->density[k]);
-        json_kv_u64(j, "overhead_bytes", r->overhead[k]);
-        json_kv_bool(j, "fits", r->fits[k]);
+        smm_json_kv_bool(j, "compresses", r->compresses[k]);
+        smm_json_kv_u64(j, "max_pdx", r->max_pdx[k]);
+        smm_json_kv_double(j, "density", r->density[k]);
+        smm_json_kv_u64(j, "overhead_bytes", r->overhead[k]);
+        smm_json_kv_bool(j, "fits", r->fits[k]);
         smm_json_object_end(j);
     }
     smm_json_object_end(j);
     smm_json_key(j, "best");
     smm_json_object_begin(j);
-    smm_json_key(j, "scheme");
-    smm_json_string(j, smm_pdx_scheme_name(r->best));
-    json_kv_bool(j, "fits", r->best_fits);
-    json_kv_double(j, "density", r->density[r->best]);
-    json_kv_u64(j, "overhead_bytes", r->overhead[r->best]);
-    json_kv_double(j, "percent_of_ram", r->best_percent);
+    smm_json_kv_string(j, "scheme", smm_pdx_scheme_name(r->best));
+    smm_json_kv_bool(j, "fits", r->best_fits);
+    smm_json_kv_double(j, "density", r->density[r->best]);
+    smm_json_kv_u64(j, "overhead_bytes", r->overhead[r->best]);
+    smm_json_kv_double(j, "percent_of_ram", r->best_percent);
     smm_json_object_end(j);
-    json_kv_double(j, "dense_gain", r->dense_gain);
-    json_kv_double(j, "dense_table_gain", r->dense_table_gain);
+    smm_json_kv_double(j, "dense_gain", r->dense_gain);
+    smm_json_kv_double(j, "dense_table_gain", r->dense_table_gain);
     smm_json_object_end(j);
 }
 
@@ -510,32 +488,30 @@ static void print_json(const struct survey *sv, const struct survey_summary *s)
         if (sv->rows[i].ok)
             continue;
         smm_json_object_begin(&j);
-        smm_json_key(&j, "file");
-        smm_json_string(&j, sv->rows[i].file);
-        smm_json_key(&j, "reason");
-        smm_json_string(&j, sv->rows[i].reason);
+        smm_json_kv_string(&j, "file", sv->rows[i].file);
+        smm_json_kv_string(&j, "reason", sv->rows[i].reason);
         smm_json_object_end(&j);
     }
     smm_json_array_end(&j);
     smm_json_key(&j, "summary");
     smm_json_object_begin(&j);
-    json_kv_u64(&j, "files", sv->nr);
-    json_kv_u64(&j, "parsed", s->parsed);
-    json_kv_u64(&j, "failed", s->failed);
-    json_kv_double(&j, "sparse_below_ram_per_span", SURVEY_SPARSE_BELOW);
-    json_kv_u64(&j, "sparse", s->sparse);
-    json_kv_u64(&j, "xen_mask_compresses", s->compresses[SMM_PDX_MASK]);
-    json_kv_u64(&j, "xen_offset_compresses", s->compresses[SMM_PDX_OFFSET]);
-    json_kv_u64(&j, "xen_compresses", s->xen_compresses);
+    smm_json_kv_u64(&j, "files", sv->nr);
+    smm_json_kv_u64(&j, "parsed", s->parsed);
+    smm_json_kv_u64(&j, "failed", s->failed);
+    smm_json_kv_double(&j, "sparse_below_ram_per_span", SURVEY_SPARSE_BELOW);
+    smm_json_kv_u64(&j, "sparse", s->sparse);
+    smm_json_kv_u64(&j, "xen_mask_compresses", s->compresses[SMM_PDX_MASK]);
+    smm_json_kv_u64(&j, "xen_offset_compresses", s->compresses[SMM_PDX_OFFSET]);
+    smm_json_kv_u64(&j, "xen_compresses", s->xen_compresses);
     smm_json_key(&j, "best");
     smm_json_object_begin(&j);
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
-        json_kv_u64(&j, smm_pdx_scheme_name(k), s->best[k]);
+        smm_json_kv_u64(&j, smm_pdx_scheme_name(k), s->best[k]);
     smm_json_object_end(&j);
-    json_kv_double(&j, "median_ram_per_span", s->median_ram_per_span);
-    json_kv_double(&j, "median_xen_best_density", s->median_best_density);
-    json_kv_double(&j, "median_best_percent_of_ram", s->median_best_percent);
-    json_kv_double(&j, "median_dense_gain", s->median_dense_gain);
+    smm_json_kv_double(&j, "median_ram_per_span", s->median_ram_per_span);
+    smm_json_kv_double(&j, "median_xen_best_density", s->median_best_density);
+    smm_json_kv_double(&j, "median_best_percent_of_ram", s->median_best_percent);
+    smm_json_kv_double(&j, "median_dense_gain", s->median_dense_gain);
     smm_json_key(&j, "hardest");
     smm_json_array_begin(&j);
     for (size_t i = 0; i < s->nr_hardest; i++)
