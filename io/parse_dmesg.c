@@ -61,6 +61,21 @@ static bool looks_like_xen_range(struct smm_cur_ c)
 }
 
 /*
+ * Xen 4.17 and later print the SRAT memory affinities as "NUMA: Node N PXM P
+ * [S, E]"; Linux's "NUMA: Node N [mem ...] + ..." merge lines name no PXM.
+ */
+static bool names_pxm(struct smm_cur_ c)
+{
+    const char *digits = c.p;
+    while (!smm_cur_eof_(&c) && *c.p >= '0' && *c.p <= '9')
+        c.p++;
+    if (c.p == digits)
+        return false;
+    smm_cur_skip_ws_(&c);
+    return smm_cur_eat_(&c, "PXM");
+}
+
+/*
  * Classify a line and leave c just after its keyword.  A "node N:" line
  * only counts after the "Early memory node ranges" header (caller's job).
  */
@@ -79,6 +94,9 @@ static enum line_kind classify(struct smm_cur_ *c)
     s = *c;
     smm_cur_eat_(&s, "ACPI: ");
     if (smm_cur_eat_(&s, "SRAT: Node "))
+        return *c = s, K_SRAT;
+    s = *c;
+    if (xen && smm_cur_eat_(&s, "NUMA: Node ") && names_pxm(s))
         return *c = s, K_SRAT;
     if (smm_cur_eat_(c, "Early memory node ranges"))
         return K_NODES_HEADER;
