@@ -103,6 +103,15 @@ int smm_text_expect_end_(const struct smm_text_ *t, struct smm_cur_ *c);
 int smm_text_range_(const struct smm_text_ *t, struct smm_rangelist *out, uint64_t start,
                     uint64_t end, bool inclusive, uint32_t type, int32_t node);
 
+/*
+ * smm_strip_ansi_ - a copy of buf without ANSI escape sequences (terminal
+ * colours: ESC [ ... final byte; other two-byte escapes), newlines kept so
+ * line numbers stay; *out_len its length.  NULL when buf holds no ESC byte
+ * (use buf as it is) or on out of memory (the caller tells them apart by
+ * looking for ESC again).  The caller frees the copy.
+ */
+char *smm_strip_ansi_(const char *buf, size_t len, size_t *out_len);
+
 /* A name -> memory type table entry; NULL name ends a table. */
 struct smm_type_name_ {
     const char *name;
@@ -118,6 +127,13 @@ bool smm_type_lookup_(const struct smm_type_name_ *tab, const struct smm_cur_ *n
  * *nodes_header is set for the "Early memory node ranges" header.
  */
 enum smm_format smm_dmesg_line_format_(const struct smm_cur_ *line, bool *nodes_header);
+
+/*
+ * smm_dmesg_strip_ - move c past every log prefix: syslog/journald/ISO
+ * dates with host and tag, "<level>", printk "[stamp]"s, dmesg -T
+ * "[ctime]", and Xen's "(XEN)" (*xen set) with its own "[stamp]".
+ */
+void smm_dmesg_strip_(struct smm_cur_ *c, bool *xen);
 
 /* Parsers: append to out, diag through t (dtb: source/diag). */
 int smm_parse_dmesg_(struct smm_text_ *t, enum smm_format fmt, struct smm_rangelist *out);

@@ -82,6 +82,17 @@ int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_f
         smm_diag_set(diag, source, 0, "no buffer");
         return -SMM_EINVAL;
     }
+    size_t clean_len = 0;
+    char *clean = smm_strip_ansi_(buf, len, &clean_len);
+    if (!clean && buf && memchr(buf, 0x1b, len)) {
+        smm_diag_set(diag, source, 0, "out of memory");
+        return -SMM_ENOMEM;
+    }
+    if (clean) {
+        rc = smm_parse_buffer(clean, clean_len, source, fmt, detected, out, diag);
+        free(clean);
+        return rc;
+    }
     if (fmt == SMM_FMT_AUTO) {
         fmt = smm_detect_format(buf, len);
         if (fmt == SMM_FMT_COUNT)
