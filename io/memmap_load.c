@@ -326,33 +326,49 @@ static int read_sysfs_dir(const char *dir, struct bytes *text, struct smm_diag *
     return rc;
 }
 
-int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                 struct smm_diag *diag)
+int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *len,
+                    struct smm_diag *diag)
 {
     struct bytes b = {0};
     struct stat st;
     int rc;
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *source = is_stdin ? "<stdin>" : path;
+    if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (*fmt != SMM_FMT_AUTO && *fmt != SMM_FMT_SYSFS) {
+            smm_diag_set(diag, source, 0, "a directory is read as sysfs, not as %s",
+                         smm_format_name(*fmt));
+            return -SMM_EINVAL;
+        }
+        *fmt = SMM_FMT_SYSFS;
+        rc = read_sysfs_dir(path, &b, diag);
+    } else {
+        rc = read_path(is_stdin ? NULL : path, source, SMM_INPUT_MAX, &b, diag);
+    }
+    if (rc) {
+        free(b.p);
+        return rc;
+    }
+    *buf = b.p;
+    *len = b.n;
+    return 0;
+}
+
+int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
+                 struct smm_diag *diag)
+{
+    char *buf = NULL;
+    size_t len = 0;
 
     *m = (struct smm_loaded_map){0};
     if (!path) {
         smm_diag_set(diag, "<input>", 0, "no path");
         return -SMM_EINVAL;
     }
-    bool is_stdin = strcmp(path, "-") == 0;
-    const char *source = is_stdin ? "<stdin>" : path;
-    if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (fmt != SMM_FMT_AUTO && fmt != SMM_FMT_SYSFS) {
-            smm_diag_set(diag, source, 0, "a directory is read as sysfs, not as %s",
-                         smm_format_name(fmt));
-            return -SMM_EINVAL;
-        }
-        fmt = SMM_FMT_SYSFS;
-        rc = read_sysfs_dir(path, &b, diag);
-    } else {
-        rc = read_path(is_stdin ? NULL : path, source, SMM_INPUT_MAX, &b, diag);
-    }
+    const char *source = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    int rc = smm_read_input_(path, &fmt, &buf, &len, diag);
     if (!rc)
-        rc = smm_load_buffer(b.p, b.n, source, fmt, m, diag);
-    free(b.p);
+        rc = smm_load_buffer(buf, len, source, fmt, m, diag);
+    free(buf);
     return rc;
 }
