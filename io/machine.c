@@ -689,7 +689,8 @@ static int collect_special(struct smm_machine *m)
         bool dup = false;
         for (size_t k = 0; k < m->special.n && !dup; k++) {
             struct smm_mrange *s = &m->special.v[k];
-            if (s->start == r.start && s->end == r.end) {
+            if (s->start == r.start && s->end == r.end &&
+                !((s->flags ^ r.flags) & SMM_MF_WINDOW)) {
                 s->flags |= r.flags;
                 dup = true;
             }

@@ -114,14 +114,15 @@ static bool eat_ctime_stamp(struct smm_cur_ *c)
 /*
  * After a syslog date: "host tag: " where the tag starts with a letter and
  * ends with ':' ("kernel:", "kernel[0]:").  A message that itself starts
- * with a word and "N:" ("node   0: [mem") is not a host and a tag.
+ * with a word and "N:" ("node   0: [mem") or with "(XEN)" is not a host
+ * and a tag.
  */
 static void eat_host_tag(struct smm_cur_ *c)
 {
     struct smm_cur_ s = *c;
     struct smm_cur_ host = smm_cur_word_(&s);
     struct smm_cur_ tag = smm_cur_word_(&s);
-    if (smm_cur_eof_(&host) || host.end[-1] == ':' || smm_cur_eof_(&tag) ||
+    if (smm_cur_eof_(&host) || host.end[-1] == ':' || *host.p == '(' || smm_cur_eof_(&tag) ||
         !is_letter(*tag.p) || tag.end[-1] != ':')
         return;
     *c = s;

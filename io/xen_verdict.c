@@ -290,8 +290,7 @@ static void check_range(struct smm_xen_verdict *v, const struct smm_xen_options 
     c->indexable = false;
     if (c->hotplug && ((spfn | epfn) & (HOTADD_ALIGN_FRAMES - 1)))
         c->why = "not 2 MiB aligned (mem_hotadd_check)";
-    else if (c->hotplug && v->legacy && v->version[0] && strcmp(v->version, "4.18") < 0 &&
-             ((spfn | epfn) & p->hole_mask))
+    else if (c->hotplug && v->hotadd_hole_test && ((spfn | epfn) & p->hole_mask))
         c->why = "its first or last frame has hole bits (mem_hotadd_check)";
     else if (!smm_pdx_xen_region_ok(p, c->start, epfn - spfn))
         c->why = "not compressible with the boot-time parameters";
@@ -376,6 +375,7 @@ static void version_of(const struct smm_machine *m, struct smm_xen_verdict *v)
     if (x->version_known) {
         snprintf(v->version, sizeof(v->version), "%s", x->version);
         v->legacy = x->major < 4 || (x->major == 4 && x->minor < 21);
+        v->hotadd_hole_test = x->major < 4 || (x->major == 4 && x->minor < 18);
     } else {
         snprintf(v->version, sizeof(v->version), "current");
         v->legacy = false;

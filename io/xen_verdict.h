@@ -43,6 +43,7 @@ struct smm_xen_verdict {
     enum smm_arch arch;
     char version[48];          /* as the log names it, or "current" */
     bool legacy;               /* Xen before 4.21 */
+    bool hotadd_hole_test;     /* Xen before 4.18: a hot-add checks (spfn | epfn) & hole */
     enum smm_pdx_scheme scheme; /* the scheme this Xen builds with */
     bool compresses;
     char reason[256];
