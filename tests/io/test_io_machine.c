@@ -233,6 +233,24 @@ static void test_assembled(void **state)
     smm_machine_free(&m);
 }
 
+/* EFI as the only map: a Conventional range with SP is soft-reserved, not RAM. */
+static void test_efi_sp(void **state)
+{
+    (void)state;
+    struct smm_machine m;
+    load1(&m, "efi: mem00: [Conventional|   |  |  |  |  |  |  |   |WB|WT|WC|UC] "
+              "range=[0x0000000000000000-0x000000007fffffff] (2048MB)\n"
+              "efi: mem01: [Conventional|   |  |SP|  |  |  |  |   |WB|WT|WC|UC] "
+              "range=[0x0000000100000000-0x000000017fffffff] (2048MB)\n"
+              "efi: mem02: [Conventional|   |  |  |NV|  |  |  |   |WB|WT|WC|UC] "
+              "range=[0x0000000180000000-0x00000001bfffffff] (1024MB)\n");
+    assert_int_equal(m.ram_kind, SMM_SRC_EFI);
+    assert_int_equal(smm_memmap_ram_bytes(&m.map), 3 * GIB);
+    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_SOFT_RESERVED), 2 * GIB);
+    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_NONVOLATILE), 1 * GIB);
+    smm_machine_free(&m);
+}
+
 /* The corpus's e820 + SRAT of one machine, as one log and as two files. */
 static void test_corpus_pairs(void **state)
 {
@@ -590,6 +608,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_assembled),
         cmocka_unit_test(test_corpus_pairs),
+        cmocka_unit_test(test_efi_sp),
         cmocka_unit_test(test_arch),
         cmocka_unit_test(test_nodes_over_srat),
         cmocka_unit_test(test_truncated),
