@@ -546,11 +546,6 @@ int cmd_analyze(int argc, char **argv)
             svg = argv[++i];
             continue;
         }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "sparsemm analyze: unknown or incomplete option '%s'\n", argv[i]);
-            usage(stderr);
-            return CLI_EXIT_USAGE;
-        }
         if (!strcmp(argv[i], "--online") && i + 1 < argc) {
             if (!machine_report_online_arg(argv[++i], &online)) {
                 fprintf(stderr, "sparsemm analyze: --online: '%s' is not hotplug, cxl or all\n",
@@ -558,6 +553,11 @@ int cmd_analyze(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             continue;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "sparsemm analyze: unknown or incomplete option '%s'\n", argv[i]);
+            usage(stderr);
+            return CLI_EXIT_USAGE;
         }
         if (npaths == SMM_MACHINE_FILES_MAX) {
             fprintf(stderr, "sparsemm analyze: at most %d MAPFILEs\n", SMM_MACHINE_FILES_MAX);
