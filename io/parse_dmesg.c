@@ -155,14 +155,23 @@ static void strip_stamps(struct smm_cur_ *c)
  * Every prefix a pasted log line may carry, outermost first: a syslog or
  * journald date with host and tag, or an ISO date (with host and tag when
  * they follow); "<level>"; printk "[stamp]" / "[caller]" groups or a
- * dmesg -T "[ctime]"; then Xen's "(XEN)" and its own "[stamp]".
+ * dmesg -T "[ctime]" (then host and tag, as journalctl -o short-monotonic
+ * prints them); then Xen's "(XEN)" and its own "[stamp]".
  */
 void smm_dmesg_strip_(struct smm_cur_ *c, bool *xen)
 {
     smm_cur_skip_ws_(c);
     if (eat_month_day_clock(c) || eat_iso_stamp(c))
         eat_host_tag(c);
+    const char *p = c->p;
     strip_stamps(c);
+    if (c->p != p) {
+        /* journalctl -o short-monotonic: "[    0.000000] host kernel: ..." */
+        p = c->p;
+        eat_host_tag(c);
+        if (c->p != p)
+            strip_stamps(c);
+    }
     *xen = smm_cur_eat_(c, "(XEN)");
     if (*xen)
         strip_stamps(c);

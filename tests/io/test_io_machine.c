@@ -67,6 +67,7 @@ static const struct prefix_form forms[] = {
     {"syslog", "Nov 30 17:55:17 host kernel: ", "\n"},
     {"syslog-day", "Nov  3 17:55:17 host kernel: [    0.000000] ", "\n"},
     {"journald-iso", "2026-11-30T17:55:17.123456+01:00 host kernel: ", "\n"},
+    {"journald-monotonic", "[    0.000399] localhost kernel: ", "\n"},
     {"dmesg-iso", "2026-11-30T17:55:17,123456+01:00 ", "\n"},
     {"level", "<6>[    1.234567] ", "\n"},
     {"xen-stamp", "[2026-11-30 17:55:17.123] ", "\n"},
