@@ -565,7 +565,8 @@ static void test_xen_base_and_crashkernel(void **state)
 static void test_xen_logs_agree(void **state)
 {
     (void)state;
-    const char *logs[] = {"xilinx-zynqmp-xen414.xenlog", "renesas-h3ulcb-xen413.xenlog"};
+    const char *logs[] = {"xilinx-zynqmp-xen414.xenlog", "renesas-h3ulcb-xen413.xenlog",
+                          "arm-fvp-xen-2023.xenlog"};
     for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
         size_t len;
         char *text = io_test_slurp(io_test_map_path(logs[i]), &len);
