@@ -72,6 +72,7 @@ void smm_machine_free(struct smm_machine *m)
     list_free(&m->all);
     list_free(&m->ram);
     list_free(&m->special);
+    list_free(&m->nodemap);
     free(m->map.ranges);
     smm_rangelist_free(&m->raw);
     smm_machine_init(m);
@@ -97,8 +98,12 @@ static void warn(struct smm_machine *m, const char *source, uint32_t line, const
     if (m->nr_warn == SMM_MACHINE_WARN_MAX)
         return;
     struct smm_diag d;
-    int n = text_len > 60 ? 60 : (int)text_len;
-    smm_diag_set(&d, source, line, "%s: '%.*s%s'", what, n, text, text_len > 60 ? "..." : "");
+    char shown[61];
+    size_t n = text_len > 60 ? 60 : text_len;
+    for (size_t i = 0; i < n; i++) /* the line may hold what made it fail: keep it printable */
+        shown[i] = (unsigned char)text[i] >= 0x20 && (unsigned char)text[i] < 0x7f ? text[i] : '?';
+    shown[n] = '\0';
+    smm_diag_set(&d, source, line, "%s: '%s%s'", what, shown, text_len > 60 ? "..." : "");
     memcpy(m->warn[m->nr_warn++], d.msg, sizeof(d.msg));
 }
 
@@ -619,25 +624,113 @@ static void decide_arch(struct smm_machine *m, enum smm_arch forced)
     m->arch_from = best ? m->vote_why[best] : "default (nothing in the input names one)";
 }
 
-/* The node the node sources give an address: kernel node ranges, then SRAT. */
-static int32_t node_at(const struct smm_machine *m, uint64_t a, uint64_t *next)
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * The node map: disjoint intervals, each with the node of the first entry
+ * covering it in priority order (the kernel's node ranges, then SRAT, each
+ * in reading order).  Built by painting elementary intervals; the number of
+ * node entries is bounded (SMM_MACHINE_NODE_RANGES_MAX), so this stays
+ * O(entries x intervals) at worst and lookups are a binary search.
+ */
+static int build_node_map(struct smm_machine *m, struct smm_diag *diag)
 {
     static const uint32_t order[] = {SMM_SRC_NODES, SMM_SRC_SRAT};
-    uint64_t nb = UINT64_MAX;
-    for (size_t k = 0; k < 2; k++) {
-        for (size_t i = 0; i < m->all.n; i++) {
-            const struct smm_mrange *r = &m->all.v[i];
-            if (r->kind != order[k] || r->node == SMM_NODE_NONE)
-                continue;
-            if (r->start <= a && a < r->end) {
-                *next = r->end;
-                return r->node;
-            }
-            if (r->start > a && r->start < nb)
-                nb = r->start;
+    size_t n = 0;
+    list_free(&m->nodemap);
+    for (size_t i = 0; i < m->all.n; i++)
+        n += (m->all.v[i].kind == SMM_SRC_NODES || m->all.v[i].kind == SMM_SRC_SRAT) &&
+             m->all.v[i].node != SMM_NODE_NONE;
+    if (n == 0)
+        return 0;
+    if (n > SMM_MACHINE_NODE_RANGES_MAX) {
+        smm_diag_set(diag, m->files[0], 0,
+                     "more than %d NUMA ranges (SRAT and node lines): a limit of this tool",
+                     SMM_MACHINE_NODE_RANGES_MAX);
+        return -SMM_ERANGE;
+    }
+    uint64_t *pts = malloc(2 * n * sizeof(*pts));
+    int32_t *node = NULL;
+    if (!pts)
+        return -SMM_ENOMEM;
+    size_t np = 0;
+    for (size_t i = 0; i < m->all.n; i++) {
+        const struct smm_mrange *r = &m->all.v[i];
+        if ((r->kind == SMM_SRC_NODES || r->kind == SMM_SRC_SRAT) && r->node != SMM_NODE_NONE) {
+            pts[np++] = r->start;
+            pts[np++] = r->end;
         }
     }
-    *next = nb;
+    qsort(pts, np, sizeof(*pts), cmp_u64);
+    size_t k = 0;
+    for (size_t i = 0; i < np; i++)
+        if (k == 0 || pts[i] != pts[k - 1])
+            pts[k++] = pts[i];
+    np = k;
+    node = malloc(np * sizeof(*node));
+    int rc = node ? 0 : -SMM_ENOMEM;
+    for (size_t e = 0; !rc && e < np; e++)
+        node[e] = SMM_NODE_NONE;
+    /* paint lowest priority first, so higher priority entries win */
+    for (int o = 1; !rc && o >= 0; o--) {
+        for (size_t i = m->all.n; i-- > 0;) {
+            const struct smm_mrange *r = &m->all.v[i];
+            if (r->kind != order[o] || r->node == SMM_NODE_NONE)
+                continue;
+            size_t lo = 0, hi = np;
+            while (lo < hi) { /* first point >= r->start */
+                size_t mid = lo + (hi - lo) / 2;
+                if (pts[mid] < r->start)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t e = lo; e + 1 < np && pts[e] < r->end; e++)
+                node[e] = r->node;
+        }
+    }
+    for (size_t e = 0; !rc && e + 1 < np; e++) {
+        if (node[e] == SMM_NODE_NONE)
+            continue;
+        struct smm_mrange *last = m->nodemap.n ? &m->nodemap.v[m->nodemap.n - 1] : NULL;
+        if (last && last->end == pts[e] && last->node == node[e]) {
+            last->end = pts[e + 1];
+            continue;
+        }
+        struct smm_mrange r = {.start = pts[e], .end = pts[e + 1], .node = node[e]};
+        rc = list_push(&m->nodemap, &r);
+    }
+    free(pts);
+    free(node);
+    if (rc == -SMM_ENOMEM)
+        smm_diag_set(diag, m->files[0], 0, "out of memory");
+    return rc;
+}
+
+int32_t smm_machine_node_at(const struct smm_machine *m, uint64_t a, uint64_t *next)
+{
+    size_t lo = 0, hi = m->nodemap.n;
+    while (lo < hi) { /* first interval ending after a */
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->nodemap.v[mid].end <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == m->nodemap.n) {
+        *next = UINT64_MAX;
+        return SMM_NODE_NONE;
+    }
+    const struct smm_mrange *r = &m->nodemap.v[lo];
+    if (r->start <= a) {
+        *next = r->end;
+        return r->node;
+    }
+    *next = r->start;
     return SMM_NODE_NONE;
 }
 
@@ -647,7 +740,7 @@ static int push_by_node(const struct smm_machine *m, struct smm_mrange_list *out
 {
     for (uint64_t a = r->start; a < r->end;) {
         uint64_t next;
-        int32_t node = r->kind == SMM_SRC_SRAT ? r->node : node_at(m, a, &next);
+        int32_t node = r->kind == SMM_SRC_SRAT ? r->node : smm_machine_node_at(m, a, &next);
         if (r->kind == SMM_SRC_SRAT || next > r->end)
             next = r->end;
         if (node == SMM_NODE_NONE && r->node != SMM_NODE_NONE)
@@ -676,41 +769,69 @@ static int cmp_mrange(const void *a, const void *b)
     (SMM_MF_HOTPLUG | SMM_MF_NONVOLATILE | SMM_MF_SOFT_RESERVED | SMM_MF_CXL |                 \
      SMM_MF_PERSISTENT | SMM_MF_KMEM)
 
-static int collect_special(struct smm_machine *m)
+static int cmp_special(const void *a, const void *b)
 {
+    const struct smm_mrange *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    return (int)(x->flags & SMM_MF_WINDOW) - (int)(y->flags & SMM_MF_WINDOW);
+}
+
+static int collect_special(struct smm_machine *m, struct smm_diag *diag)
+{
+    size_t windows = 0;
     for (size_t i = 0; i < m->all.n; i++) {
         struct smm_mrange r = m->all.v[i];
         if (!(r.flags & SPECIAL_FLAGS))
             continue;
+        if (m->special.n == SMM_MACHINE_SPECIAL_MAX) {
+            smm_diag_set(diag, m->files[r.file], r.line,
+                         "more than %d hot-plug, CXL, soft-reserved, non-volatile or persistent "
+                         "ranges: a limit of this tool",
+                         SMM_MACHINE_SPECIAL_MAX);
+            return -SMM_ERANGE;
+        }
         uint64_t next;
         if (r.node == SMM_NODE_NONE)
-            r.node = node_at(m, r.start, &next);
-        /* the same range from two sources is one range with both flags */
-        bool dup = false;
-        for (size_t k = 0; k < m->special.n && !dup; k++) {
-            struct smm_mrange *s = &m->special.v[k];
-            if (s->start == r.start && s->end == r.end &&
-                !((s->flags ^ r.flags) & SMM_MF_WINDOW)) {
-                s->flags |= r.flags;
-                dup = true;
-            }
-        }
-        if (!dup && list_push(&m->special, &r))
+            r.node = smm_machine_node_at(m, r.start, &next);
+        windows += (r.flags & SMM_MF_WINDOW) != 0;
+        if (list_push(&m->special, &r))
             return -SMM_ENOMEM;
     }
-    /* memory inside a CXL window is CXL memory */
-    for (size_t k = 0; k < m->special.n; k++) {
-        struct smm_mrange *w = &m->special.v[k];
-        if (!(w->flags & SMM_MF_WINDOW))
+    if (windows > SMM_MACHINE_WINDOWS_MAX) {
+        smm_diag_set(diag, m->files[0], 0, "more than %d CXL windows: a limit of this tool",
+                     SMM_MACHINE_WINDOWS_MAX);
+        return -SMM_ERANGE;
+    }
+    if (!m->special.n)
+        return 0;
+    /* the same range from two sources is one range with both flags */
+    qsort(m->special.v, m->special.n, sizeof(*m->special.v), cmp_special);
+    size_t k = 0;
+    for (size_t i = 1; i < m->special.n; i++) {
+        struct smm_mrange *p = &m->special.v[k], *c = &m->special.v[i];
+        if (p->start == c->start && p->end == c->end && !((p->flags ^ c->flags) & SMM_MF_WINDOW))
+            p->flags |= c->flags;
+        else
+            m->special.v[++k] = *c;
+    }
+    m->special.n = k + 1;
+    /* memory inside a CXL window is CXL memory (sorted by start: scan from the window) */
+    for (size_t w = 0; w < m->special.n; w++) {
+        const struct smm_mrange *win = &m->special.v[w];
+        if (!(win->flags & SMM_MF_WINDOW))
             continue;
-        for (size_t j = 0; j < m->special.n; j++) {
+        size_t j = w;
+        while (j > 0 && m->special.v[j - 1].start == win->start)
+            j--;
+        for (; j < m->special.n && m->special.v[j].start < win->end; j++) {
             struct smm_mrange *s = &m->special.v[j];
-            if (j != k && !(s->flags & SMM_MF_WINDOW) && w->start <= s->start && s->end <= w->end)
+            if (!(s->flags & SMM_MF_WINDOW) && s->end <= win->end)
                 s->flags |= SMM_MF_CXL;
         }
     }
-    if (m->special.n)
-        qsort(m->special.v, m->special.n, sizeof(*m->special.v), cmp_mrange);
     return 0;
 }
 
@@ -731,29 +852,61 @@ static int push_raw(struct smm_rangelist *raw, uint64_t s, uint64_t e, uint32_t 
     return smm_rangelist_push(raw, &r, NULL, NULL);
 }
 
+/* Sorted, merged copy of ranges (start/end only). */
+static int merged(const struct smm_mrange *v, size_t n, bool (*keep)(const struct smm_mrange *,
+                                                                      unsigned),
+                  unsigned arg, struct smm_mrange_list *out)
+{
+    list_free(out);
+    for (size_t i = 0; i < n; i++)
+        if ((!keep || keep(&v[i], arg)) && list_push(out, &v[i]))
+            return -SMM_ENOMEM;
+    if (!out->n)
+        return 0;
+    qsort(out->v, out->n, sizeof(*out->v), cmp_mrange);
+    size_t k = 0;
+    for (size_t i = 1; i < out->n; i++) {
+        if (out->v[i].start <= out->v[k].end) {
+            if (out->v[i].end > out->v[k].end)
+                out->v[k].end = out->v[i].end;
+        } else {
+            out->v[++k] = out->v[i];
+        }
+    }
+    out->n = k + 1;
+    return 0;
+}
+
+/* Index of the first range of a sorted disjoint list ending after a. */
+static size_t first_after(const struct smm_mrange_list *l, uint64_t a)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->v[mid].end <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The parts of [s, e) no RAM range covers, as RAM of node. */
-static int push_gaps(const struct smm_machine *m, struct smm_rangelist *raw, uint64_t s,
+static int push_gaps(const struct smm_mrange_list *ram, struct smm_rangelist *raw, uint64_t s,
                      uint64_t e, int32_t node, uint32_t line)
 {
-    for (size_t i = 0; i < m->ram.n && s < e; i++) {
-        const struct smm_mrange *r = &m->ram.v[i];
-        if (r->end <= s || r->start >= e)
-            continue;
-        if (r->start > s && push_raw(raw, s, r->start, SMM_MEM_RAM, node, line))
+    for (size_t i = first_after(ram, s); i < ram->n && ram->v[i].start < e && s < e; i++) {
+        if (ram->v[i].start > s && push_raw(raw, s, ram->v[i].start, SMM_MEM_RAM, node, line))
             return -SMM_ENOMEM;
-        s = r->end;
+        s = ram->v[i].end;
     }
     return s < e ? push_raw(raw, s, e, SMM_MEM_RAM, node, line) : 0;
 }
 
-static bool overlaps_onlined(const struct smm_machine *m, const struct smm_mrange *r)
+static bool overlaps(const struct smm_mrange_list *l, const struct smm_mrange *r)
 {
-    for (size_t k = 0; k < m->special.n; k++) {
-        const struct smm_mrange *s = &m->special.v[k];
-        if (onlined(s, m->online) && s->start < r->end && r->start < s->end)
-            return true;
-    }
-    return false;
+    size_t i = first_after(l, r->start);
+    return i < l->n && l->v[i].start < r->end;
 }
 
 static int build_map(struct smm_machine *m, struct smm_diag *diag)
@@ -762,19 +915,24 @@ static int build_map(struct smm_machine *m, struct smm_diag *diag)
     smm_rangelist_free(&m->raw);
     free(m->map.ranges);
     m->map = (struct smm_memmap){0};
-    int rc = 0;
+    struct smm_mrange_list ram = {0}, on = {0};
+    int rc = merged(m->ram.v, m->ram.n, NULL, 0, &ram);
+    if (!rc)
+        rc = merged(m->special.v, m->special.n, onlined, m->online, &on);
     for (size_t i = 0; i < m->ram.n && !rc; i++)
         rc = push_raw(&m->raw, m->ram.v[i].start, m->ram.v[i].end, SMM_MEM_RAM, m->ram.v[i].node,
                       m->ram.v[i].line);
     for (size_t i = 0; i < m->all.n && !rc; i++) {
         const struct smm_mrange *r = &m->all.v[i];
-        if (r->kind == m->ram_kind && r->type != SMM_MEM_RAM && !overlaps_onlined(m, r))
+        if (r->kind == m->ram_kind && r->type != SMM_MEM_RAM && !overlaps(&on, r))
             rc = push_raw(&m->raw, r->start, r->end, r->type, SMM_NODE_NONE, r->line);
     }
     for (size_t k = 0; k < m->special.n && !rc; k++)
         if (onlined(&m->special.v[k], m->online))
-            rc = push_gaps(m, &m->raw, m->special.v[k].start, m->special.v[k].end,
+            rc = push_gaps(&ram, &m->raw, m->special.v[k].start, m->special.v[k].end,
                            m->special.v[k].node, m->special.v[k].line);
+    list_free(&ram);
+    list_free(&on);
     size_t n = m->raw.n;
     if (rc || n == 0 || n > SIZE_MAX / (4 * sizeof(struct smm_range))) {
         smm_diag_set(diag, source, 0, rc ? "out of memory" : "no RAM ranges found");
@@ -817,7 +975,9 @@ int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_dia
     m->ram_format = kind_format[m->ram_kind];
     list_free(&m->ram);
     list_free(&m->special);
-    int rc = 0;
+    int rc = build_node_map(m, diag);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < m->all.n && !rc; i++) {
         const struct smm_mrange *r = &m->all.v[i];
         if (r->kind == m->ram_kind && r->type == SMM_MEM_RAM)
@@ -825,12 +985,15 @@ int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_dia
     }
     if (!rc && m->ram.n)
         qsort(m->ram.v, m->ram.n, sizeof(*m->ram.v), cmp_mrange);
-    if (!rc)
-        rc = collect_special(m);
     if (rc) {
         smm_diag_set(diag, m->files[0], 0, "out of memory");
         return rc;
     }
+    rc = collect_special(m, diag);
+    if (rc == -SMM_ENOMEM)
+        smm_diag_set(diag, m->files[0], 0, "out of memory");
+    if (rc)
+        return rc;
     return build_map(m, diag);
 }
 

@@ -69,6 +69,10 @@ enum smm_arch { SMM_ARCH_UNKNOWN = 0, SMM_ARCH_X86, SMM_ARCH_ARM, SMM_ARCH_RISCV
 
 #define SMM_MACHINE_FILES_MAX 64
 #define SMM_MACHINE_WARN_MAX 16
+/* Limits of this tool (not of memory): SRAT + node lines, special ranges, CXL windows. */
+#define SMM_MACHINE_NODE_RANGES_MAX 8192
+#define SMM_MACHINE_SPECIAL_MAX 65536
+#define SMM_MACHINE_WINDOWS_MAX 1024
 
 /* What a Xen boot log says about itself. */
 struct smm_xen_log {
@@ -100,6 +104,7 @@ struct smm_machine {
     enum smm_format ram_format;  /* the same as a format name (JSON "format") */
     struct smm_mrange_list ram;  /* RAM ranges, split by node, with origin */
     struct smm_mrange_list special; /* hot-plug windows, CXL, soft-reserved, NV, persistent */
+    struct smm_mrange_list nodemap; /* disjoint intervals with their node (smm_machine_node_at) */
     struct smm_memmap map;       /* normalized: RAM (with nodes) + the RAM source's other types */
     struct smm_rangelist raw;    /* what map was normalized from */
     unsigned online;             /* SMM_MF_* classes onlined as RAM (smm_machine_online) */
@@ -141,7 +146,8 @@ SMM_API int smm_machine_add_map(struct smm_machine *m, const struct smm_loaded_m
 /*
  * smm_machine_finish - decide arch (arch != UNKNOWN: forced), RAM, nodes,
  * special ranges and build the normalized map.  Return 0; -SMM_EEMPTY (no
- * RAM), -SMM_EOVERLAP, -SMM_ENOMEM with diag set.
+ * RAM), -SMM_EOVERLAP, -SMM_ENOMEM, -SMM_ERANGE (past one of the limits
+ * above) with diag set.
  */
 SMM_API int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_diag *diag);
 
@@ -159,7 +165,14 @@ SMM_API int smm_machine_online(struct smm_machine *m, unsigned classes, struct s
 SMM_API int smm_machine_load(struct smm_machine *m, const char *const *paths, size_t n,
                              enum smm_format fmt, enum smm_arch arch, struct smm_diag *diag);
 
-/* RAM bytes of the machine's map; bytes of special ranges carrying all of flags. */
+/*
+ * smm_machine_node_at - the NUMA node of address a (kernel node ranges
+ * first, then SRAT), SMM_NODE_NONE when none; *next is where the answer
+ * may change.
+ */
+SMM_API int32_t smm_machine_node_at(const struct smm_machine *m, uint64_t a, uint64_t *next);
+
+/* Bytes of special ranges carrying all of flags (CXL windows themselves left out). */
 SMM_API uint64_t smm_machine_special_bytes(const struct smm_machine *m, uint32_t flags);
 
 #endif

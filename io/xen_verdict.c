@@ -310,11 +310,9 @@ static int add_checks(const struct smm_machine *m, const struct smm_xen_options 
         return -SMM_ENOMEM;
     for (size_t i = 0; i < nram; i++) {
         struct smm_xen_check *c = &v->checks[v->nr_checks++];
+        uint64_t next;
         *c = (struct smm_xen_check){.start = ram[i].start, .end = ram[i].end,
-                                    .node = SMM_NODE_NONE};
-        for (size_t k = 0; k < m->ram.n; k++)
-            if (m->ram.v[k].start <= c->start && c->start < m->ram.v[k].end)
-                c->node = m->ram.v[k].node;
+                                    .node = smm_machine_node_at(m, ram[i].start, &next)};
         check_range(v, o, c);
     }
     for (size_t k = 0; k < m->special.n; k++) {
@@ -382,13 +380,13 @@ static void version_of(const struct smm_machine *m, struct smm_xen_verdict *v)
     }
 }
 
-/* x86: the first boot e820 RAM range at or above 4 GiB, or 0. */
-static uint64_t x86_base(struct smm_xen_verdict *v, const struct smm_machine *m,
-                         const struct brange *ram, size_t nram, uint64_t ram_bytes)
+/* x86: the first boot e820 RAM range at or above 4 GiB (0: none), or -SMM_ENOMEM. */
+static int x86_base(struct smm_xen_verdict *v, const struct smm_machine *m,
+                    const struct brange *ram, size_t nram, uint64_t ram_bytes)
 {
     struct brange *boot = malloc((nram + 2) * sizeof(*boot));
     if (!boot)
-        return 0;
+        return -SMM_ENOMEM;
     memcpy(boot, ram, nram * sizeof(*boot));
     size_t nb = nram;
     uint64_t size, off;
@@ -407,7 +405,8 @@ static uint64_t x86_base(struct smm_xen_verdict *v, const struct smm_machine *m,
             base = s;
     }
     free(boot);
-    return base;
+    v->base = base;
+    return 0;
 }
 
 int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
@@ -454,11 +453,13 @@ int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
         rc = compute(m, v, f, fb, nf, fb, nf, max_pfn);
     } else if (!rc) {
         v->scheme = v->legacy ? SMM_PDX_MASK : SMM_PDX_OFFSET;
-        v->base = x86_base(v, m, ram, nram, ram_bytes);
+        rc = x86_base(v, m, ram, nram, ram_bytes);
         size_t nf = srat_frames(m, f, fb);
         v->srat_entries = nf;
         const char *cl = m->xen.cmdline;
-        if (!v->base)
+        if (rc)
+            ; /* out of memory */
+        else if (!v->base)
             snprintf(v->reason, sizeof(v->reason),
                      "no e820 RAM at or above 4 GiB: Xen never sets PDX compression up");
         else if (cmdline_has(cl, "acpi=off") || cmdline_has(cl, "numa=noacpi"))

@@ -141,9 +141,14 @@ int machine_report_analyze(struct machine_report *r, const struct cli_map *m,
     r->costs = calloc(r->mach.special.n + 1, sizeof(*r->costs));
     if (!rc && !r->costs)
         rc = -SMM_ENOMEM;
-    for (size_t i = 0; i < r->mach.special.n && !rc; i++)
-        if (!(r->mach.special.v[i].flags & SMM_MF_WINDOW))
-            rc = cost_range(m, c, &r->mach.special.v[i], &r->costs[i]);
+    size_t costed = 0;
+    for (size_t i = 0; i < r->mach.special.n && !rc; i++) {
+        if ((r->mach.special.v[i].flags & SMM_MF_WINDOW) || costed == MACHINE_REPORT_COSTED_MAX)
+            continue;
+        rc = cost_range(m, c, &r->mach.special.v[i], &r->costs[i]);
+        r->costs[i].costed = rc == 0;
+        costed++;
+    }
     return rc;
 }
 
@@ -226,6 +231,10 @@ static void print_special(const struct machine_report *r)
                smm_source_kind_name(s->kind), mach->files[s->file], s->line);
         if (s->flags & SMM_MF_WINDOW)
             continue;
+        if (!r->costs[i].costed) {
+            printf("    not costed (only the first %d ranges are)\n", MACHINE_REPORT_COSTED_MAX);
+            continue;
+        }
         printf("    once onlined:");
         for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++) {
             int64_t x = r->costs[i].extra[k];
@@ -381,7 +390,10 @@ static void json_machine(struct smm_json *j, const struct machine_report *r)
         json_node(j, s->node);
         json_flags(j, s->flags);
         json_origin(j, mach, s);
-        if (!(s->flags & SMM_MF_WINDOW)) {
+        if (!(s->flags & SMM_MF_WINDOW) && !r->costs[i].costed) {
+            smm_json_key(j, "schemes");
+            smm_json_null(j);
+        } else if (!(s->flags & SMM_MF_WINDOW)) {
             smm_json_key(j, "schemes");
             smm_json_object_begin(j);
             for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++) {

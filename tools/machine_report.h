@@ -23,7 +23,11 @@ struct machine_costing {
     const struct smm_fit *fit;             /* each scheme's fit (pdx_limit) */
 };
 
+/* Special ranges costed per scheme, at most (each costs a PDX setup and an account). */
+#define MACHINE_REPORT_COSTED_MAX 256
+
 struct special_cost {
+    bool costed;                          /* false past MACHINE_REPORT_COSTED_MAX */
     bool indexable[SMM_PDX_SCHEME_COUNT]; /* with the boot-time parameters */
     int64_t extra[SMM_PDX_SCHEME_COUNT];  /* table bytes more once onlined as RAM */
 };

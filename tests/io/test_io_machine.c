@@ -388,6 +388,43 @@ static void test_truncated(void **state)
     smm_machine_free(&m);
 }
 
+/* Big and hostile logs: bounded work, and the limits of this tool named. */
+static void test_limits(void **state)
+{
+    (void)state;
+    size_t cap = 32u << 20, n = 0;
+    char *t = malloc(cap);
+    /* 100000 e820 RAM ranges, 8000 SRAT entries, 20000 soft-reserved ranges */
+    for (uint64_t i = 0; i < 100000; i++)
+        n += (size_t)snprintf(t + n, cap - n, "BIOS-e820: [mem 0x%016" PRIx64 "-0x%016" PRIx64
+                              "] usable\n", i << 24, (i << 24) + (1 << 23) - 1);
+    for (uint64_t i = 0; i < 20000; i++)
+        n += (size_t)snprintf(t + n, cap - n, "BIOS-e820: [mem 0x%016" PRIx64 "-0x%016" PRIx64
+                              "] soft reserved\n", (i << 24) + (1 << 23), (i << 24) + (1 << 24) - 1);
+    for (uint64_t i = 0; i < 8000; i++)
+        n += (size_t)snprintf(t + n, cap - n, "SRAT: Node %" PRIu64 " PXM %" PRIu64
+                              " [mem 0x%" PRIx64 "-0x%" PRIx64 "] hotplug\n", i % 64, i % 64,
+                              i << 28, ((i + 1) << 28) - 1);
+    struct smm_machine m;
+    load1(&m, t);
+    assert_int_equal(m.ram.n, 100000);
+    assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(100000) << 23);
+    struct smm_diag d = {{0}};
+    assert_int_equal(smm_machine_online(&m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
+    smm_machine_free(&m);
+    /* one SRAT line more than the tool takes */
+    n = 0;
+    for (uint64_t i = 0; i <= SMM_MACHINE_NODE_RANGES_MAX; i++)
+        n += (size_t)snprintf(t + n, cap - n, "SRAT: Node 0 PXM 0 [mem 0x%" PRIx64 "-0x%" PRIx64
+                              "]\n", i << 28, ((i + 1) << 28) - 1);
+    smm_machine_init(&m);
+    assert_int_equal(smm_machine_add_buffer(&m, t, n, "big", SMM_FMT_AUTO, &d), 0);
+    assert_int_equal(smm_machine_finish(&m, SMM_ARCH_UNKNOWN, &d), -SMM_ERANGE);
+    assert_diag_contains(&d, "a limit of this tool");
+    smm_machine_free(&m);
+    free(t);
+}
+
 /* ---- Xen's x86 sequence --------------------------------------------------------- */
 
 /* e820 RAM [0, 2G), [4G, 8G), [1T, 1T+4G); SRAT as given; Xen version line. */
@@ -614,6 +651,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_arch),
         cmocka_unit_test(test_nodes_over_srat),
         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_xen_no_srat),
         cmocka_unit_test(test_xen_mask_and_hotplug),
         cmocka_unit_test(test_xen_nonvolatile_left_out),
