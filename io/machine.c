@@ -542,6 +542,7 @@ static int add_text(struct smm_machine *m, const char *buf, size_t len, const ch
         m->nr_warn = w0;
         return rc;
     }
+    m->file_format[file] = log ? SMM_FMT_AUTO : det;
     m->nr_files++;
     return 0;
 }
@@ -586,6 +587,7 @@ int smm_machine_add_map(struct smm_machine *m, const struct smm_loaded_map *lm,
         smm_diag_set(diag, lm->source, 0, "out of memory");
         return -SMM_ENOMEM;
     }
+    m->file_format[file] = lm->format;
     m->nr_files++;
     return 0;
 }
@@ -973,6 +975,12 @@ int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_dia
         return -SMM_EEMPTY;
     }
     m->ram_format = kind_format[m->ram_kind];
+    for (size_t i = 0; i < m->all.n; i++) /* a whole file keeps the format it was read as */
+        if (m->all.v[i].kind == m->ram_kind && m->all.v[i].type == SMM_MEM_RAM) {
+            if (m->file_format[m->all.v[i].file] != SMM_FMT_AUTO)
+                m->ram_format = m->file_format[m->all.v[i].file];
+            break;
+        }
     list_free(&m->ram);
     list_free(&m->special);
     int rc = build_node_map(m, diag);

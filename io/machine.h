@@ -94,6 +94,7 @@ struct smm_xen_log {
 
 struct smm_machine {
     char files[SMM_MACHINE_FILES_MAX][256];
+    enum smm_format file_format[SMM_MACHINE_FILES_MAX]; /* as read (a log: SMM_FMT_AUTO) */
     size_t nr_files;
     struct smm_mrange_list all; /* every range read, in reading order */
 

@@ -420,6 +420,7 @@ int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
     bool from_xen;
     size_t nram = 0;
     struct brange *ram = e820_ram(m, &nram, &from_xen);
+    v->ram_from = smm_source_kind_name(from_xen ? SMM_SRC_XEN_E820 : m->ram_kind);
     struct smm_frame_range *f = malloc((m->all.n + 1) * sizeof(*f));
     struct brange *fb = malloc((m->all.n + 1) * sizeof(*fb));
     int rc = v->pdx && ram && f && fb ? 0 : -SMM_ENOMEM;
@@ -486,6 +487,13 @@ int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
         v->frame_table_bytes = v->max_pdx * o->page_info_size;
         if (v->compresses && !v->reason[0])
             snprintf(v->reason, sizeof(v->reason), "every RAM range is compressible");
+        if (m->ram_kind == SMM_SRC_SRAT || m->ram_kind == SMM_SRC_NODES) {
+            /* no firmware map given: say what stood in for it */
+            size_t used = strlen(v->reason);
+            snprintf(v->reason + used, sizeof(v->reason) - used,
+                     " (no firmware map given: %s ranges stand in for RAM)",
+                     smm_source_kind_name(m->ram_kind));
+        }
         rc = add_checks(m, o, v, ram, nram);
         (void)from_xen;
         agree(m, v);

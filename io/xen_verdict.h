@@ -48,6 +48,7 @@ struct smm_xen_verdict {
     bool compresses;
     char reason[256];
     char boot_line[200];       /* what Xen prints about it ("" = nothing) */
+    const char *ram_from;      /* the source kind standing for Xen's e820 / banks */
     uint64_t base;             /* bytes; 0 on Arm */
     uint64_t crash_start, crash_size; /* crashkernel=SIZE@OFFSET, 0 = none */
     size_t srat_entries;       /* SRAT entries fed to the scheme */

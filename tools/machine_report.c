@@ -444,6 +444,8 @@ static void json_xen(struct smm_json *j, const struct machine_report *r)
         smm_json_string(j, v->boot_line);
     else
         smm_json_null(j);
+    smm_json_key(j, "ram_from");
+    smm_json_string(j, v->ram_from);
     smm_json_key(j, "base");
     smm_json_hex(j, v->base);
     smm_json_key(j, "crashkernel");
