@@ -597,14 +597,10 @@ int smm_machine_add_file(struct smm_machine *m, const char *path, enum smm_forma
 {
     char *buf = NULL;
     size_t len = 0;
-    if (!path) {
-        smm_diag_set(diag, "<input>", 0, "no path");
-        return -SMM_EINVAL;
-    }
-    int rc = smm_read_input_(path, &fmt, &buf, &len, diag);
+    const char *source;
+    int rc = smm_read_input_(path, &fmt, &buf, &len, &source, diag);
     if (!rc)
-        rc = smm_machine_add_buffer(m, buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, fmt,
-                                    diag);
+        rc = smm_machine_add_buffer(m, buf, len, source, fmt, diag);
     free(buf);
     return rc;
 }
@@ -854,33 +850,52 @@ static int push_raw(struct smm_rangelist *raw, uint64_t s, uint64_t e, uint32_t 
     return smm_rangelist_push(raw, &r, NULL, NULL);
 }
 
-/* Sorted, merged copy of ranges (start/end only). */
-static int merged(const struct smm_mrange *v, size_t n, bool (*keep)(const struct smm_mrange *,
-                                                                      unsigned),
-                  unsigned arg, struct smm_mrange_list *out)
+static int cmp_pair(const void *a, const void *b)
 {
-    list_free(out);
-    for (size_t i = 0; i < n; i++)
-        if ((!keep || keep(&v[i], arg)) && list_push(out, &v[i]))
-            return -SMM_ENOMEM;
-    if (!out->n)
+    const struct smm_frame_range *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+size_t smm_pairs_merge(struct smm_frame_range *r, size_t n)
+{
+    if (n == 0)
         return 0;
-    qsort(out->v, out->n, sizeof(*out->v), cmp_mrange);
+    qsort(r, n, sizeof(*r), cmp_pair);
     size_t k = 0;
-    for (size_t i = 1; i < out->n; i++) {
-        if (out->v[i].start <= out->v[k].end) {
-            if (out->v[i].end > out->v[k].end)
-                out->v[k].end = out->v[i].end;
+    for (size_t i = 1; i < n; i++) {
+        if (r[i].start <= r[k].end) {
+            if (r[i].end > r[k].end)
+                r[k].end = r[i].end;
         } else {
-            out->v[++k] = out->v[i];
+            r[++k] = r[i];
         }
     }
-    out->n = k + 1;
+    return k + 1;
+}
+
+/* Sorted, merged [start, end) of the ranges keep() accepts (NULL: all). */
+struct pairs {
+    struct smm_frame_range *v;
+    size_t n;
+};
+
+static int merged(const struct smm_mrange *v, size_t n,
+                  bool (*keep)(const struct smm_mrange *, unsigned), unsigned arg,
+                  struct pairs *out)
+{
+    out->v = malloc((n ? n : 1) * sizeof(*out->v));
+    out->n = 0;
+    if (!out->v)
+        return -SMM_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (!keep || keep(&v[i], arg))
+            out->v[out->n++] = (struct smm_frame_range){v[i].start, v[i].end};
+    out->n = smm_pairs_merge(out->v, out->n);
     return 0;
 }
 
-/* Index of the first range of a sorted disjoint list ending after a. */
-static size_t first_after(const struct smm_mrange_list *l, uint64_t a)
+/* Index of the first pair ending after a. */
+static size_t first_after(const struct pairs *l, uint64_t a)
 {
     size_t lo = 0, hi = l->n;
     while (lo < hi) {
@@ -894,7 +909,7 @@ static size_t first_after(const struct smm_mrange_list *l, uint64_t a)
 }
 
 /* The parts of [s, e) no RAM range covers, as RAM of node. */
-static int push_gaps(const struct smm_mrange_list *ram, struct smm_rangelist *raw, uint64_t s,
+static int push_gaps(const struct pairs *ram, struct smm_rangelist *raw, uint64_t s,
                      uint64_t e, int32_t node, uint32_t line)
 {
     for (size_t i = first_after(ram, s); i < ram->n && ram->v[i].start < e && s < e; i++) {
@@ -905,7 +920,7 @@ static int push_gaps(const struct smm_mrange_list *ram, struct smm_rangelist *ra
     return s < e ? push_raw(raw, s, e, SMM_MEM_RAM, node, line) : 0;
 }
 
-static bool overlaps(const struct smm_mrange_list *l, const struct smm_mrange *r)
+static bool overlaps(const struct pairs *l, const struct smm_mrange *r)
 {
     size_t i = first_after(l, r->start);
     return i < l->n && l->v[i].start < r->end;
@@ -917,7 +932,7 @@ static int build_map(struct smm_machine *m, struct smm_diag *diag)
     smm_rangelist_free(&m->raw);
     free(m->map.ranges);
     m->map = (struct smm_memmap){0};
-    struct smm_mrange_list ram = {0}, on = {0};
+    struct pairs ram = {0}, on = {0};
     int rc = merged(m->ram.v, m->ram.n, NULL, 0, &ram);
     if (!rc)
         rc = merged(m->special.v, m->special.n, onlined, m->online, &on);
@@ -933,8 +948,8 @@ static int build_map(struct smm_machine *m, struct smm_diag *diag)
         if (onlined(&m->special.v[k], m->online))
             rc = push_gaps(&ram, &m->raw, m->special.v[k].start, m->special.v[k].end,
                            m->special.v[k].node, m->special.v[k].line);
-    list_free(&ram);
-    list_free(&on);
+    free(ram.v);
+    free(on.v);
     size_t n = m->raw.n;
     if (rc || n == 0 || n > SIZE_MAX / (4 * sizeof(struct smm_range))) {
         smm_diag_set(diag, source, 0, rc ? "out of memory" : "no RAM ranges found");

@@ -173,6 +173,13 @@ SMM_API int smm_machine_load(struct smm_machine *m, const char *const *paths, si
  */
 SMM_API int32_t smm_machine_node_at(const struct smm_machine *m, uint64_t a, uint64_t *next);
 
+/*
+ * smm_pairs_merge - sort [start, end) pairs by start and merge the ones
+ * that overlap or touch, in place (any unit: bytes or frames).  Returns
+ * the new count.
+ */
+SMM_API size_t smm_pairs_merge(struct smm_frame_range *r, size_t n);
+
 /* Bytes of special ranges carrying all of flags (CXL windows themselves left out). */
 SMM_API uint64_t smm_machine_special_bytes(const struct smm_machine *m, uint32_t flags);
 

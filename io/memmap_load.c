@@ -327,13 +327,18 @@ static int read_sysfs_dir(const char *dir, struct bytes *text, struct smm_diag *
 }
 
 int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *len,
-                    struct smm_diag *diag)
+                    const char **source_out, struct smm_diag *diag)
 {
     struct bytes b = {0};
     struct stat st;
     int rc;
+    if (!path) {
+        smm_diag_set(diag, "<input>", 0, "no path");
+        return -SMM_EINVAL;
+    }
     bool is_stdin = strcmp(path, "-") == 0;
     const char *source = is_stdin ? "<stdin>" : path;
+    *source_out = source;
     if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         if (*fmt != SMM_FMT_AUTO && *fmt != SMM_FMT_SYSFS) {
             smm_diag_set(diag, source, 0, "a directory is read as sysfs, not as %s",
@@ -359,14 +364,10 @@ int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m
 {
     char *buf = NULL;
     size_t len = 0;
+    const char *source;
 
     *m = (struct smm_loaded_map){0};
-    if (!path) {
-        smm_diag_set(diag, "<input>", 0, "no path");
-        return -SMM_EINVAL;
-    }
-    const char *source = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int rc = smm_read_input_(path, &fmt, &buf, &len, diag);
+    int rc = smm_read_input_(path, &fmt, &buf, &len, &source, diag);
     if (!rc)
         rc = smm_load_buffer(buf, len, source, fmt, m, diag);
     free(buf);

@@ -103,37 +103,13 @@ static bool cmdline_has(const char *cmdline, const char *opt)
     return false;
 }
 
-/* A byte range list, merged as Xen's sanitized e820 has it. */
-struct brange {
-    uint64_t start, end;
-};
-
-static int cmp_brange(const void *a, const void *b)
-{
-    const struct brange *x = a, *y = b;
-    return (x->start > y->start) - (x->start < y->start);
-}
-
-/* Sort and merge touching or overlapping ranges; returns the new count. */
-static size_t merge(struct brange *r, size_t n)
-{
-    if (n == 0)
-        return 0;
-    qsort(r, n, sizeof(*r), cmp_brange);
-    size_t k = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (r[i].start <= r[k].end) {
-            if (r[i].end > r[k].end)
-                r[k].end = r[i].end;
-        } else {
-            r[++k] = r[i];
-        }
-    }
-    return k + 1;
-}
+/*
+ * Byte ranges are kept as struct smm_frame_range pairs [start, end) in
+ * bytes; smm_pairs_merge() merges them as Xen's e820 sanitizer does.
+ */
 
 /* The e820 RAM Xen sees: its own e820 if printed, else the firmware RAM source. */
-static struct brange *e820_ram(const struct smm_machine *m, size_t *n, bool *from_xen)
+static struct smm_frame_range *e820_ram(const struct smm_machine *m, size_t *n, bool *from_xen)
 {
     uint32_t kind = m->ram_kind;
     *from_xen = false;
@@ -143,22 +119,22 @@ static struct brange *e820_ram(const struct smm_machine *m, size_t *n, bool *fro
             *from_xen = true;
             break;
         }
-    struct brange *r = malloc((m->all.n + 1) * sizeof(*r));
+    struct smm_frame_range *r = malloc((m->all.n + 1) * sizeof(*r));
     size_t k = 0;
     for (size_t i = 0; r && i < m->all.n; i++)
         if (m->all.v[i].kind == kind && m->all.v[i].type == SMM_MEM_RAM)
-            r[k++] = (struct brange){m->all.v[i].start, m->all.v[i].end};
-    *n = merge(r, k);
+            r[k++] = (struct smm_frame_range){m->all.v[i].start, m->all.v[i].end};
+    *n = smm_pairs_merge(r, k);
     return r;
 }
 
 /* Cut [s, e) out of the RAM range that holds all of it (Xen's reserve_e820_ram). */
-static size_t reserve(struct brange *r, size_t n, uint64_t s, uint64_t e)
+static size_t reserve(struct smm_frame_range *r, size_t n, uint64_t s, uint64_t e)
 {
     for (size_t i = 0; i < n; i++) {
         if (r[i].start > s || e > r[i].end)
             continue;
-        struct brange hi = {e, r[i].end};
+        struct smm_frame_range hi = {e, r[i].end};
         r[i].end = s;
         /* keep order: the upper part goes right after */
         memmove(&r[i + 2], &r[i + 1], (n - i - 1) * sizeof(*r));
@@ -180,14 +156,14 @@ static void set_reason(struct smm_xen_verdict *v, const char *fmt, uint64_t a, u
 
 /* SRAT memory entries Xen feeds: enabled (printed), non-zero, not non-volatile. */
 static size_t srat_frames(const struct smm_machine *m, struct smm_frame_range *f,
-                          struct brange *bytes)
+                          struct smm_frame_range *bytes)
 {
     size_t k = 0;
     for (size_t i = 0; i < m->all.n; i++) {
         const struct smm_mrange *r = &m->all.v[i];
         if (r->kind != SMM_SRC_SRAT || (r->flags & SMM_MF_NONVOLATILE) || r->end <= r->start)
             continue;
-        bytes[k] = (struct brange){r->start, r->end};
+        bytes[k] = (struct smm_frame_range){r->start, r->end};
         f[k++] = (struct smm_frame_range){r->start >> SMM_PAGE_SHIFT,
                                           (r->end + PAGE_MASK_) >> SMM_PAGE_SHIFT};
     }
@@ -218,8 +194,8 @@ static void boot_line(struct smm_xen_verdict *v)
 
 /* The scheme over the fed ranges; then every RAM range must be covered. */
 static int compute(const struct smm_machine *m, struct smm_xen_verdict *v,
-                   const struct smm_frame_range *f, const struct brange *fb, size_t nf,
-                   const struct brange *ram, size_t nram, uint64_t max_pfn)
+                   const struct smm_frame_range *f, const struct smm_frame_range *fb, size_t nf,
+                   const struct smm_frame_range *ram, size_t nram, uint64_t max_pfn)
 {
     struct smm_pdx_config cfg;
     smm_pdx_config_default(&cfg);
@@ -303,7 +279,7 @@ static void check_range(struct smm_xen_verdict *v, const struct smm_xen_options 
 }
 
 static int add_checks(const struct smm_machine *m, const struct smm_xen_options *o,
-                      struct smm_xen_verdict *v, const struct brange *ram, size_t nram)
+                      struct smm_xen_verdict *v, const struct smm_frame_range *ram, size_t nram)
 {
     v->checks = calloc(nram + m->special.n + 1, sizeof(*v->checks));
     if (!v->checks)
@@ -382,9 +358,9 @@ static void version_of(const struct smm_machine *m, struct smm_xen_verdict *v)
 
 /* x86: the first boot e820 RAM range at or above 4 GiB (0: none), or -SMM_ENOMEM. */
 static int x86_base(struct smm_xen_verdict *v, const struct smm_machine *m,
-                    const struct brange *ram, size_t nram, uint64_t ram_bytes)
+                    const struct smm_frame_range *ram, size_t nram, uint64_t ram_bytes)
 {
-    struct brange *boot = malloc((nram + 2) * sizeof(*boot));
+    struct smm_frame_range *boot = malloc((nram + 2) * sizeof(*boot));
     if (!boot)
         return -SMM_ENOMEM;
     memcpy(boot, ram, nram * sizeof(*boot));
@@ -419,10 +395,10 @@ int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
     v->pdx = malloc(sizeof(*v->pdx));
     bool from_xen;
     size_t nram = 0;
-    struct brange *ram = e820_ram(m, &nram, &from_xen);
+    struct smm_frame_range *ram = e820_ram(m, &nram, &from_xen);
     v->ram_from = smm_source_kind_name(from_xen ? SMM_SRC_XEN_E820 : m->ram_kind);
     struct smm_frame_range *f = malloc((m->all.n + 1) * sizeof(*f));
-    struct brange *fb = malloc((m->all.n + 1) * sizeof(*fb));
+    struct smm_frame_range *fb = malloc((m->all.n + 1) * sizeof(*fb));
     int rc = v->pdx && ram && f && fb ? 0 : -SMM_ENOMEM;
     uint64_t ram_bytes = 0, max_pfn = 0;
     for (size_t i = 0; i < nram; i++) {
@@ -445,7 +421,7 @@ int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
             const struct smm_mrange *r = &m->all.v[i];
             if (r->kind != m->ram_kind || r->type != SMM_MEM_RAM)
                 continue;
-            fb[nf] = (struct brange){r->start, r->end};
+            fb[nf] = (struct smm_frame_range){r->start, r->end};
             f[nf++] = (struct smm_frame_range){r->start >> SMM_PAGE_SHIFT,
                                                (r->end + PAGE_MASK_) >> SMM_PAGE_SHIFT};
         }

@@ -83,12 +83,6 @@ int machine_report_load(const struct cli_map_opts *o, const char *const *paths, 
     return rc;
 }
 
-static int cmp_frames(const void *a, const void *b)
-{
-    const struct smm_frame_range *x = a, *y = b;
-    return (x->start > y->start) - (x->start < y->start);
-}
-
 /* What each scheme's tables cost more once [s, e) is RAM too, and whether it indexes it now. */
 static int cost_range(const struct cli_map *m, const struct machine_costing *c,
                       const struct smm_mrange *sp, struct special_cost *out)
@@ -102,17 +96,7 @@ static int cost_range(const struct cli_map *m, const struct machine_costing *c,
         memcpy(f, m->frames, n * sizeof(*f));
         if (fs < fe)
             f[n++] = (struct smm_frame_range){fs, fe};
-        qsort(f, n, sizeof(*f), cmp_frames);
-        size_t k = 0;
-        for (size_t i = 1; i < n; i++) {
-            if (f[i].start <= f[k].end) {
-                if (f[i].end > f[k].end)
-                    f[k].end = f[i].end;
-            } else {
-                f[++k] = f[i];
-            }
-        }
-        n = k + 1;
+        n = smm_pairs_merge(f, n);
     }
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT && !rc; s++) {
         const struct smm_pdx *boot = c->schemes[s];
