@@ -63,7 +63,7 @@ static enum smm_format whole_file_format(struct smm_cur_ c)
     return SMM_FMT_COUNT;
 }
 
-static bool is_fdt_magic(const char *buf, size_t len)
+bool smm_is_fdt_magic_(const char *buf, size_t len)
 {
     static const unsigned char magic[4] = {0xd0, 0x0d, 0xfe, 0xed};
     for (size_t i = 0; i < sizeof(magic); i++)
@@ -82,7 +82,7 @@ enum smm_format smm_detect_format(const char *buf, size_t len)
 
     if (!buf)
         return SMM_FMT_COUNT;
-    if (is_fdt_magic(buf, len))
+    if (smm_is_fdt_magic_(buf, len))
         return SMM_FMT_DTB;
     smm_text_init_(&t, buf, len, NULL, NULL);
     while ((rc = smm_text_next_(&t, &line)) != 0) {

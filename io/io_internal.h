@@ -104,13 +104,18 @@ int smm_text_range_(const struct smm_text_ *t, struct smm_rangelist *out, uint64
                     uint64_t end, bool inclusive, uint32_t type, int32_t node);
 
 /*
- * smm_strip_ansi_ - a copy of buf without ANSI escape sequences (terminal
- * colours: ESC [ ... final byte; other two-byte escapes), newlines kept so
- * line numbers stay; *out_len its length.  NULL when buf holds no ESC byte
- * (use buf as it is) or on out of memory (the caller tells them apart by
- * looking for ESC again).  The caller frees the copy.
+ * smm_strip_ansi_ - for text in format fmt: a copy of buf without ANSI
+ * escape sequences (terminal colours: ESC [ ... final byte; other two-byte
+ * escapes), newlines kept so line numbers stay, into *out (the caller
+ * frees it) and *out_len.  *out is NULL when there is nothing to remove or
+ * the bytes are a blob (fmt DTB, or AUTO and the device-tree magic): use
+ * buf as it is.  Return 0 or -SMM_ENOMEM.
  */
-char *smm_strip_ansi_(const char *buf, size_t len, size_t *out_len);
+int smm_strip_ansi_(const char *buf, size_t len, enum smm_format fmt, char **out,
+                    size_t *out_len);
+
+/* Whether buf starts with the flattened device-tree magic (detect.c). */
+bool smm_is_fdt_magic_(const char *buf, size_t len);
 
 /* A name -> memory type table entry; NULL name ends a table. */
 struct smm_type_name_ {

@@ -561,8 +561,8 @@ int smm_machine_add_buffer(struct smm_machine *m, const char *buf, size_t len,
         return -SMM_EINVAL;
     }
     size_t clean_len = 0;
-    char *clean = fmt == SMM_FMT_DTB ? NULL : smm_strip_ansi_(buf, len, &clean_len);
-    if (!clean && fmt != SMM_FMT_DTB && buf && memchr(buf, 0x1b, len)) {
+    char *clean;
+    if (smm_strip_ansi_(buf, len, fmt, &clean, &clean_len)) {
         smm_diag_set(diag, source, 0, "out of memory");
         return -SMM_ENOMEM;
     }

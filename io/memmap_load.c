@@ -83,8 +83,8 @@ int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_f
         return -SMM_EINVAL;
     }
     size_t clean_len = 0;
-    char *clean = smm_strip_ansi_(buf, len, &clean_len);
-    if (!clean && buf && memchr(buf, 0x1b, len)) {
+    char *clean;
+    if (smm_strip_ansi_(buf, len, fmt, &clean, &clean_len)) {
         smm_diag_set(diag, source, 0, "out of memory");
         return -SMM_ENOMEM;
     }

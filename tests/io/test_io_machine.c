@@ -14,6 +14,7 @@
  */
 #include "io_test.h"
 
+#include "io_internal.h"
 #include "machine.h"
 #include "xen_verdict.h"
 
@@ -161,6 +162,25 @@ static void test_prefix_form(void **state)
         checked++;
     }
     assert_int_equal(checked, sizeof(files) / sizeof(files[0]));
+}
+
+/* Colours go, a device-tree blob (which may hold an ESC byte) is left alone. */
+static void test_ansi_not_in_blobs(void **state)
+{
+    (void)state;
+    static const char text[] = "\033[1;32mBIOS-e820\033[0m: [mem 0x0-0xfff] usable\033[K\n";
+    static const char blob[] = "\xd0\x0d\xfe\xed\x1b[0m";
+    char *out;
+    size_t n;
+    assert_int_equal(smm_strip_ansi_(text, sizeof(text) - 1, SMM_FMT_AUTO, &out, &n), 0);
+    assert_non_null(out);
+    assert_int_equal(n, strlen("BIOS-e820: [mem 0x0-0xfff] usable\n"));
+    assert_memory_equal(out, "BIOS-e820: [mem 0x0-0xfff] usable\n", n);
+    free(out);
+    assert_int_equal(smm_strip_ansi_(blob, sizeof(blob) - 1, SMM_FMT_AUTO, &out, &n), 0);
+    assert_null(out);
+    assert_int_equal(smm_strip_ansi_(text, sizeof(text) - 1, SMM_FMT_DTB, &out, &n), 0);
+    assert_null(out);
 }
 
 /* ---- combined logs ----------------------------------------------------------- */
@@ -645,6 +665,7 @@ int main(int argc, char **argv)
                                          .test_func = test_prefix_form,
                                          .initial_state = (void *)&forms[i]};
     const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(test_ansi_not_in_blobs),
         cmocka_unit_test(test_assembled),
         cmocka_unit_test(test_corpus_pairs),
         cmocka_unit_test(test_efi_sp),
