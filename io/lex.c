@@ -251,13 +251,16 @@ int smm_text_range_(const struct smm_text_ *t, struct smm_rangelist *out, uint64
     return smm_rangelist_push(out, &r, t->source, t->diag);
 }
 
-char *smm_strip_ansi_(const char *buf, size_t len, size_t *out_len)
+int smm_strip_ansi_(const char *buf, size_t len, enum smm_format fmt, char **clean,
+                    size_t *out_len)
 {
-    if (!buf || !memchr(buf, 0x1b, len))
-        return NULL;
+    *clean = NULL;
+    if (!buf || !memchr(buf, 0x1b, len) || fmt == SMM_FMT_DTB ||
+        (fmt == SMM_FMT_AUTO && smm_is_fdt_magic_(buf, len)))
+        return 0;
     char *out = malloc(len ? len : 1);
     if (!out)
-        return NULL;
+        return -SMM_ENOMEM;
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         if (buf[i] != 0x1b) {
@@ -278,7 +281,8 @@ char *smm_strip_ansi_(const char *buf, size_t len, size_t *out_len)
         }
     }
     *out_len = n;
-    return out;
+    *clean = out;
+    return 0;
 }
 
 bool smm_type_lookup_(const struct smm_type_name_ *tab, const struct smm_cur_ *name, uint32_t *type)
