@@ -82,6 +82,17 @@ int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_f
         smm_diag_set(diag, source, 0, "no buffer");
         return -SMM_EINVAL;
     }
+    size_t clean_len = 0;
+    char *clean;
+    if (smm_strip_ansi_(buf, len, fmt, &clean, &clean_len)) {
+        smm_diag_set(diag, source, 0, "out of memory");
+        return -SMM_ENOMEM;
+    }
+    if (clean) {
+        rc = smm_parse_buffer(clean, clean_len, source, fmt, detected, out, diag);
+        free(clean);
+        return rc;
+    }
     if (fmt == SMM_FMT_AUTO) {
         fmt = smm_detect_format(buf, len);
         if (fmt == SMM_FMT_COUNT)
@@ -315,33 +326,50 @@ static int read_sysfs_dir(const char *dir, struct bytes *text, struct smm_diag *
     return rc;
 }
 
-int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                 struct smm_diag *diag)
+int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *len,
+                    const char **source_out, struct smm_diag *diag)
 {
     struct bytes b = {0};
     struct stat st;
     int rc;
-
-    *m = (struct smm_loaded_map){0};
     if (!path) {
         smm_diag_set(diag, "<input>", 0, "no path");
         return -SMM_EINVAL;
     }
     bool is_stdin = strcmp(path, "-") == 0;
     const char *source = is_stdin ? "<stdin>" : path;
+    *source_out = source;
     if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (fmt != SMM_FMT_AUTO && fmt != SMM_FMT_SYSFS) {
+        if (*fmt != SMM_FMT_AUTO && *fmt != SMM_FMT_SYSFS) {
             smm_diag_set(diag, source, 0, "a directory is read as sysfs, not as %s",
-                         smm_format_name(fmt));
+                         smm_format_name(*fmt));
             return -SMM_EINVAL;
         }
-        fmt = SMM_FMT_SYSFS;
+        *fmt = SMM_FMT_SYSFS;
         rc = read_sysfs_dir(path, &b, diag);
     } else {
         rc = read_path(is_stdin ? NULL : path, source, SMM_INPUT_MAX, &b, diag);
     }
+    if (rc) {
+        free(b.p);
+        return rc;
+    }
+    *buf = b.p;
+    *len = b.n;
+    return 0;
+}
+
+int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
+                 struct smm_diag *diag)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    const char *source;
+
+    *m = (struct smm_loaded_map){0};
+    int rc = smm_read_input_(path, &fmt, &buf, &len, &source, diag);
     if (!rc)
-        rc = smm_load_buffer(b.p, b.n, source, fmt, m, diag);
-    free(b.p);
+        rc = smm_load_buffer(buf, len, source, fmt, m, diag);
+    free(buf);
     return rc;
 }

@@ -19,7 +19,7 @@
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 
-enum cli_arch { CLI_ARCH_DEFAULT, CLI_ARCH_X86, CLI_ARCH_ARM };
+enum cli_arch { CLI_ARCH_DEFAULT, CLI_ARCH_X86, CLI_ARCH_ARM, CLI_ARCH_RISCV };
 
 struct cli_map_opts {
     const char *path;          /* NULL: this machine */
@@ -80,6 +80,12 @@ int cli_load_map(const struct cli_map_opts *o, struct cli_map *m);
 /* As cli_load_map, but the message goes to diag instead of stderr. */
 int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct smm_diag *diag);
 void cli_map_free(struct cli_map *m);
+/*
+ * cli_map_prepare - with m->lm loaded: its page view, the arch's PDX base
+ * (unless --pdx-base) and the address-space budget.  Returns 0 or an exit
+ * code (message printed, m freed).
+ */
+int cli_map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m);
 
 int cmd_analyze(int argc, char **argv);
 int cmd_pdx(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cli_analysis.h"
 #include "json_writer.h"
+#include "machine_report.h"
 #include "svg_writer.h"
 
 #include <inttypes.h>
@@ -23,7 +24,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sparsemm analyze [MAPFILE|-] [--format F] [--json] [--arch x86|arm]\n"
+    fprintf(f, "usage: sparsemm analyze [MAPFILE...|-] [--format F] [--json] [--arch x86|arm|riscv]\n"
                "                        [--pdx-base ADDR] [--max-order N] [--offset-order N]\n"
                "                        [--dense-order N] [--page-info-size N] [--no-compat]\n"
                "                        [--granularity 4k|2m] [--layout PROFILE] [--svg FILE]\n"
@@ -32,7 +33,9 @@ static void usage(FILE *f)
                "srat nodes dts dtb plain.  Layouts: xen-x86_64 (default), xen-x86_64-bigmem,\n"
                "xen-2009, custom:ft=SIZE,directmap=SIZE,pv=SIZE,m2p=SIZE,compat=SIZE,page-info=N.\n"
                "--granularity: population unit of the frame table and M2Ps (default 2m).\n"
-               "--svg FILE: also draw the address space and each scheme's PDX space.\n");
+               "--svg FILE: also draw the address space and each scheme's PDX space.\n"
+               "Several MAPFILEs are one machine (a whole log holds several kinds too).\n"
+               "--online hotplug|cxl|all: count hot-plug windows / CXL memory as RAM.\n");
 }
 
 static void json_scheme_params(struct smm_json *j, const struct smm_pdx *p,
@@ -192,7 +195,8 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
     json_overhead(j, a, &a->baseline);
 }
 
-static void print_json(const struct cli_map *m, const struct analysis *a)
+static void print_json(const struct cli_map *m, const struct analysis *a,
+                       const struct machine_report *mr)
 {
     const struct smm_memmap *map = &m->lm.map;
     struct smm_json j;
@@ -261,6 +265,8 @@ static void print_json(const struct cli_map *m, const struct analysis *a)
     smm_json_key(&j, "best_fits");
     smm_json_bool(&j, a->best_fits);
     json_layout(&j, a);
+    if (mr)
+        machine_report_json(&j, mr);
     smm_json_object_end(&j);
     smm_json_finish(&j);
 }
@@ -423,6 +429,9 @@ int cmd_analyze(int argc, char **argv)
     struct cli_map_opts o;
     struct cli_table_opts t;
     const char *svg = NULL;
+    const char *paths[SMM_MACHINE_FILES_MAX];
+    size_t npaths = 0;
+    unsigned online = 0;
     cli_map_opts_init(&o);
     cli_table_opts_init(&t);
     for (int i = 1; i < argc; i++) {
@@ -441,36 +450,56 @@ int cmd_analyze(int argc, char **argv)
             svg = argv[++i];
             continue;
         }
+        if (!strcmp(argv[i], "--online") && i + 1 < argc) {
+            if (!machine_report_online_arg(argv[++i], &online)) {
+                fprintf(stderr, "sparsemm analyze: --online: '%s' is not hotplug, cxl or all\n",
+                        argv[i]);
+                return CLI_EXIT_USAGE;
+            }
+            continue;
+        }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "sparsemm analyze: unknown or incomplete option '%s'\n", argv[i]);
             usage(stderr);
             return CLI_EXIT_USAGE;
         }
-        if (o.path) {
-            fprintf(stderr, "sparsemm analyze: only one MAPFILE\n");
+        if (npaths == SMM_MACHINE_FILES_MAX) {
+            fprintf(stderr, "sparsemm analyze: at most %d MAPFILEs\n", SMM_MACHINE_FILES_MAX);
             return CLI_EXIT_USAGE;
         }
-        o.path = argv[i];
+        paths[npaths++] = argv[i];
+        o.path = paths[0];
     }
 
     struct cli_map m;
-    int rc = cli_load_map(&o, &m);
+    struct machine_report mr;
+    int rc = npaths ? machine_report_load(&o, paths, npaths, online, &mr, &m) : cli_load_map(&o, &m);
     if (rc != 0)
         return rc;
     struct analysis a;
     rc = analyze_map(&m, &t, &a);
+    if (rc == 0 && npaths) {
+        struct machine_costing c = {.schemes = a.schemes, .over = a.over, .acfg = &a.acfg,
+                                    .fit = a.fit};
+        rc = machine_report_analyze(&mr, &m, &c);
+    }
     if (rc != 0) {
         fprintf(stderr, "%s: analysis failed: %s\n", m.lm.source, smm_strerror(rc));
         rc = CLI_EXIT_FAIL;
     } else {
-        if (o.json)
-            print_json(&m, &a);
-        else
+        if (o.json) {
+            print_json(&m, &a, npaths ? &mr : NULL);
+        } else {
             print_text(&m, &a);
+            if (npaths)
+                machine_report_text(&mr);
+        }
         if (svg)
             rc = write_svg(svg, &m, &a);
     }
     analysis_free(&a);
     cli_map_free(&m);
+    if (npaths)
+        machine_report_free(&mr);
     return rc;
 }

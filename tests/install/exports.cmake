@@ -2,10 +2,11 @@
 # exports.cmake - ctest -P script: the dynamic symbols libsparsemm.so defines
 # (nm -D --defined-only) must be exactly the functions declared SMM_API in
 # the installed headers, and it has a SONAME.  -D: LIB HEADERS (a glob) EXTRA EXTRA2
+# EXTRA3 EXTRA4
 cmake_minimum_required(VERSION 3.25)
 file(GLOB headers ${HEADERS})
 set(declared "")
-foreach(h IN LISTS headers EXTRA EXTRA2)
+foreach(h IN LISTS headers EXTRA EXTRA2 EXTRA3 EXTRA4)
   file(READ ${h} text)
   string(REGEX MATCHALL "SMM_API[^;{(]*[ *](smm_[a-z0-9_]+)\\(" decls "${text}")
   foreach(d IN LISTS decls)

@@ -179,9 +179,10 @@ static void test_detect_priority(void **state)
         {"Early memory node ranges\n  node   0: [mem 0x0-0xfff]\n"
          "efi: mem00: [Conventional|  ] range=[0x0-0xfff]\n",
          SMM_FMT_EFI},
+        /* the kernel's node ranges before SRAT's affinity windows */
         {"Early memory node ranges\n  node   0: [mem 0x0-0xfff]\n"
          "SRAT: Node 0 PXM 0 [mem 0x0-0xfff]\n",
-         SMM_FMT_SRAT},
+         SMM_FMT_NODES},
         {"Linux version\nEarly memory node ranges\n  node   0: [mem 0x0-0xfff]\n", SMM_FMT_NODES},
         /* Linux's NUMA merge lines (no PXM), even under (XEN), are not SRAT lines */
         {"(XEN) NUMA: Node 0 [mem 0x0-0xfff] + [mem 0x1000-0x1fff] -> [mem 0x0-0x1fff]\n"
