@@ -86,6 +86,9 @@ void cli_map_free(struct cli_map *m);
  * code (message printed, m freed).
  */
 int cli_map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m);
+/* As cli_map_prepare, but the message goes to diag instead of stderr. */
+int cli_map_prepare_diag(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m,
+                         struct smm_diag *diag);
 
 int cmd_analyze(int argc, char **argv);
 int cmd_pdx(int argc, char **argv);

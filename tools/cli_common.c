@@ -213,9 +213,6 @@ static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
     return rc;
 }
 
-static int map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m,
-                       struct smm_diag *diag);
-
 int cli_load_map(const struct cli_map_opts *o, struct cli_map *m)
 {
     struct smm_diag diag = {{0}};
@@ -244,21 +241,20 @@ int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct sm
     if (arch == CLI_ARCH_DEFAULT)
         arch = (m->lm.format == SMM_FMT_DTS || m->lm.format == SMM_FMT_DTB) ? CLI_ARCH_ARM
                                                                              : CLI_ARCH_X86;
-    return map_prepare(o, arch, m, diag);
+    return cli_map_prepare_diag(o, arch, m, diag);
 }
 
 int cli_map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m)
 {
     struct smm_diag diag = {{0}};
-    int rc = map_prepare(o, arch, m, &diag);
+    int rc = cli_map_prepare_diag(o, arch, m, &diag);
     if (rc != 0)
         fprintf(stderr, "%s\n", diag.msg);
     return rc;
 }
 
-/* cli_map_prepare, with the message in diag instead of on stderr. */
-static int map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m,
-                       struct smm_diag *diag)
+int cli_map_prepare_diag(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m,
+                         struct smm_diag *diag)
 {
     size_t n = smm_memmap_frames(&m->lm.map, NULL, 0);
     m->frames = calloc(n ? n : 1, sizeof(*m->frames));

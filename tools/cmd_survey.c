@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_survey.c - `sparsemm survey FILE|DIR... [--json]`: many machines at
- * once, one map file per machine (directories are walked, entries in name
- * order).  Every machine becomes one row computed by survey_row_compute()
- * from its loaded map: RAM, span, RAM/span, NUMA nodes, soft-reserved (CXL,
- * EFI specific-purpose) and persistent memory, whether Xen's own schemes
- * (mask, offset) compress it, the best scheme with its density and what its
+ * once, one file per machine (directories are walked, entries in name
+ * order).  Every file is read as one machine (io/machine.h: every kind of
+ * memory-map line in it, the architecture from the log unless --arch) and
+ * becomes one row computed by survey_row_compute(): RAM, span, RAM/span,
+ * NUMA nodes, hot-plug windows, CXL, soft-reserved and persistent memory,
+ * Xen's verdict (io/xen_verdict.h: what the Xen the log names, else the
+ * current one, does), whether each of Xen's schemes (mask, offset) could
+ * compress the RAM at all, the best scheme with its density and what its
  * tables cost as a share of RAM.  A summary follows: how many are sparse,
  * how often Xen compresses, medians, the hardest machines.  A file that
  * cannot be read is reported as "file:line: reason", counted, and the survey
@@ -16,6 +19,7 @@
 #include "cli.h"
 #include "cli_analysis.h"
 #include "json_writer.h"
+#include "machine_report.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -42,6 +46,10 @@ struct survey_row {
     double ram_per_span;
     unsigned nodes; /* distinct NUMA nodes the RAM ranges name (0: none named) */
     uint64_t soft_reserved_bytes, pmem_bytes;
+    uint64_t hotplug_bytes, cxl_bytes; /* SRAT hot-plug windows; CXL memory (not its windows) */
+    bool verdict_compresses;           /* Xen's own decision (xen_verdict.h) */
+    const char *verdict_scheme;        /* the scheme that Xen builds with */
+    char verdict_reason[256];
     bool compresses[SMM_PDX_SCHEME_COUNT];
     uint64_t max_pdx[SMM_PDX_SCHEME_COUNT];
     double density[SMM_PDX_SCHEME_COUNT];
@@ -62,7 +70,7 @@ struct survey {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sparsemm survey FILE|DIR... [--json] [--format F] [--arch x86|arm]\n"
+    fprintf(f, "usage: sparsemm survey FILE|DIR... [--json] [--format F] [--arch x86|arm|riscv]\n"
                "                       [--max-order N] [--offset-order N] [--dense-order N]\n"
                "                       [table options as for analyze]\n"
                "One map file per machine; a DIR is walked (sub-directories too, names in\n"
@@ -106,15 +114,41 @@ static long count_nodes(const struct smm_memmap *map)
     return distinct;
 }
 
-/*
- * survey_row_compute - one machine's row from its loaded map m.  The single
- * place a row is computed: a richer machine description replaces m here.
- */
-static int survey_row_compute(const struct cli_map *m, const struct cli_table_opts *t,
-                              struct survey_row *r)
+/* Xen's own verdict on the machine (scheme, whether it compresses, why). */
+static int row_verdict(const struct smm_machine *mach, struct survey_row *r)
 {
+    struct smm_xen_options xo;
+    struct smm_xen_verdict v;
+    smm_xen_options_default(&xo);
+    int rc = smm_xen_decide(mach, &xo, &v);
+    if (rc != 0)
+        return rc;
+    r->verdict_compresses = v.compresses;
+    r->verdict_scheme = smm_pdx_scheme_name(v.scheme);
+    snprintf(r->verdict_reason, sizeof(r->verdict_reason), "%s", v.reason);
+    smm_xen_verdict_free(&v);
+    return 0;
+}
+
+/*
+ * survey_row_compute - one machine's row: mach is the machine as read, m
+ * its analysis map.  The single place a row is computed.
+ */
+static int survey_row_compute(const struct smm_machine *mach, const struct cli_map *m,
+                              const struct cli_table_opts *t, struct survey_row *r)
+{
+    int rc = row_verdict(mach, r);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < mach->special.n; i++) {
+        const struct smm_mrange *sp = &mach->special.v[i];
+        if (sp->flags & SMM_MF_HOTPLUG)
+            r->hotplug_bytes += sp->end - sp->start;
+        else if ((sp->flags & SMM_MF_CXL) && !(sp->flags & SMM_MF_WINDOW))
+            r->cxl_bytes += sp->end - sp->start;
+    }
     struct analysis a;
-    int rc = analyze_map(m, t, &a);
+    rc = analyze_map(m, t, &a);
     if (rc != 0) {
         analysis_free(&a);
         return rc;
@@ -285,6 +319,7 @@ static void progress_clear(bool on)
 
 struct survey_summary {
     size_t parsed, failed, sparse, compresses[SMM_PDX_SCHEME_COUNT], xen_compresses;
+    size_t verdict_compresses, hotplug, cxl;
     size_t best[SMM_PDX_SCHEME_COUNT];
     double median_ram_per_span, median_best_density, median_best_percent, median_dense_gain;
     size_t hardest[SURVEY_HARDEST], nr_hardest; /* rows, lowest Xen density first */
@@ -328,6 +363,9 @@ static int survey_summarize(const struct survey *sv, struct survey_summary *s)
                 xen |= r->compresses[k];
         }
         s->xen_compresses += xen;
+        s->verdict_compresses += r->verdict_compresses;
+        s->hotplug += r->hotplug_bytes != 0;
+        s->cxl += r->cxl_bytes != 0;
         s->best[r->best]++;
         /* insertion into the hardest few: lowest Xen density, then name */
         size_t at = s->nr_hardest;
@@ -351,24 +389,23 @@ static int survey_summarize(const struct survey *sv, struct survey_summary *s)
 
 /* Text ------------------------------------------------------------------- */
 
+/* Xen's verdict: the scheme it compresses with, or "-". */
 static const char *xen_verdict(const struct survey_row *r)
 {
-    if (r->compresses[SMM_PDX_MASK] && r->compresses[SMM_PDX_OFFSET])
-        return "mask+offset";
-    if (r->compresses[SMM_PDX_MASK])
-        return "mask";
-    if (r->compresses[SMM_PDX_OFFSET])
-        return "offset";
-    return "-";
+    return r->verdict_compresses ? r->verdict_scheme : "-";
 }
 
-static const char *extra_memory(const struct survey_row *r)
+/* Memory beside plain RAM: hot-plug windows, CXL, soft-reserved, persistent. */
+static const char *extra_memory(const struct survey_row *r, char *buf, size_t len)
 {
-    if (r->soft_reserved_bytes && r->pmem_bytes)
-        return "sr+pmem";
-    if (r->soft_reserved_bytes)
-        return "sr";
-    return r->pmem_bytes ? "pmem" : "-";
+    const char *part[] = {r->hotplug_bytes ? "hp" : NULL, r->cxl_bytes ? "cxl" : NULL,
+                          r->soft_reserved_bytes ? "sr" : NULL, r->pmem_bytes ? "pmem" : NULL};
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(part) / sizeof(part[0]) && at + 1 < len; i++)
+        if (part[i])
+            at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? "+" : "", part[i]);
+    return at ? buf : "-";
 }
 
 static void print_text(const struct survey *sv, const struct survey_summary *s)
@@ -380,8 +417,8 @@ static void print_text(const struct survey *sv, const struct survey_summary *s)
             w = len;
     }
     char ram[32], span[32];
-    printf("%-*s %-4s %10s %10s %8s %5s %7s %-11s %-6s %7s %7s %6s\n", w, "machine", "arch",
-           "RAM", "span", "RAM/span", "nodes", "sr/pmem", "xen", "best", "density", "tables",
+    printf("%-*s %-5s %10s %10s %8s %5s %-7s %-6s %-6s %7s %7s %6s\n", w, "machine", "arch",
+           "RAM", "span", "RAM/span", "nodes", "extra", "xen", "best", "density", "tables",
            "dense");
     for (size_t i = 0; i < sv->nr; i++) {
         const struct survey_row *r = &sv->rows[i];
@@ -389,12 +426,13 @@ static void print_text(const struct survey *sv, const struct survey_summary *s)
             printf("%-*s  (not read: see the summary)\n", w, r->file);
             continue;
         }
-        char nodes[16];
+        char nodes[16], extra[32];
         snprintf(nodes, sizeof(nodes), r->nodes ? "%u" : "-", r->nodes);
-        printf("%-*s %-4s %10s %10s %8.3f %5s %7s %-11s %-6s %7.3f %6.2f%% %5.2fx\n", w,
+        printf("%-*s %-5s %10s %10s %8.3f %5s %-7s %-6s %-6s %7.3f %6.2f%% %5.2fx\n", w,
                r->file, r->arch, cli_human_bytes(r->ram_bytes, ram, sizeof(ram)),
                cli_human_bytes(r->span_bytes, span, sizeof(span)), r->ram_per_span, nodes,
-               extra_memory(r), xen_verdict(r), smm_pdx_scheme_name(r->best),
+               extra_memory(r, extra, sizeof(extra)), xen_verdict(r),
+               smm_pdx_scheme_name(r->best),
                r->density[r->best], r->best_percent, r->dense_gain);
     }
     printf("\n%zu machines read, %zu not read\n", s->parsed, s->failed);
@@ -405,9 +443,11 @@ static void print_text(const struct survey *sv, const struct survey_summary *s)
         return;
     printf("sparse (RAM < %.0f%% of span): %zu of %zu\n", 100 * SURVEY_SPARSE_BELOW, s->sparse,
            s->parsed);
-    printf("Xen compresses: mask %zu, offset %zu, either %zu of %zu\n",
+    printf("Xen's verdict: compresses %zu of %zu\n", s->verdict_compresses, s->parsed);
+    printf("Xen's schemes could compress: mask %zu, offset %zu, either %zu of %zu\n",
            s->compresses[SMM_PDX_MASK], s->compresses[SMM_PDX_OFFSET], s->xen_compresses,
            s->parsed);
+    printf("with hot-plug windows %zu, with CXL memory %zu\n", s->hotplug, s->cxl);
     printf("best scheme:");
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
         printf(" %s %zu%s", smm_pdx_scheme_name(k), s->best[k],
@@ -439,8 +479,13 @@ static void json_row(struct smm_json *j, const struct survey_row *r)
     smm_json_kv_u64(j, "nodes", r->nodes);
     smm_json_kv_u64(j, "soft_reserved_bytes", r->soft_reserved_bytes);
     smm_json_kv_u64(j, "pmem_bytes", r->pmem_bytes);
+    smm_json_kv_u64(j, "hotplug_bytes", r->hotplug_bytes);
+    smm_json_kv_u64(j, "cxl_bytes", r->cxl_bytes);
     smm_json_key(j, "xen");
     smm_json_object_begin(j);
+    smm_json_kv_string(j, "verdict_scheme", r->verdict_scheme);
+    smm_json_kv_bool(j, "verdict_compresses", r->verdict_compresses);
+    smm_json_kv_string(j, "verdict_reason", r->verdict_reason);
     smm_json_kv_bool(j, "mask_compresses", r->compresses[SMM_PDX_MASK]);
     smm_json_kv_bool(j, "offset_compresses", r->compresses[SMM_PDX_OFFSET]);
     smm_json_kv_bool(j, "compresses", r->compresses[SMM_PDX_MASK] || r->compresses[SMM_PDX_OFFSET]);
@@ -503,6 +548,9 @@ static void print_json(const struct survey *sv, const struct survey_summary *s)
     smm_json_kv_u64(&j, "xen_mask_compresses", s->compresses[SMM_PDX_MASK]);
     smm_json_kv_u64(&j, "xen_offset_compresses", s->compresses[SMM_PDX_OFFSET]);
     smm_json_kv_u64(&j, "xen_compresses", s->xen_compresses);
+    smm_json_kv_u64(&j, "xen_verdict_compresses", s->verdict_compresses);
+    smm_json_kv_u64(&j, "with_hotplug", s->hotplug);
+    smm_json_kv_u64(&j, "with_cxl", s->cxl);
     smm_json_key(&j, "best");
     smm_json_object_begin(&j);
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
@@ -542,16 +590,19 @@ static int survey_run(struct survey *sv, const struct cli_map_opts *base,
         struct survey_row *r = &sv->rows[i];
         struct cli_map_opts o = *base;
         struct cli_map m;
+        struct machine_report mr;
         struct smm_diag diag = {{0}};
+        const char *path = r->file;
         o.path = r->file;
         progress(bar, i, sv->nr);
-        int rc = cli_load_map_diag(&o, &m, &diag);
+        int rc = machine_report_load_diag(&o, &path, 1, 0, &mr, &m, &diag);
         if (rc == 0) {
-            rc = survey_row_compute(&m, t, r);
+            rc = survey_row_compute(&mr.mach, &m, t, r);
             if (rc != 0)
                 snprintf(diag.msg, sizeof(diag.msg), "%s: analysis failed: %s", r->file,
                          smm_strerror(rc));
             cli_map_free(&m);
+            machine_report_free(&mr);
         }
         if (rc == -SMM_ENOMEM || rc == CLI_EXIT_FAIL) {
             progress_clear(bar);

@@ -55,32 +55,45 @@ static int copy_map(const struct smm_machine *mach, struct smm_loaded_map *lm)
     return 0;
 }
 
-int machine_report_load(const struct cli_map_opts *o, const char *const *paths, size_t n,
-                        unsigned online, struct machine_report *r, struct cli_map *m)
+int machine_report_load_diag(const struct cli_map_opts *o, const char *const *paths, size_t n,
+                             unsigned online, struct machine_report *r, struct cli_map *m,
+                             struct smm_diag *diag)
 {
-    struct smm_diag diag = {{0}};
     memset(r, 0, sizeof(*r));
     memset(m, 0, sizeof(*m));
-    int rc = smm_machine_load(&r->mach, paths, n, o->format, arch_of(o->arch), &diag);
+    int rc = smm_machine_load(&r->mach, paths, n, o->format, arch_of(o->arch), diag);
     if (!rc && online)
-        rc = smm_machine_online(&r->mach, online, &diag);
+        rc = smm_machine_online(&r->mach, online, diag);
     if (rc) {
-        fprintf(stderr, "%s\n", diag.msg[0] ? diag.msg : smm_strerror(rc));
+        if (!diag->msg[0])
+            snprintf(diag->msg, sizeof(diag->msg), "%s", smm_strerror(rc));
         machine_report_free(r);
         return CLI_EXIT_USAGE;
     }
-    for (size_t i = 0; i < r->mach.nr_warn; i++)
-        fprintf(stderr, "warning: %s\n", r->mach.warn[i]);
     if (copy_map(&r->mach, &m->lm)) {
-        fprintf(stderr, "sparsemm: out of memory\n");
+        snprintf(diag->msg, sizeof(diag->msg), "sparsemm: out of memory");
         cli_map_free(m);
         machine_report_free(r);
         return CLI_EXIT_FAIL;
     }
-    rc = cli_map_prepare(o, cli_arch_of(r->mach.arch), m);
+    rc = cli_map_prepare_diag(o, cli_arch_of(r->mach.arch), m, diag);
     if (rc)
         machine_report_free(r);
     return rc;
+}
+
+int machine_report_load(const struct cli_map_opts *o, const char *const *paths, size_t n,
+                        unsigned online, struct machine_report *r, struct cli_map *m)
+{
+    struct smm_diag diag = {{0}};
+    int rc = machine_report_load_diag(o, paths, n, online, r, m, &diag);
+    if (rc) {
+        fprintf(stderr, "%s\n", diag.msg);
+        return rc;
+    }
+    for (size_t i = 0; i < r->mach.nr_warn; i++)
+        fprintf(stderr, "warning: %s\n", r->mach.warn[i]);
+    return 0;
 }
 
 /* What each scheme's tables cost more once [s, e) is RAM too, and whether it indexes it now. */

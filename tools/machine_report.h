@@ -46,6 +46,10 @@ struct machine_report {
  */
 int machine_report_load(const struct cli_map_opts *o, const char *const *paths, size_t n,
                         unsigned online, struct machine_report *r, struct cli_map *m);
+/* As machine_report_load, but the message goes to diag and warnings stay in r->mach. */
+int machine_report_load_diag(const struct cli_map_opts *o, const char *const *paths, size_t n,
+                             unsigned online, struct machine_report *r, struct cli_map *m,
+                             struct smm_diag *diag);
 /* --online hotplug|cxl|all -> SMM_MF_ classes; false when unknown. */
 bool machine_report_online_arg(const char *v, unsigned *classes);
 /* Xen's verdict and the per-range costs, once the analysis exists. */
