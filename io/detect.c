@@ -8,17 +8,18 @@
  *  - otherwise it is a log: every line is classified as the dmesg parser
  *    would, and when a log holds several kinds of map the most authoritative
  *    one wins, in this order:
- *        e820 > xl > efi > srat > nodes
+ *        e820 > xl > efi > nodes > srat
  *    e820 is the firmware's own map as Linux read it (and what efi becomes);
- *    xl is the hypervisor's copy of it; efi is the raw UEFI map; srat and
- *    the memblock node ranges describe NUMA affinity, not what is RAM.
+ *    xl is the hypervisor's copy of it; efi is the raw UEFI map; the
+ *    memblock node ranges are the kernel's own RAM by node; SRAT entries
+ *    are affinity windows (hot-plug, memory-less nodes), not what is RAM.
  */
 #include "io_internal.h"
 
 #include <strings.h>
 
 static const enum smm_format dmesg_priority[] = {
-    SMM_FMT_E820, SMM_FMT_XL, SMM_FMT_EFI, SMM_FMT_SRAT, SMM_FMT_NODES,
+    SMM_FMT_E820, SMM_FMT_XL, SMM_FMT_EFI, SMM_FMT_NODES, SMM_FMT_SRAT,
 };
 
 static bool skip_hex_run(struct smm_cur_ *c)
@@ -70,7 +71,7 @@ static enum smm_format whole_file_format(struct smm_cur_ c)
     return SMM_FMT_COUNT;
 }
 
-static bool is_fdt_magic(const char *buf, size_t len)
+bool smm_is_fdt_magic_(const char *buf, size_t len)
 {
     static const unsigned char magic[4] = {0xd0, 0x0d, 0xfe, 0xed};
     for (size_t i = 0; i < sizeof(magic); i++)
@@ -89,7 +90,7 @@ enum smm_format smm_detect_format(const char *buf, size_t len)
 
     if (!buf)
         return SMM_FMT_COUNT;
-    if (is_fdt_magic(buf, len))
+    if (smm_is_fdt_magic_(buf, len))
         return SMM_FMT_DTB;
     smm_text_init_(&t, buf, len, NULL, NULL);
     while ((rc = smm_text_next_(&t, &line)) != 0) {

@@ -103,6 +103,20 @@ int smm_text_expect_end_(const struct smm_text_ *t, struct smm_cur_ *c);
 int smm_text_range_(const struct smm_text_ *t, struct smm_rangelist *out, uint64_t start,
                     uint64_t end, bool inclusive, uint32_t type, int32_t node);
 
+/*
+ * smm_strip_ansi_ - for text in format fmt: a copy of buf without ANSI
+ * escape sequences (terminal colours: ESC [ ... final byte; other two-byte
+ * escapes), newlines kept so line numbers stay, into *out (the caller
+ * frees it) and *out_len.  *out is NULL when there is nothing to remove or
+ * the bytes are a blob (fmt DTB, or AUTO and the device-tree magic): use
+ * buf as it is.  Return 0 or -SMM_ENOMEM.
+ */
+int smm_strip_ansi_(const char *buf, size_t len, enum smm_format fmt, char **out,
+                    size_t *out_len);
+
+/* Whether buf starts with the flattened device-tree magic (detect.c). */
+bool smm_is_fdt_magic_(const char *buf, size_t len);
+
 /* A name -> memory type table entry; NULL name ends a table. */
 struct smm_type_name_ {
     const char *name;
@@ -119,6 +133,22 @@ bool smm_type_lookup_(const struct smm_type_name_ *tab, const struct smm_cur_ *n
  */
 enum smm_format smm_dmesg_line_format_(const struct smm_cur_ *line, bool *nodes_header);
 
+/*
+ * smm_dmesg_strip_ - move c past every log prefix: syslog/journald/ISO
+ * dates with host and tag, "<level>", printk "[stamp]"s, dmesg -T
+ * "[ctime]", and Xen's "(XEN)" (*xen set) with its own "[stamp]".
+ */
+void smm_dmesg_strip_(struct smm_cur_ *c, bool *xen);
+
+/*
+ * smm_read_input_ - the bytes of path: a file, "-" (stdin) or a
+ * /sys/firmware/memmap directory (then *fmt becomes SMM_FMT_SYSFS and the
+ * bytes are its dump).  *buf is the caller's to free; *source the name
+ * messages use ("<stdin>" for "-").  Errors as smm_load_map() reports them.
+ */
+int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *len,
+                    const char **source, struct smm_diag *diag);
+
 /* Parsers: append to out, diag through t (dtb: source/diag). */
 int smm_parse_dmesg_(struct smm_text_ *t, enum smm_format fmt, struct smm_rangelist *out);
 int smm_parse_iomem_(struct smm_text_ *t, struct smm_rangelist *out);
@@ -127,5 +157,9 @@ int smm_parse_plain_(struct smm_text_ *t, struct smm_rangelist *out);
 int smm_parse_dts_(struct smm_text_ *t, struct smm_rangelist *out);
 int smm_parse_dtb_(const char *buf, size_t len, const char *source, struct smm_rangelist *out,
                    struct smm_diag *diag);
+
+/* The no-RAM refusal of a map read as fmt whose first range (at line) has type. */
+void smm_diag_no_ram_read_as_(struct smm_diag *diag, const char *source, uint32_t line,
+                              enum smm_format fmt, uint32_t type);
 
 #endif

@@ -138,3 +138,27 @@ void smm_json_finish(struct smm_json *j)
 {
     fputc('\n', j->f);
 }
+
+void smm_json_kv_u64(struct smm_json *j, const char *key, uint64_t v)
+{
+    smm_json_key(j, key);
+    smm_json_u64(j, v);
+}
+
+void smm_json_kv_double(struct smm_json *j, const char *key, double v)
+{
+    smm_json_key(j, key);
+    smm_json_double(j, v);
+}
+
+void smm_json_kv_bool(struct smm_json *j, const char *key, bool v)
+{
+    smm_json_key(j, key);
+    smm_json_bool(j, v);
+}
+
+void smm_json_kv_string(struct smm_json *j, const char *key, const char *v)
+{
+    smm_json_key(j, key);
+    smm_json_string(j, v);
+}

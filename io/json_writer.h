@@ -40,4 +40,10 @@ void smm_json_hex(struct smm_json *j, uint64_t v);
 /* Ends the document with a newline. */
 void smm_json_finish(struct smm_json *j);
 
+/* A member in one call: key, then its value. */
+void smm_json_kv_u64(struct smm_json *j, const char *key, uint64_t v);
+void smm_json_kv_double(struct smm_json *j, const char *key, double v);
+void smm_json_kv_bool(struct smm_json *j, const char *key, bool v);
+void smm_json_kv_string(struct smm_json *j, const char *key, const char *v);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 void smm_text_init_(struct smm_text_ *t, const char *buf, size_t len, const char *source,
@@ -248,6 +249,40 @@ int smm_text_range_(const struct smm_text_ *t, struct smm_rangelist *out, uint64
     }
     struct smm_range r = {.start = start, .end = end, .type = type, .node = node, .line = t->line};
     return smm_rangelist_push(out, &r, t->source, t->diag);
+}
+
+int smm_strip_ansi_(const char *buf, size_t len, enum smm_format fmt, char **clean,
+                    size_t *out_len)
+{
+    *clean = NULL;
+    if (!buf || !memchr(buf, 0x1b, len) || fmt == SMM_FMT_DTB ||
+        (fmt == SMM_FMT_AUTO && smm_is_fdt_magic_(buf, len)))
+        return 0;
+    char *out = malloc(len ? len : 1);
+    if (!out)
+        return -SMM_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] != 0x1b) {
+            out[n++] = buf[i];
+            continue;
+        }
+        if (i + 1 < len && buf[i + 1] == '[') {
+            /* CSI: ESC [ parameters intermediates final (0x40..0x7e) */
+            size_t j = i + 2;
+            while (j < len && (unsigned char)buf[j] >= 0x20 && (unsigned char)buf[j] < 0x40)
+                j++;
+            if (j < len && (unsigned char)buf[j] >= 0x40 && (unsigned char)buf[j] <= 0x7e)
+                i = j;
+            else
+                i = j - 1; /* cut short: drop what was read, keep the rest */
+        } else if (i + 1 < len && buf[i + 1] != '\n') {
+            i++; /* a two-byte escape */
+        }
+    }
+    *out_len = n;
+    *clean = out;
+    return 0;
 }
 
 bool smm_type_lookup_(const struct smm_type_name_ *tab, const struct smm_cur_ *name, uint32_t *type)

@@ -21,6 +21,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The no-RAM refusal of a map that holds only other types: how the input was
+ * read, how RAM is written in that format, and the first line's type. */
+void smm_diag_no_ram_read_as_(struct smm_diag *diag, const char *source, uint32_t line,
+                              enum smm_format fmt, uint32_t type)
+{
+    static const struct { enum smm_format f; const char *ram; } spell[] = {
+        {SMM_FMT_PLAIN, "'START END ram' (or no type)"},
+        {SMM_FMT_SYSFS, "'START END System RAM'"},
+        {SMM_FMT_IOMEM, "'START-END : System RAM'"},
+        {SMM_FMT_E820, "'BIOS-e820: [mem START-END] usable'"},
+    };
+    const char *ram = "a RAM range";
+    for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++)
+        if (spell[i].f == fmt)
+            ram = spell[i].ram;
+    smm_diag_set(diag, source, line,
+                 "no RAM ranges found: read as %s, where RAM is %s; this line's range is '%s'",
+                 smm_format_name(fmt), ram, smm_mem_type_name(type));
+}
+
 /* Nothing detected: say why as precisely as the bytes allow. */
 static int undetected(const char *buf, size_t len, const char *source, struct smm_diag *diag)
 {
@@ -82,6 +102,17 @@ int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_f
         smm_diag_set(diag, source, 0, "no buffer");
         return -SMM_EINVAL;
     }
+    size_t clean_len = 0;
+    char *clean;
+    if (smm_strip_ansi_(buf, len, fmt, &clean, &clean_len)) {
+        smm_diag_set(diag, source, 0, "out of memory");
+        return -SMM_ENOMEM;
+    }
+    if (clean) {
+        rc = smm_parse_buffer(clean, clean_len, source, fmt, detected, out, diag);
+        free(clean);
+        return rc;
+    }
     if (fmt == SMM_FMT_AUTO) {
         fmt = smm_detect_format(buf, len);
         if (fmt == SMM_FMT_COUNT)
@@ -122,17 +153,6 @@ static int normalize(struct smm_loaded_map *m, const char *source, struct smm_di
     else if (rc)
         smm_diag_set(diag, source, 0, "cannot normalize: %s", smm_strerror(rc));
     if (!rc && smm_memmap_ram_bytes(&m->map) == 0) {
-        /* say how the input was read and what RAM looks like in that format */
-        static const struct { enum smm_format f; const char *ram; } spell[] = {
-            {SMM_FMT_PLAIN, "'START END ram' (or no type)"},
-            {SMM_FMT_SYSFS, "'START END System RAM'"},
-            {SMM_FMT_IOMEM, "'START-END : System RAM'"},
-            {SMM_FMT_E820, "'BIOS-e820: [mem START-END] usable'"},
-        };
-        const char *ram = "a RAM range";
-        for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++)
-            if (spell[i].f == m->format)
-                ram = spell[i].ram;
         size_t first_ram = 0;
         while (first_ram < n && m->raw.v[first_ram].type != SMM_MEM_RAM)
             first_ram++;
@@ -141,10 +161,8 @@ static int normalize(struct smm_loaded_map *m, const char *source, struct smm_di
                          "no RAM ranges found: this RAM range and any other are all claimed by "
                          "non-RAM ranges");
         else
-            smm_diag_set(diag, source, m->raw.v[0].line,
-                         "no RAM ranges found: read as %s, where RAM is %s; this line's range "
-                         "is '%s'", smm_format_name(m->format), ram,
-                         smm_mem_type_name(m->raw.v[0].type));
+            smm_diag_no_ram_read_as_(diag, source, m->raw.v[0].line, m->format,
+                                     m->raw.v[0].type);
         rc = -SMM_EEMPTY;
     }
     return rc;
@@ -337,33 +355,50 @@ static int read_sysfs_dir(const char *dir, struct bytes *text, struct smm_diag *
     return rc;
 }
 
-int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                 struct smm_diag *diag)
+int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *len,
+                    const char **source_out, struct smm_diag *diag)
 {
     struct bytes b = {0};
     struct stat st;
     int rc;
-
-    *m = (struct smm_loaded_map){0};
     if (!path) {
         smm_diag_set(diag, "<input>", 0, "no path");
         return -SMM_EINVAL;
     }
     bool is_stdin = strcmp(path, "-") == 0;
     const char *source = is_stdin ? "<stdin>" : path;
+    *source_out = source;
     if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (fmt != SMM_FMT_AUTO && fmt != SMM_FMT_SYSFS) {
+        if (*fmt != SMM_FMT_AUTO && *fmt != SMM_FMT_SYSFS) {
             smm_diag_set(diag, source, 0, "a directory is read as sysfs, not as %s",
-                         smm_format_name(fmt));
+                         smm_format_name(*fmt));
             return -SMM_EINVAL;
         }
-        fmt = SMM_FMT_SYSFS;
+        *fmt = SMM_FMT_SYSFS;
         rc = read_sysfs_dir(path, &b, diag);
     } else {
         rc = read_path(is_stdin ? NULL : path, source, SMM_INPUT_MAX, &b, diag);
     }
+    if (rc) {
+        free(b.p);
+        return rc;
+    }
+    *buf = b.p;
+    *len = b.n;
+    return 0;
+}
+
+int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
+                 struct smm_diag *diag)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    const char *source;
+
+    *m = (struct smm_loaded_map){0};
+    int rc = smm_read_input_(path, &fmt, &buf, &len, &source, diag);
     if (!rc)
-        rc = smm_load_buffer(b.p, b.n, source, fmt, m, diag);
-    free(b.p);
+        rc = smm_load_buffer(buf, len, source, fmt, m, diag);
+    free(buf);
     return rc;
 }

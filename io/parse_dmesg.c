@@ -26,18 +26,122 @@ static bool is_stamp_char(char ch)
            ch == ':' || ch == 'T' || ch == 'C';
 }
 
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static bool is_letter(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/* Consume n characters each accepted by pred. */
+static bool eat_run(struct smm_cur_ *c, bool (*pred)(char), int n)
+{
+    if (c->end - c->p < n)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (!pred(c->p[i]))
+            return false;
+    c->p += n;
+    return true;
+}
+
+/* "hh:mm:ss" then an optional ".fraction" or ",fraction". */
+static bool eat_clock(struct smm_cur_ *c)
+{
+    struct smm_cur_ s = *c;
+    if (!(eat_run(&s, is_digit, 2) && smm_cur_eat_char_(&s, ':') && eat_run(&s, is_digit, 2) &&
+          smm_cur_eat_char_(&s, ':') && eat_run(&s, is_digit, 2)))
+        return false;
+    if (smm_cur_peek_(&s, '.') || smm_cur_peek_(&s, ',')) {
+        s.p++;
+        while (!smm_cur_eof_(&s) && is_digit(*s.p))
+            s.p++;
+    }
+    *c = s;
+    return true;
+}
+
+/* "Nov 30 17:55:17" / "Nov  3 17:55:17" (syslog, journald short). */
+static bool eat_month_day_clock(struct smm_cur_ *c)
+{
+    struct smm_cur_ s = *c;
+    if (!eat_run(&s, is_letter, 3) || !smm_cur_eat_char_(&s, ' '))
+        return false;
+    smm_cur_eat_char_(&s, ' ');
+    if (!eat_run(&s, is_digit, 1))
+        return false;
+    eat_run(&s, is_digit, 1);
+    if (!smm_cur_eat_char_(&s, ' ') || !eat_clock(&s))
+        return false;
+    *c = s;
+    return true;
+}
+
+/* "2026-11-30T17:55:17[.frac][Z|+01:00|+0100]" (RFC 3339, dmesg --time-format iso). */
+static bool eat_iso_stamp(struct smm_cur_ *c)
+{
+    struct smm_cur_ s = *c;
+    if (!(eat_run(&s, is_digit, 4) && smm_cur_eat_char_(&s, '-') && eat_run(&s, is_digit, 2) &&
+          smm_cur_eat_char_(&s, '-') && eat_run(&s, is_digit, 2) &&
+          (smm_cur_eat_char_(&s, 'T') || smm_cur_eat_char_(&s, ' ')) && eat_clock(&s)))
+        return false;
+    if (!smm_cur_eat_char_(&s, 'Z') && (smm_cur_peek_(&s, '+') || smm_cur_peek_(&s, '-'))) {
+        s.p++;
+        if (!eat_run(&s, is_digit, 2))
+            return false;
+        smm_cur_eat_char_(&s, ':');
+        eat_run(&s, is_digit, 2);
+    }
+    *c = s;
+    return true;
+}
+
+/* "[Mon Nov 30 17:55:17 2026]" (dmesg -T / --ctime). */
+static bool eat_ctime_stamp(struct smm_cur_ *c)
+{
+    struct smm_cur_ s = *c;
+    if (!smm_cur_eat_char_(&s, '[') || !eat_run(&s, is_letter, 3) ||
+        !smm_cur_eat_char_(&s, ' ') || !eat_month_day_clock(&s) || !smm_cur_eat_char_(&s, ' ') ||
+        !eat_run(&s, is_digit, 4) || !smm_cur_eat_char_(&s, ']'))
+        return false;
+    *c = s;
+    return true;
+}
+
+/*
+ * After a syslog date: "host tag: " where the tag starts with a letter and
+ * ends with ':' ("kernel:", "kernel[0]:").  A message that itself starts
+ * with a word and "N:" ("node   0: [mem") or with "(XEN)" is not a host
+ * and a tag.
+ */
+static void eat_host_tag(struct smm_cur_ *c)
+{
+    struct smm_cur_ s = *c;
+    struct smm_cur_ host = smm_cur_word_(&s);
+    struct smm_cur_ tag = smm_cur_word_(&s);
+    if (smm_cur_eof_(&host) || host.end[-1] == ':' || *host.p == '(' || smm_cur_eof_(&tag) ||
+        !is_letter(*tag.p) || tag.end[-1] != ':')
+        return;
+    *c = s;
+}
+
 /* Skip "[stamp]" groups and a syslog "<6>" level; at most a few of them. */
-static void strip_printk(struct smm_cur_ *c)
+static void strip_stamps(struct smm_cur_ *c)
 {
     for (int i = 0; i < 4; i++) {
         smm_cur_skip_ws_(c);
+        if (eat_ctime_stamp(c))
+            continue;
         char close = smm_cur_peek_(c, '[') ? ']' : smm_cur_peek_(c, '<') ? '>' : 0;
         if (!close)
             break;
         const char *p = c->p + 1;
         bool digit = false;
         while (p < c->end && is_stamp_char(*p)) {
-            digit |= *p >= '0' && *p <= '9';
+            digit |= is_digit(*p);
             p++;
         }
         if (p == c->end || *p != close || !digit)
@@ -45,6 +149,32 @@ static void strip_printk(struct smm_cur_ *c)
         c->p = p + 1;
     }
     smm_cur_skip_ws_(c);
+}
+
+/*
+ * Every prefix a pasted log line may carry, outermost first: a syslog or
+ * journald date with host and tag, or an ISO date (with host and tag when
+ * they follow); "<level>"; printk "[stamp]" / "[caller]" groups or a
+ * dmesg -T "[ctime]" (then host and tag, as journalctl -o short-monotonic
+ * prints them); then Xen's "(XEN)" and its own "[stamp]".
+ */
+void smm_dmesg_strip_(struct smm_cur_ *c, bool *xen)
+{
+    smm_cur_skip_ws_(c);
+    if (eat_month_day_clock(c) || eat_iso_stamp(c))
+        eat_host_tag(c);
+    const char *p = c->p;
+    strip_stamps(c);
+    if (c->p != p) {
+        /* journalctl -o short-monotonic: "[    0.000000] host kernel: ..." */
+        p = c->p;
+        eat_host_tag(c);
+        if (c->p != p)
+            strip_stamps(c);
+    }
+    *xen = smm_cur_eat_(c, "(XEN)");
+    if (*xen)
+        strip_stamps(c);
 }
 
 /* A Xen e820 entry starts "S - E" or "[S, E]" with bare hex numbers. */
@@ -61,15 +191,28 @@ static bool looks_like_xen_range(struct smm_cur_ c)
 }
 
 /*
+ * Xen 4.17 and later print the SRAT memory affinities as "NUMA: Node N PXM P
+ * [S, E]"; Linux's "NUMA: Node N [mem ...] + ..." merge lines name no PXM.
+ */
+static bool names_pxm(struct smm_cur_ c)
+{
+    const char *digits = c.p;
+    while (!smm_cur_eof_(&c) && *c.p >= '0' && *c.p <= '9')
+        c.p++;
+    if (c.p == digits)
+        return false;
+    smm_cur_skip_ws_(&c);
+    return smm_cur_eat_(&c, "PXM");
+}
+
+/*
  * Classify a line and leave c just after its keyword.  A "node N:" line
  * only counts after the "Early memory node ranges" header (caller's job).
  */
 static enum line_kind classify(struct smm_cur_ *c)
 {
-    strip_printk(c);
-    bool xen = smm_cur_eat_(c, "(XEN)");
-    if (xen)
-        strip_printk(c);
+    bool xen;
+    smm_dmesg_strip_(c, &xen);
 
     struct smm_cur_ s = *c;
     if (smm_cur_eat_(&s, "BIOS-e820:"))
@@ -79,6 +222,9 @@ static enum line_kind classify(struct smm_cur_ *c)
     s = *c;
     smm_cur_eat_(&s, "ACPI: ");
     if (smm_cur_eat_(&s, "SRAT: Node "))
+        return *c = s, K_SRAT;
+    s = *c;
+    if (xen && smm_cur_eat_(&s, "NUMA: Node ") && names_pxm(s))
         return *c = s, K_SRAT;
     if (smm_cur_eat_(c, "Early memory node ranges"))
         return K_NODES_HEADER;
@@ -163,6 +309,9 @@ static const struct smm_type_name_ e820_types[] = {
     {"ACPI data", SMM_MEM_ACPI},
     {"ACPI NVS", SMM_MEM_NVS},
     {"unusable", SMM_MEM_UNUSABLE},
+    /* the names recent Linux prints (its 2025 rework of the e820 table print) */
+    {"System RAM", SMM_MEM_RAM},
+    {"device reserved", SMM_MEM_RESERVED},
     {NULL, 0},
 };
 
@@ -196,12 +345,29 @@ static int parse_e820_type(const struct smm_text_ *t, struct smm_cur_ *c, uint32
     return smm_text_error_(t, "unknown e820 type '%.*s'", (int)(name.end - name.p), name.p);
 }
 
+/* "[gap 0xS-0xE]": a hole recent Linux prints between e820 entries; no range. */
+static int parse_e820_gap(const struct smm_text_ *t, struct smm_cur_ *c)
+{
+    uint64_t start, last;
+    int rc = smm_text_hex_(t, c, SMM_HEX_0X, "gap start (0x...)", &start);
+    if (!rc)
+        rc = smm_text_expect_(t, c, "-", "after the gap start");
+    if (!rc)
+        rc = smm_text_hex_(t, c, SMM_HEX_0X, "gap end (0x...)", &last);
+    if (!rc)
+        rc = smm_text_expect_(t, c, "]", "after the gap end");
+    return rc;
+}
+
 /* One e820 entry, for "BIOS-e820:" and Xen's e820 lines alike. */
 static int parse_e820(const struct smm_text_ *t, struct smm_cur_ *c, struct smm_rangelist *out)
 {
     uint64_t start, end;
     bool inclusive;
     uint32_t type;
+    smm_cur_skip_ws_(c);
+    if (smm_cur_eat_(c, "[gap"))
+        return parse_e820_gap(t, c);
     int rc = parse_any_range(t, c, &start, &end, &inclusive);
     if (!rc)
         rc = parse_e820_type(t, c, &type);

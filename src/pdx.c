@@ -176,6 +176,34 @@ bool smm_pdx_is_region_compressible(const struct smm_pdx *p, uint64_t pfn, uint6
            smm_pdx_to_pfn(p, b) == last;
 }
 
+uint64_t smm_pdx_region_mask(uint64_t base, uint64_t len)
+{
+    return len ? region_mask_(base, len) : 0;
+}
+
+bool smm_pdx_xen_region_ok(const struct smm_pdx *p, uint64_t base_bytes, uint64_t npages)
+{
+    uint64_t pfn = base_bytes >> SMM_PAGE_SHIFT;
+    if (npages == 0 || !p->compressible)
+        return true;
+    switch (p->scheme) {
+    case SMM_PDX_MASK: {
+        uint64_t ma_va_bottom = (SMM_PAGE_SIZE << p->bottom_shift) - 1;
+        if (npages > (UINT64_C(1) << SMM_PFN_BITS))
+            return false;
+        return !(pfn & p->hole_mask) &&
+               !(region_mask_(base_bytes, npages << SMM_PAGE_SHIFT) & ~ma_va_bottom);
+    }
+    case SMM_PDX_OFFSET: {
+        uint64_t b = p->offset_pfn_base[(pfn >> p->pfn_index_shift) & p->tbl_mask];
+        return b != ~UINT64_C(0) && pfn >= b && npages <= p->region_size &&
+               pfn - b <= p->region_size - npages;
+    }
+    default:
+        return smm_pdx_is_region_compressible(p, pfn, npages);
+    }
+}
+
 /* Sealing -------------------------------------------------------------------- */
 
 static size_t page_round(const struct smm_platform *plat, size_t len)

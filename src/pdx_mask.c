@@ -23,16 +23,20 @@ static unsigned next_bit(uint64_t m, unsigned from, bool want)
     return 64;
 }
 
-int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                          size_t n, struct smm_pdx *out)
+uint64_t smm_pdx_mask_keep(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                           size_t n)
 {
     uint64_t keep = init_mask_pfn_(cfg->base, cfg->max_order);
-    unsigned best = 0, bottom = 0;
-
     for (size_t i = 0; i < n; i++)
         keep |= r[i].start | region_mask_(r[i].start, r[i].end - r[i].start);
+    return keep;
+}
 
-    for (unsigned j = cfg->max_order - 1;;) {
+/* The hole of a keep mask: out set as mask parameters, or left identity. */
+static void hole_from_keep(uint64_t keep, unsigned max_order, struct smm_pdx *out)
+{
+    unsigned best = 0, bottom = 0;
+    for (unsigned j = max_order - 1;;) {
         unsigned i = next_bit(keep, j + 1, false);
         if (i >= 64)
             break;
@@ -44,9 +48,8 @@ int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_fra
             bottom = i;
         }
     }
-    if (best == 0 || n > SMM_PDX_MAX_RANGES)
-        return 0; /* identity already set by the caller */
-
+    if (best == 0)
+        return; /* identity already set by the caller */
     out->scheme = SMM_PDX_MASK;
     out->compressible = true;
     out->hole_shift = best;
@@ -57,5 +60,29 @@ int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_fra
     /* the hole is hole_shift bits wide, and no valid pfn has one of them set */
     SMM_ASSERT(SMM_POPCOUNT64(out->hole_mask) == best);
     SMM_ASSERT((keep & out->hole_mask) == 0);
+}
+
+int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                          size_t n, struct smm_pdx *out)
+{
+    if (n <= SMM_PDX_MAX_RANGES)
+        hole_from_keep(smm_pdx_mask_keep(cfg, r, n), cfg->max_order, out);
+    return 0;
+}
+
+int smm_pdx_mask_from_keep(const struct smm_pdx_config *cfg, uint64_t keep, uint64_t max_pfn,
+                           struct smm_pdx *out)
+{
+    if (max_pfn == 0 || max_pfn > (UINT64_C(1) << SMM_PFN_BITS) || cfg->max_order < 1 ||
+        cfg->max_order > SMM_PFN_BITS)
+        return -SMM_EINVAL;
+    smm_pdx_set_identity_(out, max_pfn);
+    out->requested = SMM_PDX_MASK;
+    out->max_order = (uint8_t)cfg->max_order;
+    out->group_shift = (uint8_t)cfg->group_shift;
+    out->base = cfg->base;
+    hole_from_keep(keep, cfg->max_order, out);
+    if (out->compressible)
+        out->max_pdx = smm_pfn_to_pdx(out, max_pfn - 1) + 1;
     return 0;
 }

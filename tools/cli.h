@@ -19,7 +19,7 @@
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 
-enum cli_arch { CLI_ARCH_DEFAULT, CLI_ARCH_X86, CLI_ARCH_ARM };
+enum cli_arch { CLI_ARCH_DEFAULT, CLI_ARCH_X86, CLI_ARCH_ARM, CLI_ARCH_RISCV };
 
 struct cli_map_opts {
     const char *path;          /* NULL: this machine */
@@ -94,13 +94,25 @@ bool cli_number_opt(const char *cmd, const char *opt, const char *val, uint64_t 
 
 /* Load and normalize; prints "source:line: ..." and returns 2 on failure. */
 int cli_load_map(const struct cli_map_opts *o, struct cli_map *m);
+/* As cli_load_map, but the message goes to diag instead of stderr. */
+int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct smm_diag *diag);
 void cli_map_free(struct cli_map *m);
+/*
+ * cli_map_prepare - with m->lm loaded: its page view, the arch's PDX base
+ * (unless --pdx-base) and the address-space budget.  Returns 0 or an exit
+ * code (message printed, m freed).
+ */
+int cli_map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m);
+/* As cli_map_prepare, but the message goes to diag instead of stderr. */
+int cli_map_prepare_diag(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m,
+                         struct smm_diag *diag);
 
 int cmd_analyze(int argc, char **argv);
 int cmd_pdx(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_limits(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_survey(int argc, char **argv);
 /* `sparsemm bench p2m`, in bench/bench_p2m.c */
 int cmd_bench_p2m(int argc, char **argv);
 

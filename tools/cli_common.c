@@ -80,8 +80,10 @@ int cli_parse_map_opt(struct cli_map_opts *o, int argc, char **argv, int *i)
             o->arch = CLI_ARCH_X86;
         else if (!strcmp(v, "arm"))
             o->arch = CLI_ARCH_ARM;
+        else if (!strcmp(v, "riscv"))
+            o->arch = CLI_ARCH_RISCV;
         else {
-            fprintf(stderr, "sparsemm: --arch: '%s' is not x86 or arm\n", v);
+            fprintf(stderr, "sparsemm: --arch: '%s' is not x86, arm or riscv\n", v);
             return -1;
         }
         return 1;
@@ -198,42 +200,66 @@ static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
 int cli_load_map(const struct cli_map_opts *o, struct cli_map *m)
 {
     struct smm_diag diag = {{0}};
+    int rc = cli_load_map_diag(o, m, &diag);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", diag.msg);
+    return rc;
+}
+
+int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct smm_diag *diag)
+{
     int rc;
 
     memset(m, 0, sizeof(*m));
     if (o->path)
-        rc = smm_load_map(o->path, o->format, &m->lm, &diag);
+        rc = smm_load_map(o->path, o->format, &m->lm, diag);
     else
-        rc = load_this_machine(o, m, &diag);
+        rc = load_this_machine(o, m, diag);
     if (rc != 0) {
-        fprintf(stderr, "%s\n", diag.msg[0] ? diag.msg : smm_strerror(rc));
+        if (!diag->msg[0])
+            snprintf(diag->msg, sizeof(diag->msg), "%s", smm_strerror(rc));
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }
+    enum cli_arch arch = o->arch;
+    if (arch == CLI_ARCH_DEFAULT)
+        arch = (m->lm.format == SMM_FMT_DTS || m->lm.format == SMM_FMT_DTB) ? CLI_ARCH_ARM
+                                                                             : CLI_ARCH_X86;
+    return cli_map_prepare_diag(o, arch, m, diag);
+}
+
+int cli_map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m)
+{
+    struct smm_diag diag = {{0}};
+    int rc = cli_map_prepare_diag(o, arch, m, &diag);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", diag.msg);
+    return rc;
+}
+
+int cli_map_prepare_diag(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m,
+                         struct smm_diag *diag)
+{
     size_t n = smm_memmap_frames(&m->lm.map, NULL, 0);
     m->frames = calloc(n ? n : 1, sizeof(*m->frames));
     if (!m->frames) {
-        fprintf(stderr, "sparsemm: out of memory\n");
+        snprintf(diag->msg, sizeof(diag->msg), "sparsemm: out of memory");
         cli_map_free(m);
         return CLI_EXIT_FAIL;
     }
     m->nr_frames = smm_memmap_frames(&m->lm.map, m->frames, n);
     if (m->nr_frames == 0) {
-        fprintf(stderr, "%s: no whole 4 KiB frame of RAM\n", m->lm.source);
+        snprintf(diag->msg, sizeof(diag->msg), "%s: no whole 4 KiB frame of RAM", m->lm.source);
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }
 
-    enum cli_arch arch = o->arch;
-    if (arch == CLI_ARCH_DEFAULT)
-        arch = (m->lm.format == SMM_FMT_DTS || m->lm.format == SMM_FMT_DTB) ? CLI_ARCH_ARM
-                                                                             : CLI_ARCH_X86;
-    m->arch_name = arch == CLI_ARCH_ARM ? "arm" : "x86";
+    m->arch_name = arch == CLI_ARCH_ARM ? "arm" : arch == CLI_ARCH_RISCV ? "riscv" : "x86";
     m->pdx = o->pdx;
     if (o->have_base)
         m->pdx.base = o->base;
     else
-        m->pdx.base = arch == CLI_ARCH_ARM ? 0 : smm_pdx_x86_base(m->frames, m->nr_frames);
+        m->pdx.base = arch != CLI_ARCH_X86 ? 0 : smm_pdx_x86_base(m->frames, m->nr_frames);
     struct rlimit rl;
     m->max_va = CLI_USER_VA;
     if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < m->max_va)

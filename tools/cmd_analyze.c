@@ -9,8 +9,9 @@
  * picture of the address space and each scheme's PDX space (svg_writer.h).
  */
 #include "cli.h"
+#include "cli_analysis.h"
 #include "json_writer.h"
-#include "scheme_choice.h"
+#include "machine_report.h"
 #include "svg_writer.h"
 
 #include <errno.h>
@@ -21,23 +22,10 @@
 
 #define ANALYZE_SCHEMA "sparsemm.analyze/1"
 
-struct analysis {
-    uint64_t ram_bytes, ram_pages, span_start, span_end, block_ideal;
-    struct smm_pdx *schemes[SMM_PDX_SCHEME_COUNT];
-    enum smm_pdx_scheme best; /* smallest total overhead among those that fit (JSON "best") */
-    bool best_fits;
-    struct scheme_va va[SMM_PDX_SCHEME_COUNT];
-    enum smm_pdx_scheme best_overall, best_xen; /* on virtual space (scheme_choice.h) */
-    struct smm_account_config acfg;
-    const struct smm_layout *layout;
-    struct smm_overhead over[SMM_PDX_SCHEME_COUNT];
-    struct smm_fit fit[SMM_PDX_SCHEME_COUNT];
-    struct smm_overhead minimum, floor, baseline;
-};
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: sparsemm analyze [MAPFILE|-] [--format F] [--json] [--arch x86|arm]\n"
+    fprintf(f, "usage: sparsemm analyze [MAPFILE...|-] [--format F] [--json] [--arch x86|arm|riscv]\n"
                "                        [--pdx-base ADDR] [--max-order N] [--offset-order N]\n"
                "                        [--dense-order N] [--page-info-size N] [--no-compat]\n"
                "                        [--granularity 4k|2m] [--layout PROFILE] [--svg FILE]\n"
@@ -49,82 +37,9 @@ static void usage(FILE *f)
                "The arch is the map's (dts, dtb: arm; else x86) unless --arch names it.\n"
                "--granularity: population unit of the frame table and M2Ps (default 2m).\n"
                "--svg FILE: also draw the address space and each scheme's PDX space;\n"
-               "--svg - writes the picture to stdout instead of the report.\n");
-}
-
-static double density(const struct analysis *a, const struct smm_pdx *p)
-{
-    return p->max_pdx ? (double)a->ram_pages / (double)p->max_pdx : 0.0;
-}
-
-/* Overheads per scheme, the references, fits; best = smallest fitting total. */
-static int analyze_overhead(const struct cli_map *m, const struct cli_table_opts *t,
-                            struct analysis *a)
-{
-    a->layout = &t->layout;
-    smm_account_config_default(&a->acfg);
-    a->acfg.page_info_size = t->page_info_size ? t->page_info_size : t->layout.page_info_size;
-    a->acfg.granule_shift = t->granule_shift;
-    a->acfg.compat = t->compat;
-    a->acfg.compat_max_mfn = t->layout.compat_va / SMM_COMPAT_M2P_ENTRY_SIZE;
-    a->acfg.no_m2p = t->layout.m2p_va == 0; /* Xen on Arm keeps none, nor a compat one */
-    a->acfg.compat &= !a->acfg.no_m2p;
-    int rc = smm_account_minimum(&a->acfg, m->frames, m->nr_frames, &a->minimum);
-    if (rc == 0)
-        rc = smm_account_floor(&a->acfg, m->frames, m->nr_frames, &a->floor);
-    if (rc == 0)
-        rc = smm_account_baseline(&a->acfg, m->frames, m->nr_frames, &a->baseline);
-    bool any_fits = false;
-    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT && rc == 0; s++) {
-        rc = smm_account_tables(a->schemes[s], &a->acfg, m->frames, m->nr_frames, &a->over[s]);
-        if (rc == 0)
-            rc = smm_layout_fit(a->schemes[s], &t->layout, a->acfg.page_info_size, m->frames,
-                                m->nr_frames, &a->fit[s]);
-        if (rc != 0)
-            break;
-        bool fits = a->fit[s].fits;
-        if ((fits && !any_fits) || (fits == any_fits && a->over[s].total < a->over[a->best].total))
-            a->best = s;
-        any_fits |= fits;
-        scheme_va_of(a->schemes[s], &a->fit[s], &a->va[s]);
-    }
-    a->best_fits = any_fits;
-    a->best_overall = scheme_choose(a->fit, a->va, SMM_PDX_SCHEME_COUNT);
-    a->best_xen = scheme_choose(a->fit, a->va, SMM_PDX_DENSE); /* none, mask, offset */
-    return rc;
-}
-
-static int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct analysis *a)
-{
-    const struct smm_memmap *map = &m->lm.map;
-    memset(a, 0, sizeof(*a));
-    a->ram_bytes = smm_memmap_ram_bytes(map);
-    a->ram_pages = smm_memmap_ram_pages(map);
-    a->span_start = UINT64_MAX;
-    for (size_t i = 0; i < map->nr; i++) {
-        if (map->ranges[i].type != SMM_MEM_RAM)
-            continue;
-        if (map->ranges[i].start < a->span_start)
-            a->span_start = map->ranges[i].start;
-        a->span_end = map->ranges[i].end;
-    }
-    a->block_ideal = smm_pdx_block_ideal(m->frames, m->nr_frames, m->pdx.max_order);
-    a->best = SMM_PDX_NONE;
-    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        a->schemes[s] = malloc(sizeof(struct smm_pdx));
-        if (!a->schemes[s])
-            return -SMM_ENOMEM;
-        int rc = smm_pdx_compute(s, &m->pdx, m->frames, m->nr_frames, a->schemes[s]);
-        if (rc != 0)
-            return rc;
-    }
-    return analyze_overhead(m, t, a);
-}
-
-static void analysis_free(struct analysis *a)
-{
-    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
-        free(a->schemes[s]);
+               "--svg - writes the picture to stdout instead of the report.\n"
+               "Several MAPFILEs are one machine (a whole log holds several kinds too).\n"
+               "--online hotplug|cxl|all: count hot-plug windows / CXL memory as RAM.\n");
 }
 
 static void json_scheme_params(struct smm_json *j, const struct smm_pdx *p,
@@ -174,16 +89,6 @@ static void json_scheme_params(struct smm_json *j, const struct smm_pdx *p,
     smm_json_object_end(j);
 }
 
-static uint64_t ram_frame_bytes(const struct analysis *a)
-{
-    return a->ram_pages << SMM_PAGE_SHIFT;
-}
-
-static double percent_of_ram(const struct analysis *a, uint64_t bytes)
-{
-    return a->ram_pages ? 100.0 * (double)bytes / (double)ram_frame_bytes(a) : 0.0;
-}
-
 static double vs_minimum(const struct analysis *a, uint64_t bytes)
 {
     return a->minimum.total ? (double)bytes / (double)a->minimum.total : 0.0;
@@ -192,12 +97,6 @@ static double vs_minimum(const struct analysis *a, uint64_t bytes)
 static double vs_floor(const struct analysis *a, uint64_t bytes)
 {
     return a->floor.total ? (double)bytes / (double)a->floor.total : 0.0;
-}
-
-static void json_kv_u64(struct smm_json *j, const char *key, uint64_t v)
-{
-    smm_json_key(j, key);
-    smm_json_u64(j, v);
 }
 
 struct json_kv {
@@ -211,7 +110,7 @@ static void json_u64_object(struct smm_json *j, const char *key, const struct js
     smm_json_key(j, key);
     smm_json_object_begin(j);
     for (size_t i = 0; i < n; i++)
-        json_kv_u64(j, kv[i].key, kv[i].value);
+        smm_json_kv_u64(j, kv[i].key, kv[i].value);
     smm_json_object_end(j);
 }
 
@@ -219,11 +118,11 @@ static void json_overhead(struct smm_json *j, const struct analysis *a,
                           const struct smm_overhead *o)
 {
     smm_json_object_begin(j);
-    json_kv_u64(j, "frame_table", o->frame_table);
-    json_kv_u64(j, "m2p", o->m2p);
-    json_kv_u64(j, "compat_m2p", o->compat_m2p);
-    json_kv_u64(j, "directmap_pagetables", o->directmap_pt);
-    json_kv_u64(j, "total", o->total);
+    smm_json_kv_u64(j, "frame_table", o->frame_table);
+    smm_json_kv_u64(j, "m2p", o->m2p);
+    smm_json_kv_u64(j, "compat_m2p", o->compat_m2p);
+    smm_json_kv_u64(j, "directmap_pagetables", o->directmap_pt);
+    smm_json_kv_u64(j, "total", o->total);
     smm_json_key(j, "percent_of_ram");
     smm_json_double(j, percent_of_ram(a, o->total));
     smm_json_key(j, "vs_minimum");
@@ -289,7 +188,7 @@ static void json_scheme_tables(struct smm_json *j, const struct cli_map *m,
         smm_json_null(j);
     else
         smm_json_i64(j, node);
-    json_kv_u64(j, "bytes", f->beyond_frames << SMM_PAGE_SHIFT);
+    smm_json_kv_u64(j, "bytes", f->beyond_frames << SMM_PAGE_SHIFT);
     smm_json_object_end(j);
 }
 
@@ -298,7 +197,7 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
     const struct smm_layout *l = a->layout;
     smm_json_key(j, "table_config");
     smm_json_object_begin(j);
-    json_kv_u64(j, "page_info_size", a->acfg.page_info_size);
+    smm_json_kv_u64(j, "page_info_size", a->acfg.page_info_size);
     smm_json_key(j, "granularity");
     smm_json_string(j, a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4k" : "2m");
     smm_json_key(j, "compat");
@@ -314,7 +213,7 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
                                  {"m2p_va", l->m2p_va},
                                  {"compat_va", l->compat_va}};
     for (size_t i = 0; i < sizeof(va) / sizeof(va[0]); i++)
-        json_kv_u64(j, va[i].key, va[i].value);
+        smm_json_kv_u64(j, va[i].key, va[i].value);
     smm_json_object_end(j);
     smm_json_key(j, "minimum");
     json_overhead(j, a, &a->minimum);
@@ -324,7 +223,8 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
     json_overhead(j, a, &a->baseline);
 }
 
-static void print_json(const struct cli_map *m, const struct analysis *a)
+static void print_json(const struct cli_map *m, const struct analysis *a,
+                       const struct machine_report *mr)
 {
     const struct smm_memmap *map = &m->lm.map;
     struct smm_json j;
@@ -399,6 +299,8 @@ static void print_json(const struct cli_map *m, const struct analysis *a)
     smm_json_key(&j, "best_rule");
     smm_json_string(&j, "fit, then hot-add headroom (powers of two), then the simpler conversion");
     json_layout(&j, a);
+    if (mr)
+        machine_report_json(&j, mr);
     smm_json_object_end(&j);
     smm_json_finish(&j);
 }
@@ -627,6 +529,9 @@ int cmd_analyze(int argc, char **argv)
     struct cli_map_opts o;
     struct cli_table_opts t;
     const char *svg = NULL;
+    const char *paths[SMM_MACHINE_FILES_MAX];
+    size_t npaths = 0;
+    unsigned online = 0;
     cli_map_opts_init(&o);
     cli_table_opts_init(&t);
     for (int i = 1; i < argc; i++) {
@@ -645,16 +550,25 @@ int cmd_analyze(int argc, char **argv)
             svg = argv[++i];
             continue;
         }
+        if (!strcmp(argv[i], "--online") && i + 1 < argc) {
+            if (!machine_report_online_arg(argv[++i], &online)) {
+                fprintf(stderr, "sparsemm analyze: --online: '%s' is not hotplug, cxl or all\n",
+                        argv[i]);
+                return CLI_EXIT_USAGE;
+            }
+            continue;
+        }
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "sparsemm analyze: unknown or incomplete option '%s'\n", argv[i]);
             usage(stderr);
             return CLI_EXIT_USAGE;
         }
-        if (o.path) {
-            fprintf(stderr, "sparsemm analyze: only one MAPFILE\n");
+        if (npaths == SMM_MACHINE_FILES_MAX) {
+            fprintf(stderr, "sparsemm analyze: at most %d MAPFILEs\n", SMM_MACHINE_FILES_MAX);
             return CLI_EXIT_USAGE;
         }
-        o.path = argv[i];
+        paths[npaths++] = argv[i];
+        o.path = paths[0];
     }
 
     /* The picture's file is opened before any work, so a bad path is refused
@@ -666,18 +580,30 @@ int cmd_analyze(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     struct cli_map m;
-    int rc = cli_load_map(&o, &m);
+    struct machine_report mr;
+    int rc = npaths ? machine_report_load(&o, paths, npaths, online, &mr, &m) : cli_load_map(&o, &m);
+    bool loaded = rc == 0; /* a failed load has said why and freed what it took */
     struct analysis a = {0};
-    if (rc == 0)
+    if (loaded) {
         scheme_layout_for_arch(m.arch_name, t.layout_given, &t.layout);
-    if (rc == 0 && (rc = analyze_map(&m, &t, &a)) != 0) {
+        rc = analyze_map(&m, &t, &a);
+    }
+    if (loaded && rc == 0 && npaths) {
+        struct machine_costing c = {.schemes = a.schemes, .over = a.over, .acfg = &a.acfg,
+                                    .fit = a.fit};
+        rc = machine_report_analyze(&mr, &m, &c);
+    }
+    if (loaded && rc != 0) {
         fprintf(stderr, "%s: analysis failed: %s\n", m.lm.source, smm_strerror(rc));
         rc = CLI_EXIT_FAIL;
-    } else if (rc == 0) {
-        if (o.json && !svg_stdout)
-            print_json(&m, &a);
-        else if (!svg_stdout)
+    } else if (loaded) {
+        if (o.json && !svg_stdout) {
+            print_json(&m, &a, npaths ? &mr : NULL);
+        } else if (!svg_stdout) {
             print_text(&m, &a);
+            if (npaths)
+                machine_report_text(&mr);
+        }
         if (svg)
             rc = write_svg(sf, svg, &m, &a);
     }
@@ -689,5 +615,7 @@ int cmd_analyze(int argc, char **argv)
         remove(svg); /* nothing half-done */
     analysis_free(&a);
     cli_map_free(&m); /* safe after a failed load too */
+    if (loaded && npaths)
+        machine_report_free(&mr);
     return rc;
 }

@@ -15,6 +15,7 @@ static const struct {
     {"bench", cmd_bench, "benchmarks (bench pdx, bench p2m)"},
     {"limits", cmd_limits, "largest guest P2M per backend and guest width"},
     {"simulate", cmd_simulate, "boot hosts from maps, run, balloon, save/restore, migrate guests"},
+    {"survey", cmd_survey, "many machines' maps at once: one row each and a summary"},
 };
 
 static void usage(FILE *f)

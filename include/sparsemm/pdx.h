@@ -317,6 +317,32 @@ static inline uint64_t smm_directmap_offset_to_maddr(const struct smm_pdx *p, ui
 SMM_API bool smm_pdx_is_region_compressible(const struct smm_pdx *p, uint64_t pfn, uint64_t nr);
 
 /*
+ * smm_pdx_xen_region_ok - Xen's own pdx_is_region_compressible(base, npages)
+ * for the mask and offset schemes, which is stricter than the round trip
+ * above: mask wants no hole bit in the first frame and no bit at or above
+ * the hole's bottom varying inside [base, base + npages pages); offset
+ * wants the frames inside the region slot of the first frame's table index.
+ * Identity parameters accept everything; dense falls back to the round trip.
+ */
+SMM_API bool smm_pdx_xen_region_ok(const struct smm_pdx *p, uint64_t base_bytes, uint64_t npages);
+
+/* Every bit position that varies inside [base, base + len) (Xen's pdx_region_mask). */
+SMM_API uint64_t smm_pdx_region_mask(uint64_t base, uint64_t len);
+
+/*
+ * smm_pdx_mask_keep - the pfn bits the mask scheme must keep: below
+ * max(base, 2^max_order frames), every range's first frame and every bit
+ * varying inside a range.  smm_pdx_mask_from_keep() finds the hole in a
+ * keep mask (however it was built: Xen before 4.21 built it from SRAT bytes)
+ * and fills out as smm_pdx_compute(SMM_PDX_MASK) would, with max_pfn the end
+ * of the highest frame.  Return 0 or -SMM_EINVAL (bad config, max_pfn 0).
+ */
+SMM_API uint64_t smm_pdx_mask_keep(const struct smm_pdx_config *cfg,
+                                   const struct smm_frame_range *r, size_t n);
+SMM_API int smm_pdx_mask_from_keep(const struct smm_pdx_config *cfg, uint64_t keep,
+                                   uint64_t max_pfn, struct smm_pdx *out);
+
+/*
  * smm_mfn_valid - bounds, scheme validity (hole bits for mask, the slot's
  * region for offset, the round trip for dense), then the group bitmap.
  */

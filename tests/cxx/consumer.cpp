@@ -10,7 +10,9 @@
 #include <sparsemm/directmap.h>
 #include <sparsemm/env.h>
 #include <sparsemm/frametable.h>
+#include <sparsemm/io/machine.h>
 #include <sparsemm/io/memmap_io.h>
+#include <sparsemm/io/xen_verdict.h>
 #include <sparsemm/m2p.h>
 #include <sparsemm/memmap.h>
 #include <sparsemm/p2m.h>
@@ -134,6 +136,28 @@ void check_p2m(smm_platform *plat)
     }
 }
 
+// One machine from a log with two kinds of lines, and what Xen decides on it.
+void check_machine()
+{
+    static const char log[] = "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n"
+                              "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable\n";
+    static smm_machine m; // large: not on the stack
+    smm_diag diag = {};
+    smm_machine_init(&m);
+    int rc = smm_machine_add_buffer(&m, log, sizeof(log) - 1, "log", SMM_FMT_AUTO, &diag);
+    if (rc == 0)
+        rc = smm_machine_finish(&m, SMM_ARCH_UNKNOWN, &diag);
+    check(rc == 0, "machine from a log");
+    if (rc != 0)
+        return;
+    check(smm_memmap_ram_bytes(&m.map) == 0x100000000ull, "machine RAM");
+    smm_xen_options xo = {32, 1ull << 32};
+    smm_xen_verdict v = {};
+    check(smm_xen_decide(&m, &xo, &v) == 0 && !v.compresses, "Xen: no SRAT, no compression");
+    smm_xen_verdict_free(&v);
+    smm_machine_free(&m);
+}
+
 } // namespace
 
 int main()
@@ -148,6 +172,7 @@ int main()
     }
     check_pdx(&plat);
     check_p2m(&plat);
+    check_machine();
     check(smm_posix_live_reservations(&plat) == 0, "everything given back");
     smm_posix_platform_fini(&plat);
     std::printf("%s\n", failures ? "FAILED" : "ok");

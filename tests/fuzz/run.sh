@@ -4,7 +4,8 @@
 # -fsanitize=fuzzer,address,undefined, in build-fuzz/) and run each for
 # SECONDS, one after the other, under nice -n 19.  Targets: e820 efi iomem
 # sysfs xl srat nodes dts dtb plain auto (one parser each), pdx (every
-# scheme's setup and check) and p2m (both backends against a model); default
+# scheme's setup and check), p2m (both backends against a model) and machine
+# (several sources as one machine, then Xen's verdict); default
 # all.  Seeds: tests/maps/ (the .dts
 # compiled to .dtb too, when dtc is there) and tests/fuzz/seeds/.  The
 # corpus grows in build-fuzz/work/corpus/TARGET; a crasher lands in
@@ -20,7 +21,7 @@ shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${SMM_FUZZ_BUILD:-$root/build-fuzz}
 work=$build/work
-targets=${*:-e820 efi iomem sysfs xl srat nodes dts dtb plain auto pdx p2m}
+targets=${*:-e820 efi iomem sysfs xl srat nodes dts dtb plain auto pdx p2m machine}
 
 CC=clang nice -n 19 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSMM_SANITIZE=ON -DSMM_FUZZ=ON -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >/dev/null

@@ -37,6 +37,8 @@ static const struct bad cases[] = {
       EINVAL, "t:3: ", "expected '-'"),
     E(E820, "BIOS-e820: [mem 0x1000-0x1fff] bogus\n", EINVAL, "t:1: ", "unknown e820 type"),
     E(E820, "BIOS-e820: [mem 0x1000-0x1fff]\n", EINVAL, "t:1: ", "missing e820 type"),
+    E(E820, "BIOS-e820: [mem 0x0-0xfff]  System RAM\nBIOS-e820: [gap 0x1000 0x1fff]\n", EINVAL,
+      "t:2: ", "expected '-' after the gap start"),
     E(E820, "BIOS-e820: 0000000000002000 - 0000000000001000 (usable)\n", EINVAL, "t:1: ",
       "empty or inverted"),
     E(E820, "Linux version 6.1\nCommand line: quiet\n", EEMPTY, "t: ",

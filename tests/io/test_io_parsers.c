@@ -48,6 +48,14 @@ static const struct one ones[] = {
       1),
     O(E820, "BIOS-e820: [mem 0x1000-0x1fff] unusable", 0x1000, 0x2000, SMM_MEM_UNUSABLE, NONE,
       1),
+    /* recent Linux: "System RAM", "device reserved", "persistent RAM (type N)", gap lines */
+    O(E820, "[    0.000000] BIOS-e820: [gap 0x0000000000000000-0x0000000000000fff]\n"
+            "[    0.000000] BIOS-e820: [mem 0x0000000000001000-0x0000000000001fff]  System RAM\n",
+      0x1000, 0x2000, RAM, NONE, 2),
+    O(E820, "BIOS-e820: [mem 0x1000-0x1fff]  device reserved\n", 0x1000, 0x2000,
+      SMM_MEM_RESERVED, NONE, 1),
+    O(E820, "BIOS-e820: [mem 0x1000-0x1fff]  persistent RAM (type 12)\n", 0x1000, 0x2000,
+      SMM_MEM_PMEM, NONE, 1),
     O(EFI, "efi: EFI v2.70\nefi: mem07: [Conventional|   |  |  |  |  |  |  |  |  |   |WB|WT|"
            "WC|UC] range=[0x0000000000001000-0x0000000000001fff] (0MB)\n",
       0x1000, 0x2000, RAM, NONE, 2),
@@ -84,6 +92,9 @@ static const struct one ones[] = {
     O(SRAT, "(XEN) SRAT: Node 2 PXM 2 1000-2000\n", 0x1000, 0x2000, RAM, 2, 1),
     O(SRAT, "(XEN) SRAT: Node 1 PXM 1 [0000000000001000, 0000000000001fff] (hotplug)\n", 0x1000,
       0x2000, RAM, 1, 1),
+    /* Xen 4.17+: the SRAT affinities printed by common NUMA code */
+    O(SRAT, "(XEN) NUMA: Node 1 PXM 1 [0000000000001000, 0000000000001fff]\n"
+            "(XEN) NUMA: Using 19 for the hash shift\n", 0x1000, 0x2000, RAM, 1, 1),
     O(NODES, "Zone ranges:\nEarly memory node ranges\n  node   5: [mem 0x0000000000001000-"
              "0x0000000000001fff]\nInitmem setup node 5\n", 0x1000, 0x2000, RAM, 5, 3),
     O(IOMEM, "00001000-00001fff : System RAM\n  00001000-00001fff : Kernel code\n", 0x1000,
@@ -168,10 +179,15 @@ static void test_detect_priority(void **state)
         {"Early memory node ranges\n  node   0: [mem 0x0-0xfff]\n"
          "efi: mem00: [Conventional|  ] range=[0x0-0xfff]\n",
          SMM_FMT_EFI},
+        /* the kernel's node ranges before SRAT's affinity windows */
         {"Early memory node ranges\n  node   0: [mem 0x0-0xfff]\n"
          "SRAT: Node 0 PXM 0 [mem 0x0-0xfff]\n",
-         SMM_FMT_SRAT},
+         SMM_FMT_NODES},
         {"Linux version\nEarly memory node ranges\n  node   0: [mem 0x0-0xfff]\n", SMM_FMT_NODES},
+        /* Linux's NUMA merge lines (no PXM), even under (XEN), are not SRAT lines */
+        {"(XEN) NUMA: Node 0 [mem 0x0-0xfff] + [mem 0x1000-0x1fff] -> [mem 0x0-0x1fff]\n"
+         "NUMA: Node 1 PXM 1 [0000000000001000, 0000000000001fff]\n",
+         SMM_FMT_COUNT},
         {"  node   0: [mem 0x0-0xfff]\n", SMM_FMT_COUNT},
         {"#include <dt-bindings/x.h>\n\n/ {\n};\n", SMM_FMT_DTS},
         {"/dts-v1/;\n", SMM_FMT_DTS},
