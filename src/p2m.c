@@ -193,7 +193,7 @@ int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
 
     int rc = backends[cfg->backend]->create(plat, cfg, &proto, out);
     if (rc != 0) {
-        msg_str(&w, "the platform refused memory for the P2M: ");
+        msg_str(&w, "the platform refused the P2M: ");
         msg_str(&w, smm_strerror(rc));
     }
     return rc;
@@ -212,9 +212,10 @@ void smm_p2m_destroy(struct smm_p2m *p)
 /*
  * Page replacement under readers.  populate and share_zero swap the pages
  * under a live range in one step (mmap MAP_FIXED; a page-table update in a
- * kernel): a concurrent reader sees the old page or the new one, and both
- * read as the same values (fresh and zero pages both read 0: INVALID in a
- * tree leaf, "ask the identity set" in an unbacked linear leaf).
+ * kernel), and so do commit and discard (a page-table update in place): a
+ * concurrent reader sees the old page or the new one, and both read as the
+ * same values (fresh and zero pages both read 0: INVALID in a tree leaf,
+ * "ask the identity set" in an unbacked linear leaf).
  * ThreadSanitizer models such an mmap as a plain write of the whole range
  * and would report it against the readers' atomic loads; under TSan the
  * calls run with the calling thread's accesses ignored, which makes TSan
@@ -239,8 +240,11 @@ void AnnotateIgnoreWritesEnd(const char *file, int line);
 
 int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter)
 {
+    struct smm_platform *plat = p->plat;
+    size_t len = (size_t)(pages * p->page);
     REPLACE_BEGIN();
-    int rc = p->plat->populate(p->plat, addr, (size_t)(pages * p->page));
+    int rc = p2m_demand_zero_(plat) ? plat->commit(plat, addr, len)
+                                    : plat->populate(plat, addr, len);
     REPLACE_END();
     if (rc == 0)
         *counter += pages;
@@ -250,8 +254,11 @@ int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *count
 int p2m_unpopulate_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
                     uint64_t backed)
 {
+    struct smm_platform *plat = p->plat;
+    size_t len = (size_t)(span * p->page);
     REPLACE_BEGIN();
-    int rc = p->plat->share_zero(p->plat, addr, (size_t)(span * p->page));
+    int rc = p2m_demand_zero_(plat) ? plat->discard(plat, addr, len)
+                                    : plat->share_zero(plat, addr, len);
     REPLACE_END();
     if (rc == 0)
         *counter -= backed;

@@ -124,9 +124,22 @@ bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e);
 void p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e);
 
 /*
- * Platform calls over whole pages with usage accounting: populate adds
- * pages to *counter (a member of p->usage); unpopulate maps the zero page
- * over span pages of which `backed` were populated and subtracts those.
+ * Does the platform have demand-zero reservations (reserve_zero, commit,
+ * discard)?  Then a P2M is one read-write mapping whose pages are
+ * committed and discarded in place, however many leaves are backed;
+ * otherwise every backed run of pages is a populate (a mapping of its
+ * own in most environments) and every given-back run a share_zero.
+ */
+static inline bool p2m_demand_zero_(const struct smm_platform *plat)
+{
+    return plat->reserve_zero && plat->commit && plat->discard;
+}
+
+/*
+ * Platform calls over whole pages with usage accounting: populate backs
+ * pages (commit or populate) and adds them to *counter (a member of
+ * p->usage); unpopulate gives span pages back (discard, or share_zero over
+ * them), of which `backed` were backed, and subtracts those.
  */
 int p2m_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter);
 int p2m_unpopulate_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
