@@ -15,6 +15,7 @@ static const struct {
     {"bench", cmd_bench, "benchmarks (bench pdx, bench p2m)"},
     {"limits", cmd_limits, "largest guest P2M per backend and guest width"},
     {"simulate", cmd_simulate, "boot hosts from maps, run, balloon, save/restore, migrate guests"},
+    {"zeropage", cmd_zeropage, "does reading never-written memory commit it on this kernel?"},
 };
 
 static void usage(FILE *f)
