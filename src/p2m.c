@@ -475,48 +475,13 @@ int smm_p2m_map_frame(const struct smm_p2m *p, uint64_t mfn, const void **page)
 
 /* --- identity set ---------------------------------------------------------- */
 
-static uint32_t set_count(const struct smm_p2m *p)
-{
-    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
-    return n < p->set_cap ? n : p->set_cap; /* a torn view stays in bounds */
-}
-
-static uint64_t set_s(const struct smm_p2m *p, uint32_t i)
-{
-    return atomic_load_explicit(&p->set_start[i], memory_order_relaxed);
-}
-
-static uint64_t set_e(const struct smm_p2m *p, uint32_t i)
-{
-    return atomic_load_explicit(&p->set_end[i], memory_order_relaxed);
-}
-
-uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn)
-{
-    uint32_t lo = 0, hi = set_count(p);
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (set_e(p, mid) > pfn)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
-bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn)
-{
-    uint32_t i = p2m_set_find_(p, pfn);
-    return i < set_count(p) && set_s(p, i) <= pfn;
-}
-
 /* [i, j): the ranges that overlap or touch [s, e). */
 static void set_span(const struct smm_p2m *p, uint64_t s, uint64_t e, uint32_t *i, uint32_t *j)
 {
-    uint32_t n = set_count(p);
+    uint32_t n = p2m_set_count_(p);
     *i = s ? p2m_set_find_(p, s - 1) : 0; /* first with end >= s */
     *j = *i;
-    while (*j < n && set_s(p, *j) <= e)
+    while (*j < n && p2m_set_s_(p, *j) <= e)
         ++*j;
 }
 
@@ -524,7 +489,7 @@ bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e)
 {
     uint32_t i, j;
     set_span(p, s, e, &i, &j);
-    return i == j && set_count(p) >= p->set_cap;
+    return i == j && p2m_set_count_(p) >= p->set_cap;
 }
 
 static void set_put(struct smm_p2m *p, uint32_t i, uint64_t s, uint64_t e)
@@ -535,19 +500,19 @@ static void set_put(struct smm_p2m *p, uint32_t i, uint64_t s, uint64_t e)
 
 void p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e)
 {
-    uint32_t i, j, n = set_count(p);
+    uint32_t i, j, n = p2m_set_count_(p);
     set_span(p, s, e, &i, &j);
     if (i < j) {
-        uint64_t ns = p2m_min_(s, set_s(p, i)), ne = p2m_max2_(e, set_e(p, j - 1));
+        uint64_t ns = p2m_min_(s, p2m_set_s_(p, i)), ne = p2m_max2_(e, p2m_set_e_(p, j - 1));
         set_put(p, i, ns, ne);
         uint32_t gone = j - i - 1;
         for (uint32_t k = j; k < n; k++)
-            set_put(p, k - gone, set_s(p, k), set_e(p, k));
+            set_put(p, k - gone, p2m_set_s_(p, k), p2m_set_e_(p, k));
         atomic_store_explicit(&p->set_count, n - gone, memory_order_relaxed);
         return;
     }
     for (uint32_t k = n; k > i; k--)
-        set_put(p, k, set_s(p, k - 1), set_e(p, k - 1));
+        set_put(p, k, p2m_set_s_(p, k - 1), p2m_set_e_(p, k - 1));
     set_put(p, i, s, e);
     atomic_store_explicit(&p->set_count, n + 1, memory_order_relaxed);
 }

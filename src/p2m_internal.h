@@ -114,10 +114,47 @@ static inline bool p2m_read_retry_(const struct smm_p2m *p, uint64_t g)
     return atomic_load_explicit(&p->generation, memory_order_relaxed) != g;
 }
 
-/* Identity set (p2m.c): sorted, disjoint, non-touching [start, end) ranges. */
+/*
+ * Identity set: sorted, disjoint, non-touching [start, end) ranges.  The
+ * look-ups are inline: the linear list's hole lookups search it.
+ */
+static inline uint32_t p2m_set_count_(const struct smm_p2m *p)
+{
+    uint32_t n = atomic_load_explicit(&p->set_count, memory_order_relaxed);
+    return n < p->set_cap ? n : p->set_cap; /* a torn view stays in bounds */
+}
+
+static inline uint64_t p2m_set_s_(const struct smm_p2m *p, uint32_t i)
+{
+    return atomic_load_explicit(&p->set_start[i], memory_order_relaxed);
+}
+
+static inline uint64_t p2m_set_e_(const struct smm_p2m *p, uint32_t i)
+{
+    return atomic_load_explicit(&p->set_end[i], memory_order_relaxed);
+}
+
 /* Index of the first range whose end is > pfn (== count if none). */
-uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn);
-bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn);
+static inline uint32_t p2m_set_find_(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint32_t lo = 0, hi = p2m_set_count_(p);
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p2m_set_e_(p, mid) > pfn)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static inline bool p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint32_t i = p2m_set_find_(p, pfn);
+    return i < p2m_set_count_(p) && p2m_set_s_(p, i) <= pfn;
+}
+
+/* Identity set changes (p2m.c). */
 /* Would inserting [s, e) need a new slot that does not exist? */
 bool p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e);
 /* Insert and merge (caller checked p2m_set_full_for_, holds a gen window). */
