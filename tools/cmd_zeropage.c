@@ -35,9 +35,9 @@ static const char *const case_names[NCASES] = {"platform-demand-zero", "platform
                                                "memfd-shared"};
 
 struct zp_case {
-    int64_t rss_growth;   /* bytes */
-    uint64_t incore;      /* pages mincore calls resident */
-    int err;              /* 0, or why the case could not run */
+    int64_t rss_growth; /* bytes */
+    uint64_t incore;    /* pages mincore calls resident */
+    int err;            /* 0, or why the case could not run */
 };
 
 static int64_t resident_bytes(void)
@@ -80,11 +80,10 @@ static void measure(struct zp_case *c, const uint8_t *mem, size_t len, size_t pa
             c->incore += vec[i] & 1;
 }
 
-static void run_private(struct zp_case *c, size_t len, size_t page, int advice,
-                        unsigned char *vec)
+static void run_private(struct zp_case *c, size_t len, size_t page, int advice, unsigned char *vec)
 {
-    uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    uint8_t *m =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED) {
         c->err = -SMM_ENOMEM;
         return;

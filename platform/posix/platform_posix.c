@@ -62,13 +62,13 @@ struct reservation {
 };
 
 struct posix_state {
-    pthread_mutex_t lock; /* over everything below and the stats */
+    pthread_mutex_t lock;    /* over everything below and the stats */
     struct reservation *res; /* live reservations */
     size_t nr_res, cap_res;
-    struct extent *pop;  /* populated extents of ordinary reservations (disjoint) */
+    struct extent *pop; /* populated extents of ordinary reservations (disjoint) */
     size_t nr_pop, cap_pop;
-    uint64_t fail_at;    /* call number that fails; 0 = never */
-    int machine_fd;      /* memfd holding machine memory; -1 until set up */
+    uint64_t fail_at; /* call number that fails; 0 = never */
+    int machine_fd;   /* memfd holding machine memory; -1 until set up */
     uint64_t machine_span;
     uint64_t maps_seen, map_limit; /* at the last -SMM_EMAPLIMIT */
 };
@@ -107,8 +107,7 @@ static bool aligned(const struct smm_platform *p, const void *addr, size_t len)
 }
 
 /* The reservation holding [s, e), or NULL. */
-static struct reservation *find_reservation(const struct posix_state *st, uintptr_t s,
-                                            uintptr_t e)
+static struct reservation *find_reservation(const struct posix_state *st, uintptr_t s, uintptr_t e)
 {
     for (size_t i = 0; i < st->nr_res; i++)
         if (s >= st->res[i].start && e <= st->res[i].end)
@@ -328,10 +327,9 @@ static int posix_protect(struct smm_platform *p, void *addr, size_t len, enum sm
     int rc = enter(p);
     if (rc != 0)
         return unlock(p, rc);
-    if (!aligned(p, addr, len) ||
-        !find_reservation(st, (uintptr_t)addr, (uintptr_t)addr + len))
+    if (!aligned(p, addr, len) || !find_reservation(st, (uintptr_t)addr, (uintptr_t)addr + len))
         return unlock(p, -SMM_EINVAL);
-    int mprot = prot == SMM_PROT_RW ? PROT_READ | PROT_WRITE
+    int mprot = prot == SMM_PROT_RW     ? PROT_READ | PROT_WRITE
                 : prot == SMM_PROT_READ ? PROT_READ
                                         : PROT_NONE;
     return unlock(p, mprotect(addr, len, mprot) == 0 ? 0 : errno_code(st));
@@ -389,8 +387,7 @@ static int posix_discard(struct smm_platform *p, void *addr, size_t len)
     if (madvise(addr, len, MADV_DONTNEED) != 0)
         return unlock(p, errno_code(st));
     uint64_t first = ((uintptr_t)addr - r->start) / p->page_size;
-    p->stats.committed -= flip_pages(r->committed, first, len / p->page_size, false) *
-                          p->page_size;
+    p->stats.committed -= flip_pages(r->committed, first, len / p->page_size, false) * p->page_size;
     return unlock(p, 0);
 }
 
@@ -455,8 +452,8 @@ static int posix_machine_map(struct smm_platform *p, void *addr, uint64_t maddr,
         return unlock(p, -SMM_EINVAL);
     if (st->machine_fd < 0 || maddr > st->machine_span || len > st->machine_span - maddr)
         return unlock(p, -SMM_ERANGE);
-    return unlock(p, remap(p, addr, len, PROT_READ | PROT_WRITE, MAP_SHARED, st->machine_fd,
-                           maddr));
+    return unlock(p,
+                  remap(p, addr, len, PROT_READ | PROT_WRITE, MAP_SHARED, st->machine_fd, maddr));
 }
 
 int smm_posix_platform_init(struct smm_platform *p)

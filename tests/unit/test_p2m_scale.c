@@ -91,14 +91,12 @@ static uint64_t reference(const uint8_t *stored, uint64_t pfn)
     return stored[leaf] && pfn == stored_pfn(leaf) ? mfn_of(pfn) : SMM_P2M_INVALID64;
 }
 
-static uint64_t mismatch(uint64_t pfn, uint64_t got, uint64_t want, const char *how,
-                         uint64_t bad)
+static uint64_t mismatch(uint64_t pfn, uint64_t got, uint64_t want, const char *how, uint64_t bad)
 {
     if (got == want)
         return 0;
     if (bad < 5)
-        printf("  %s pfn 0x%" PRIx64 ": 0x%" PRIx64 ", want 0x%" PRIx64 "\n", how, pfn, got,
-               want);
+        printf("  %s pfn 0x%" PRIx64 ": 0x%" PRIx64 ", want 0x%" PRIx64 "\n", how, pfn, got, want);
     return 1;
 }
 
@@ -120,8 +118,8 @@ static uint64_t sweep(const struct smm_p2m *p, uint64_t pfns, const uint8_t *sto
         for (uint64_t k = 0; k < 512; k++)
             bad += mismatch(a + k, buf[k], reference(stored, a + k), "snapshot", bad);
         for (uint64_t k = stored[leaf] ? 0 : leaf % 512; k < 512; k++) {
-            bad += mismatch(a + k, smm_p2m_view_load(&v, a + k), reference(stored, a + k),
-                            "load", bad);
+            bad += mismatch(a + k, smm_p2m_view_load(&v, a + k), reference(stored, a + k), "load",
+                            bad);
             if (!stored[leaf])
                 break;
         }

@@ -146,8 +146,8 @@ static void exhaust_mappings(void)
         return;
     /* every other page of a big region read-only: a mapping each, until refused */
     size_t pages = (size_t)limit * 2 + 64;
-    uint8_t *big = mmap(NULL, pages * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0);
+    uint8_t *big =
+        mmap(NULL, pages * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     CHECK(big != MAP_FAILED);
     size_t i = 0;
     while (i < pages && mprotect(big + i * PG, PG, PROT_READ) == 0)

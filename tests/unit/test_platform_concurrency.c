@@ -75,8 +75,8 @@ static void *ft_builder(void *arg)
 {
     struct job *j = arg;
     /* RAM at 0-1 GiB and 4-5 GiB, and 6-7 GiB hot-added later */
-    const struct smm_frame_range pdx_r[] = {{0, 0x40000}, {0x100000, 0x140000},
-                                            {0x180000, 0x1c0000}};
+    const struct smm_frame_range pdx_r[] = {
+        {0, 0x40000}, {0x100000, 0x140000}, {0x180000, 0x1c0000}};
     const struct smm_frame_range boot[] = {{0, 0x40000}, {0x100000, 0x140000}};
     for (unsigned r = 0; r < ROUNDS; r++) {
         struct smm_pdx_ctx ctx;
@@ -87,8 +87,8 @@ static void *ft_builder(void *arg)
             j->bad++;
             return NULL;
         }
-        if (smm_ft_build(&ft, j->plat, ctx.pdx, SMM_PAGE_INFO_SIZE_DEFAULT,
-                         SMM_GRANULE_SHIFT_4K, boot, 2) != 0) {
+        if (smm_ft_build(&ft, j->plat, ctx.pdx, SMM_PAGE_INFO_SIZE_DEFAULT, SMM_GRANULE_SHIFT_4K,
+                         boot, 2) != 0) {
             j->bad++;
             smm_pdx_teardown(&ctx);
             return NULL;
@@ -107,8 +107,8 @@ static void test_shared_platform(void)
 {
     struct smm_platform plat;
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
-    struct job jobs[3] = {{&plat, SMM_P2M_LINEAR, 0}, {&plat, SMM_P2M_TREE, 0},
-                          {&plat, SMM_P2M_LINEAR, 0}};
+    struct job jobs[3] = {
+        {&plat, SMM_P2M_LINEAR, 0}, {&plat, SMM_P2M_TREE, 0}, {&plat, SMM_P2M_LINEAR, 0}};
     pthread_t t[3];
     for (int i = 0; i < 3; i++)
         CHECK_EQ_INT(pthread_create(&t[i], NULL, i < 2 ? p2m_writer : ft_builder, &jobs[i]), 0);
