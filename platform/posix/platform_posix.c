@@ -354,41 +354,40 @@ static void touch_for_write(void *addr, size_t len, size_t page)
         __atomic_fetch_or((uint64_t *)(void *)((char *)addr + o), 0, __ATOMIC_RELAXED);
 }
 
-static int posix_commit(struct smm_platform *p, void *addr, size_t len)
+/* Commit (on) or discard the pages of a sub-range of a demand-zero reservation, in place. */
+static int in_place(struct smm_platform *p, void *addr, size_t len, bool on)
 {
     struct posix_state *st = p->ctx;
-    lock(p);
     int rc = enter(p);
     if (rc != 0)
-        return unlock(p, rc);
+        return rc;
     struct reservation *r = sub_range(p, addr, len, true);
     if (!r)
-        return unlock(p, -SMM_EINVAL);
-    if (madvise(addr, len, MADV_POPULATE_WRITE) != 0) {
-        if (errno != EINVAL)
-            return unlock(p, errno_code(st));
+        return -SMM_EINVAL;
+    if (madvise(addr, len, on ? MADV_POPULATE_WRITE : MADV_DONTNEED) != 0) {
+        if (!on || errno != EINVAL) /* EINVAL: no MADV_POPULATE_WRITE before 5.14 */
+            return errno_code(st);
         touch_for_write(addr, len, p->page_size);
     }
     uint64_t first = ((uintptr_t)addr - r->start) / p->page_size;
-    account_commit(p, flip_pages(r->committed, first, len / p->page_size, true) * p->page_size);
-    return unlock(p, 0);
+    uint64_t bytes = flip_pages(r->committed, first, len / p->page_size, on) * p->page_size;
+    if (on)
+        account_commit(p, bytes);
+    else
+        p->stats.committed -= bytes;
+    return 0;
+}
+
+static int posix_commit(struct smm_platform *p, void *addr, size_t len)
+{
+    lock(p);
+    return unlock(p, in_place(p, addr, len, true));
 }
 
 static int posix_discard(struct smm_platform *p, void *addr, size_t len)
 {
-    struct posix_state *st = p->ctx;
     lock(p);
-    int rc = enter(p);
-    if (rc != 0)
-        return unlock(p, rc);
-    struct reservation *r = sub_range(p, addr, len, true);
-    if (!r)
-        return unlock(p, -SMM_EINVAL);
-    if (madvise(addr, len, MADV_DONTNEED) != 0)
-        return unlock(p, errno_code(st));
-    uint64_t first = ((uintptr_t)addr - r->start) / p->page_size;
-    p->stats.committed -= flip_pages(r->committed, first, len / p->page_size, false) * p->page_size;
-    return unlock(p, 0);
+    return unlock(p, in_place(p, addr, len, false));
 }
 
 static int release_locked(struct smm_platform *p, void *addr, size_t len)
