@@ -241,21 +241,16 @@ static int new_reservation(struct smm_platform *p, size_t len, bool zero_kind, v
         return -SMM_EINVAL;
     if (grow_array((void **)&st->res, &st->cap_res, st->nr_res + 1, sizeof(*st->res)) != 0)
         return -SMM_ENOMEM;
-    uint64_t *bits = NULL;
-    if (zero_kind) {
-        size_t pages = len / p->page_size;
-        bits = calloc((pages + 63) / 64, sizeof(*bits));
-        if (!bits)
-            return -SMM_ENOMEM;
-    }
     int prot = zero_kind ? PROT_READ | PROT_WRITE : PROT_NONE;
     void *a = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (a == MAP_FAILED) {
-        rc = errno_code(st);
-        free(bits);
-        return rc;
+    if (a == MAP_FAILED)
+        return errno_code(st);
+    uint64_t *bits = NULL; /* after the mmap: no bitmap for space that is not there */
+    if (zero_kind) {
+        bits = calloc((len / p->page_size + 63) / 64, sizeof(*bits));
+        rc = bits ? no_huge_pages(st, a, len) : -SMM_ENOMEM;
     }
-    if (zero_kind && (rc = no_huge_pages(st, a, len)) != 0) {
+    if (rc != 0) {
         munmap(a, len);
         free(bits);
         return rc;
