@@ -57,9 +57,31 @@ struct row {
     uint64_t guest_bytes;
     unsigned pattern;
     double ns[NCONT];
-    double lin_over_flat, tree_over_lin, lin_over_tested;
+    double lin_over_flat, tree_over_lin, lin_over_tested, tree_over_flat, lin_over_tree;
     uint64_t bytes[NMEM];
 };
+
+/*
+ * The issue's goals, judged at 64 GiB and 1 TiB: populated lookups within
+ * 1.10x of the tested array, hole lookups through the list no slower than
+ * through the tree, a store within 1.5x of a plain one.
+ */
+#define GOAL_MIN_GUEST (UINT64_C(64) << 30)
+static const struct goal {
+    const char *metric;
+    double limit;
+} goals[NPAT] = {
+    [SEQ] = {"linear_over_flat_tested", 1.10}, [HOT] = {"linear_over_flat_tested", 1.10},
+    [COLD] = {"linear_over_flat_tested", 1.10}, [HOLE] = {"linear_over_tree", 1.00},
+    [SET] = {"linear_over_flat", 1.50},
+};
+
+static double goal_value(const struct row *w)
+{
+    return w->pattern == HOLE ? w->lin_over_tree
+           : w->pattern == SET ? w->lin_over_flat
+                               : w->lin_over_tested;
+}
 
 static volatile uint64_t bench_sink;
 
@@ -295,6 +317,7 @@ static void bench_guest(struct guest *g, uint64_t bytes, unsigned reps, uint64_t
 {
     double *ns[NCONT] = {buf, buf + reps, buf + 2 * reps, buf + 3 * reps};
     double *r1 = buf + 4 * reps, *r2 = buf + 5 * reps, *r3 = buf + 6 * reps;
+    double *r4 = buf + 7 * reps, *r5 = buf + 8 * reps;
     for (unsigned pat = 0; pat < NPAT; pat++) {
         uint64_t n = pat == SET ? nlook / 4 : nlook;
         make_pattern(g, pat, pfn, n);
@@ -306,6 +329,8 @@ static void bench_guest(struct guest *g, uint64_t bytes, unsigned reps, uint64_t
             r1[r] = ns[LINEAR][r] / ns[FLAT][r];
             r2[r] = ns[TREE][r] / ns[LINEAR][r];
             r3[r] = ns[LINEAR][r] / ns[TESTED][r];
+            r4[r] = ns[TREE][r] / ns[FLAT][r];
+            r5[r] = ns[LINEAR][r] / ns[TREE][r];
         }
         struct row *w = &rows[pat];
         w->guest_bytes = bytes;
@@ -317,6 +342,8 @@ static void bench_guest(struct guest *g, uint64_t bytes, unsigned reps, uint64_t
         w->lin_over_flat = bench_median(r1, reps);
         w->tree_over_lin = bench_median(r2, reps);
         w->lin_over_tested = bench_median(r3, reps);
+        w->tree_over_flat = bench_median(r4, reps);
+        w->lin_over_tree = bench_median(r5, reps);
     }
 }
 
@@ -339,6 +366,17 @@ static void print_text(const struct row *rows, size_t n, unsigned reps, uint64_t
                w->lin_over_flat, w->tree_over_lin, w->ns[TESTED], w->lin_over_tested,
                (double)w->bytes[FLAT] / (1 << 20), (double)w->bytes[LINEAR] / (1 << 20),
                (double)w->bytes[TREE] / (1 << 20));
+    }
+    printf("  goals (guests of 64 GiB and more):\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct row *w = &rows[i];
+        if (w->guest_bytes < GOAL_MIN_GUEST)
+            continue;
+        const struct goal *g = &goals[w->pattern];
+        double v = goal_value(w);
+        printf("    %4" PRIu64 " GiB %-10s %-24s %6.3f <= %.2f  %s\n", w->guest_bytes >> 30,
+               pattern_names[w->pattern], g->metric, v, g->limit,
+               v <= g->limit ? "met" : "NOT MET");
     }
 }
 
@@ -372,10 +410,36 @@ static void print_json(const struct row *rows, size_t n, unsigned reps, uint64_t
         smm_json_double(&j, w->tree_over_lin);
         smm_json_key(&j, "linear_over_flat_tested");
         smm_json_double(&j, w->lin_over_tested);
+        smm_json_key(&j, "tree_over_flat");
+        smm_json_double(&j, w->tree_over_flat);
+        smm_json_key(&j, "linear_over_tree");
+        smm_json_double(&j, w->lin_over_tree);
         for (int c = 0; c < NMEM; c++) {
             smm_json_key(&j, b_keys[c]);
             smm_json_u64(&j, w->bytes[c]);
         }
+        smm_json_object_end(&j);
+    }
+    smm_json_array_end(&j);
+    smm_json_key(&j, "goals");
+    smm_json_array_begin(&j);
+    for (size_t i = 0; i < n; i++) {
+        const struct row *w = &rows[i];
+        if (w->guest_bytes < GOAL_MIN_GUEST)
+            continue;
+        smm_json_object_begin(&j);
+        smm_json_key(&j, "guest_bytes");
+        smm_json_u64(&j, w->guest_bytes);
+        smm_json_key(&j, "pattern");
+        smm_json_string(&j, pattern_names[w->pattern]);
+        smm_json_key(&j, "metric");
+        smm_json_string(&j, goals[w->pattern].metric);
+        smm_json_key(&j, "value");
+        smm_json_double(&j, goal_value(w));
+        smm_json_key(&j, "limit");
+        smm_json_double(&j, goals[w->pattern].limit);
+        smm_json_key(&j, "met");
+        smm_json_bool(&j, goal_value(w) <= goals[w->pattern].limit);
         smm_json_object_end(&j);
     }
     smm_json_array_end(&j);
@@ -409,7 +473,7 @@ int cmd_bench_p2m(int argc, char **argv)
     struct row rows[3 * NPAT];
     size_t nrows = 0;
     uint64_t *pfn = malloc(nlook * sizeof(*pfn));
-    double *buf = malloc(7 * reps * sizeof(*buf));
+    double *buf = malloc(9 * reps * sizeof(*buf));
     if (!pfn || !buf) {
         fprintf(stderr, "sparsemm bench p2m: out of memory\n");
         rc = CLI_EXIT_FAIL;

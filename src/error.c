@@ -12,6 +12,7 @@ static const char *const messages[SMM_ERROR_COUNT] = {
     [SMM_EEMPTY] = "no RAM in memory map",
     [SMM_ENOTSUP] = "not supported",
     [SMM_EFAULT] = "platform failure",
+    [SMM_EMAPLIMIT] = "mapping limit reached (vm.max_map_count), not out of memory",
 };
 
 const char *smm_strerror(int code)

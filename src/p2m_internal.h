@@ -114,19 +114,69 @@ static inline bool p2m_read_retry_(const struct smm_p2m *p, uint64_t g)
     return SMM_ATOMIC_LOAD_RELAXED(&p->generation) != g;
 }
 
-/* Identity set (p2m.c): sorted, disjoint, non-touching [start, end) ranges. */
+/*
+ * Identity set: sorted, disjoint, non-touching [start, end) ranges.  The
+ * look-ups are inline: the linear list's hole lookups search it.
+ */
+static inline uint32_t p2m_set_count_(const struct smm_p2m *p)
+{
+    uint32_t n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
+    return n < p->set_cap ? n : p->set_cap; /* a torn view stays in bounds */
+}
+
+static inline uint64_t p2m_set_s_(const struct smm_p2m *p, uint32_t i)
+{
+    return SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]);
+}
+
+static inline uint64_t p2m_set_e_(const struct smm_p2m *p, uint32_t i)
+{
+    return SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]);
+}
+
 /* Index of the first range whose end is > pfn (== count if none). */
-uint32_t smm_p2m_set_find_(const struct smm_p2m *p, uint64_t pfn);
-bool smm_p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn);
+static inline uint32_t smm_p2m_set_find_(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint32_t lo = 0, hi = p2m_set_count_(p);
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p2m_set_e_(p, mid) > pfn)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+static inline bool smm_p2m_set_contains_(const struct smm_p2m *p, uint64_t pfn)
+{
+    uint32_t i = smm_p2m_set_find_(p, pfn);
+    return i < p2m_set_count_(p) && p2m_set_s_(p, i) <= pfn;
+}
+
+/* Identity set changes (p2m.c). */
 /* Would inserting [s, e) need a new slot that does not exist? */
 bool smm_p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e);
 /* Insert and merge (caller checked smm_p2m_set_full_for_, holds a gen window). */
 void smm_p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e);
 
 /*
- * Platform calls over whole pages with usage accounting: populate adds
- * pages to *counter (a member of p->usage); unpopulate maps the zero page
- * over span pages of which `backed` were populated and subtracts those.
+ * Does the platform have demand-zero reservations (reserve_zero, commit,
+ * discard)?  Then a P2M is one read-write mapping whose pages are
+ * committed and discarded in place, however many leaves are backed;
+ * otherwise every backed run of pages is a populate (a mapping of its
+ * own in most environments) and every given-back run a share_zero.
+ */
+static inline bool p2m_demand_zero_(const struct smm_platform *plat)
+{
+    return plat->reserve_zero && plat->commit && plat->discard;
+}
+
+/*
+ * Platform calls over whole pages with usage accounting: populate backs
+ * pages (commit or populate) and adds them to *counter (a member of
+ * p->usage); unpopulate gives span pages back (discard, or share_zero over
+ * them), of which `backed` were backed, and subtracts those.
  */
 int smm_p2m_plat_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter);
 int smm_p2m_plat_share_zero_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,

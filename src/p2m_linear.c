@@ -333,15 +333,21 @@ static int linear_create(struct smm_platform *plat, const struct smm_p2m_config 
     uint64_t total = bitmap_pages + hdr_pages + proto->leaves;
     void *base;
 
-    int rc = plat->reserve(plat, (size_t)(total * page), &base);
+    bool dz = p2m_demand_zero_(plat);
+    int rc = dz ? plat->reserve_zero(plat, (size_t)(total * page), &base)
+                : plat->reserve(plat, (size_t)(total * page), &base);
     if (rc != 0)
         return rc;
     uint8_t *hdr = (uint8_t *)base + bitmap_pages * page, *list = hdr + hdr_pages * page;
-    rc = plat->populate(plat, hdr, (size_t)(hdr_pages * page));
-    if (rc == 0)
-        rc = plat->share_zero(plat, base, (size_t)(bitmap_pages * page));
-    if (rc == 0)
-        rc = plat->share_zero(plat, list, (size_t)(proto->leaves * page));
+    if (dz) { /* bitmap and list read 0 already: one mapping, whatever is backed later */
+        rc = plat->commit(plat, hdr, (size_t)(hdr_pages * page));
+    } else {
+        rc = plat->populate(plat, hdr, (size_t)(hdr_pages * page));
+        if (rc == 0)
+            rc = plat->share_zero(plat, base, (size_t)(bitmap_pages * page));
+        if (rc == 0)
+            rc = plat->share_zero(plat, list, (size_t)(proto->leaves * page));
+    }
     if (rc != 0) {
         plat->release(plat, base, (size_t)(total * page));
         return rc;

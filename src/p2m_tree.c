@@ -403,15 +403,18 @@ static int tree_create(struct smm_platform *plat, const struct smm_p2m_config *c
     uint64_t total = hdr_pages + arena_pages;
     void *base;
 
-    int rc = plat->reserve(plat, (size_t)(total * page), &base);
+    bool dz = p2m_demand_zero_(plat);
+    int (*back)(struct smm_platform *, void *, size_t) = dz ? plat->commit : plat->populate;
+    int rc = dz ? plat->reserve_zero(plat, (size_t)(total * page), &base)
+                : plat->reserve(plat, (size_t)(total * page), &base);
     if (rc != 0)
         return rc;
     uint8_t *arena = (uint8_t *)base + hdr_pages * page;
-    rc = plat->populate(plat, base, (size_t)(hdr_pages * page));
-    if (rc == 0)
+    rc = back(plat, base, (size_t)(hdr_pages * page));
+    if (rc == 0 && !dz) /* a demand-zero arena reads 0 already */
         rc = plat->share_zero(plat, arena, (size_t)(arena_pages * page));
     if (rc == 0) /* the two shared mids and the top pages */
-        rc = plat->populate(plat, arena + MISS_MID * page, (size_t)((2 + tops) * page));
+        rc = back(plat, arena + MISS_MID * page, (size_t)((2 + tops) * page));
     if (rc != 0) {
         plat->release(plat, base, (size_t)(total * page));
         return rc;
@@ -432,7 +435,11 @@ static int tree_create(struct smm_platform *plat, const struct smm_p2m_config *c
     }
     for (uint64_t j = 0; j < tops * p->epp; j++)
         p2m_st_(p, p->top_word + j, MISS_MID);
-    rc = plat->protect(plat, arena + MISS_MID * page, 2 * page, SMM_PROT_READ);
+    /* Stray writes into a shared page would corrupt every pfn behind it:
+     * trap them (the zero-page ones are read-only already without dz). */
+    uint64_t first_shared = dz ? NULL_PG : MISS_MID;
+    rc = plat->protect(plat, arena + first_shared * page,
+                       (size_t)((IDENT_MID + 1 - first_shared) * page), SMM_PROT_READ);
     if (rc != 0) {
         plat->release(plat, base, (size_t)(total * page));
         return rc;

@@ -113,6 +113,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_limits(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_survey(int argc, char **argv);
+int cmd_zeropage(int argc, char **argv);
 /* `sparsemm bench p2m`, in bench/bench_p2m.c */
 int cmd_bench_p2m(int argc, char **argv);
 

@@ -16,6 +16,7 @@ static const struct {
     {"limits", cmd_limits, "largest guest P2M per backend and guest width"},
     {"simulate", cmd_simulate, "boot hosts from maps, run, balloon, save/restore, migrate guests"},
     {"survey", cmd_survey, "many machines' maps at once: one row each and a summary"},
+    {"zeropage", cmd_zeropage, "does reading never-written memory commit it on this kernel?"},
 };
 
 static void usage(FILE *f)

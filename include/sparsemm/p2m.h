@@ -37,6 +37,8 @@
  *
  * Concurrency: any number of lookups (smm_p2m_load, smm_p2m_snapshot) may
  * run while ONE writer mutates; writers must be serialised by the caller.
+ * Writers of different P2Ms may run at once when their platform allows
+ * concurrent callers (the POSIX platform does).
  * Every value a lookup returns is one the pfn held during the call (never
  * torn, never another pfn's).  Structural changes (a leaf or mid page
  * backed or given back, the identity set or max_pfn changed) bump the

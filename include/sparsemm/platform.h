@@ -18,11 +18,37 @@
  * Preconditions, checked by the POSIX implementation and returned as
  * -SMM_EINVAL: addresses and lengths page-aligned (page_size), sub-ranges
  * inside a live reservation.  Failures are returned, never aborted on:
- * -SMM_ENOMEM when memory is refused, -SMM_EFAULT for anything else.
+ * -SMM_ENOMEM when memory is refused, -SMM_EMAPLIMIT when a limit on the
+ * number of mappings is (a kernel's vm.max_map_count), -SMM_EFAULT for
+ * anything else.
  *
- * Capabilities are data, not #ifdefs: page_size, and whether the platform
- * can share a zero page.  Every call accounts the bytes it commits, so the
- * core's tables can be measured against the overhead model.
+ * Each populate or share_zero may cost the environment a mapping of its
+ * own (a VMA in Linux), and kernels cap their number.  Tables that are
+ * populated in many small scattered pieces (the guest P2M's leaves) use
+ * the optional demand-zero primitives instead (all three NULL when a
+ * platform has none; callers then fall back to the five above):
+ *
+ *   reserve_zero  claim len bytes that read as zero and may be written
+ *                 (one read-write mapping; reads never commit memory,
+ *                 however the environment's huge pages are set up)
+ *   commit        back the pages of a sub-range in place, contents kept
+ *                 (pages never committed read 0); no new mapping
+ *   discard       give the committed pages of a sub-range back in place;
+ *                 they read 0 again
+ *
+ * Inside a demand-zero reservation, write only pages you committed: a
+ * write to another page is not trapped (the price of having no mapping
+ * per piece) and commits memory behind the accounting's back.  protect
+ * works there too, where a stray-write trap is worth a mapping; populate
+ * and share_zero do not (-SMM_EINVAL), nor commit and discard outside one.
+ *
+ * Capabilities are data, not #ifdefs: page_size, whether the platform can
+ * share a zero page, whether it has demand-zero reservations.  Every call
+ * accounts the bytes it commits (commit counts only pages not committed
+ * before, discard only those that were), so the core's tables can be
+ * measured against the overhead model.  A platform may be called from
+ * several threads at once (the POSIX one locks its bookkeeping); the
+ * stats are then exact whenever no call is in progress.
  *
  * Modelled machine memory (optional: both pointers NULL when a platform has
  * none).  The host's RAM is one sparse object whose byte offset is the
@@ -74,6 +100,9 @@ struct smm_platform {
     struct smm_platform_stats stats;
     int (*machine_setup)(struct smm_platform *p, uint64_t span);
     int (*machine_map)(struct smm_platform *p, void *addr, uint64_t maddr, size_t len);
+    int (*reserve_zero)(struct smm_platform *p, size_t len, void **out);
+    int (*commit)(struct smm_platform *p, void *addr, size_t len);
+    int (*discard)(struct smm_platform *p, void *addr, size_t len);
 };
 
 #ifdef __cplusplus

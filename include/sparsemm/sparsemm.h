@@ -77,6 +77,7 @@ enum smm_error {
     SMM_EEMPTY = 6,   /* a memory map holds no RAM */
     SMM_ENOTSUP = 7,  /* the operation does not apply to this object */
     SMM_EFAULT = 8,   /* the platform failed for another reason */
+    SMM_EMAPLIMIT = 9, /* the kernel's limit on mappings (vm.max_map_count), not memory */
     SMM_ERROR_COUNT
 };
 

@@ -13,7 +13,9 @@
  * frames per range (page faults are dear in this nested VM).  Pages are
  * written through the direct map (map_domain_page by page_info and by MFN)
  * and found at their machine address in machine memory, unbacked M2P chunks
- * read INVALID without committing anything, and teardown leaves nothing.
+ * read INVALID on every page (all of them up to 64 MiB of them per table,
+ * else a sample of 64 chunks) without committing anything (the platform's count, and the
+ * kernel's Rss where it shares its zero page), and teardown leaves nothing.
  * Variants: 4 KiB granularity and a 48-byte page_info (model == live).
  * Usage: test_tables MEMMAPS_DIR MAPNAME [FULL_MAX_GIB]
  */
@@ -133,33 +135,61 @@ static void check_directmap(struct tables_host *h, struct frame_errors *e)
  * kernel is one) each read of an untouched page costs the process a page.
  */
 #define UNBACKED_SAMPLES 1024
+#define UNBACKED_FULL_BYTES (UINT64_C(64) << 20)
 static bool backed(const struct smm_m2p *m, uint64_t c)
 {
     return (m->populated[c / 64] >> (c % 64)) & 1;
 }
 
-static void check_unbacked_chunk(const struct smm_m2p *m, uint64_t c, struct frame_errors *e)
+/*
+ * Read unbacked chunk c: all INVALID.  whole: the first and last entry of
+ * every page of it; else its first and last entry.
+ */
+static void check_unbacked_chunk(const struct smm_m2p *m, uint64_t c, bool whole,
+                                 struct frame_errors *e)
 {
     uint64_t per_chunk = (UINT64_C(1) << m->chunk_shift) / m->entry_size;
-    uint64_t last = (c + 1) * per_chunk - 1;
-    if (c >= m->nr_chunks || backed(m, c))
+    uint64_t per_page = 4096 / m->entry_size, first = c * per_chunk;
+    if (c >= m->nr_chunks || backed(m, c) || first >= m->nr_entries)
         return;
-    if (smm_m2p_get(m, c * per_chunk) != SMM_M2P_INVALID ||
-        (last < m->nr_entries && smm_m2p_get(m, last) != SMM_M2P_INVALID))
-        frame_error(e, c * per_chunk);
+    uint64_t end = first + per_chunk < m->nr_entries ? first + per_chunk : m->nr_entries;
+    for (uint64_t a = first; a < end; a = whole ? a + per_page : end) {
+        uint64_t last = (whole ? a + per_page : end) - 1;
+        last = last < end ? last : end - 1;
+        if (smm_m2p_get(m, a) != SMM_M2P_INVALID || smm_m2p_get(m, last) != SMM_M2P_INVALID) {
+            frame_error(e, a);
+            return;
+        }
+    }
 }
 
+/*
+ * Unbacked chunks read INVALID on every page: all of them when they span at
+ * most UNBACKED_FULL_BYTES of table, else one in 16 of UNBACKED_SAMPLES
+ * spread over the table (the others and each backed chunk's neighbours:
+ * their ends; page faults are dear in this nested VM).  Reading them
+ * must not grow the table's Rss where the kernel shares its zero page.
+ */
 static void check_unbacked(const struct smm_m2p *m, struct frame_errors *e)
 {
-    for (uint64_t c = 0; c < m->nr_chunks; c += m->nr_chunks / UNBACKED_SAMPLES + 1)
-        check_unbacked_chunk(m, c, e);
-    for (uint64_t w = 0; w < (m->nr_chunks + 63) / 64; w++)
+    uint64_t rss0 = 0, rss1 = 0, anon, unbacked = 0;
+    CHECK_EQ_INT(smaps_sum((uintptr_t)m->base, (uintptr_t)m->base + m->va_len, &rss0, &anon), 0);
+    for (uint64_t c = 0; c < m->nr_chunks; c++)
+        unbacked += !backed(m, c);
+    bool all = unbacked << m->chunk_shift <= UNBACKED_FULL_BYTES;
+    uint64_t step = all ? 1 : m->nr_chunks / UNBACKED_SAMPLES + 1;
+    for (uint64_t c = 0, k = 0; c < m->nr_chunks; c += step, k++)
+        check_unbacked_chunk(m, c, all || k % 16 == 0, e);
+    for (uint64_t w = 0; !all && w < (m->nr_chunks + 63) / 64; w++)
         for (uint64_t bits = m->populated[w]; bits; bits &= bits - 1) {
             uint64_t c = w * 64 + (uint64_t)__builtin_ctzll(bits);
             if (c > 0)
-                check_unbacked_chunk(m, c - 1, e);
-            check_unbacked_chunk(m, c + 1, e);
+                check_unbacked_chunk(m, c - 1, false, e);
+            check_unbacked_chunk(m, c + 1, false, e);
         }
+    CHECK_EQ_INT(smaps_sum((uintptr_t)m->base, (uintptr_t)m->base + m->va_len, &rss1, &anon), 0);
+    if (kernel_shares_zero_page())
+        CHECK_EQ_U64(rss1, rss0);
 }
 
 enum writes { WRITE_NONE, WRITE_SAMPLE, WRITE_AUTO };

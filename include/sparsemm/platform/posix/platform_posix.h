@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * platform_posix.h - the POSIX implementation of the platform contract
- * (mmap/mprotect/munmap), with byte accounting and fault injection.
+ * (mmap/madvise/mprotect/munmap), with byte accounting and fault
+ * injection.  Thread-safe: every primitive locks the platform's
+ * bookkeeping, so any number of threads may share one platform.
  */
 #ifndef SPARSEMM_PLATFORM_POSIX_H
 #define SPARSEMM_PLATFORM_POSIX_H
@@ -19,8 +21,17 @@ SMM_API int smm_posix_platform_init(struct smm_platform *p);
 SMM_API void smm_posix_platform_fini(struct smm_platform *p);
 
 /*
+ * smm_posix_describe - smm_strerror(code), and for -SMM_EMAPLIMIT the
+ * numbers behind the platform's last such refusal (the process's mappings
+ * and vm.max_map_count), written into buf.  Returns buf.
+ */
+SMM_API const char *smm_posix_describe(const struct smm_platform *p, int code, char *buf,
+                                       size_t len);
+
+/*
  * smm_posix_fail_at - fault injection: the nth primitive call from now
  * (1 = the next one) fails with -SMM_ENOMEM and does nothing.  0 disarms.
+ * release is counted but never fails.
  */
 SMM_API void smm_posix_fail_at(struct smm_platform *p, uint64_t nth);
 
