@@ -379,9 +379,10 @@ static void print_overhead(const struct cli_map *m, const struct analysis *a)
         printf("  %s: RAM from 0x%" PRIx64, smm_pdx_scheme_name(s), ma);
         if (node != SMM_NODE_NONE)
             printf(" (node %d)", node);
-        printf(" lies beyond what %s can index (%" PRIu64 " PDXs, %" PRIu64 " MFNs): %s lost",
-               l->name, f->pdx_limit, f->mfn_limit,
-               cli_human_bytes(f->beyond_frames << SMM_PAGE_SHIFT, b[3], 32));
+        printf(" lies beyond what %s can index (%" PRIu64 " PDXs", l->name, f->pdx_limit);
+        if (!a->acfg.no_m2p) /* a layout with no M2P sets no MFN limit */
+            printf(", %" PRIu64 " MFNs", f->mfn_limit);
+        printf("): %s lost", cli_human_bytes(f->beyond_frames << SMM_PAGE_SHIFT, b[3], 32));
         const char *sep = "; rescued by ";
         for (unsigned r = 0; r < SMM_PDX_SCHEME_COUNT; r++)
             if (a->fit[r].fits) {
