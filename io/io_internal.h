@@ -134,7 +134,8 @@ bool smm_type_lookup_(const struct smm_type_name_ *tab, const struct smm_cur_ *n
 enum smm_format smm_dmesg_line_format_(const struct smm_cur_ *line, bool *nodes_header);
 
 /*
- * smm_dmesg_strip_ - move c past every log prefix: syslog/journald/ISO
+ * smm_dmesg_strip_ - move c past every log prefix: a poster's line number
+ * or console clock (only before a stamp or a keyword), syslog/journald/ISO
  * dates with host and tag, "<level>", printk "[stamp]"s, dmesg -T
  * "[ctime]", and Xen's "(XEN)" (*xen set) with its own "[stamp]".
  */

@@ -151,8 +151,39 @@ static void strip_stamps(struct smm_cur_ *c)
     smm_cur_skip_ws_(c);
 }
 
+static enum line_kind classify_stripped(struct smm_cur_ *c, bool xen);
+
 /*
- * Every prefix a pasted log line may carry, outermost first: a syslog or
+ * What a poster may put before a whole line: their own line number
+ * (" 403 [    0.000000] ...") or a bare console clock (" 20:16:33  BIOS-e820:
+ * ...").  Eaten only when blanks and then a printk stamp, "(XEN)" or a
+ * keyword of this file follow, so a message that merely starts with a
+ * number or a time is left whole.
+ */
+static void eat_pasted_lead(struct smm_cur_ *c)
+{
+    struct smm_cur_ s = *c;
+    if (!eat_clock(&s)) {
+        s = *c;
+        if (!eat_run(&s, is_digit, 1))
+            return;
+        while (!smm_cur_eof_(&s) && is_digit(*s.p))
+            s.p++;
+    }
+    if (smm_cur_eof_(&s) || !smm_cur_is_ws_(*s.p))
+        return;
+    smm_cur_skip_ws_(&s);
+    struct smm_cur_ rest = s;
+    strip_stamps(&rest);
+    bool stamp = rest.p != s.p;
+    rest = s;
+    if (stamp || smm_cur_eat_(&rest, "(XEN)") || classify_stripped(&rest, false) != K_NONE)
+        *c = s;
+}
+
+/*
+ * Every prefix a pasted log line may carry, outermost first: a poster's
+ * line number or console clock (eat_pasted_lead); a syslog or
  * journald date with host and tag, or an ISO date (with host and tag when
  * they follow); "<level>"; printk "[stamp]" / "[caller]" groups or a
  * dmesg -T "[ctime]" (then host and tag, as journalctl -o short-monotonic
@@ -161,6 +192,7 @@ static void strip_stamps(struct smm_cur_ *c)
 void smm_dmesg_strip_(struct smm_cur_ *c, bool *xen)
 {
     smm_cur_skip_ws_(c);
+    eat_pasted_lead(c);
     if (eat_month_day_clock(c) || eat_iso_stamp(c))
         eat_host_tag(c);
     const char *p = c->p;
@@ -213,7 +245,12 @@ static enum line_kind classify(struct smm_cur_ *c)
 {
     bool xen;
     smm_dmesg_strip_(c, &xen);
+    return classify_stripped(c, xen);
+}
 
+/* classify() after the prefixes are gone; xen: the line had "(XEN)". */
+static enum line_kind classify_stripped(struct smm_cur_ *c, bool xen)
+{
     struct smm_cur_ s = *c;
     if (smm_cur_eat_(&s, "BIOS-e820:"))
         return *c = s, K_E820;

@@ -75,6 +75,8 @@ static const struct prefix_form forms[] = {
     {"xen-boot-stamp", "[   12.345678] ", "\n"},
     {"ansi", "\033[32m[    0.000000] \033[0m", "\n"},
     {"crlf", "", "\r\n"},
+    {"line-number", " 403 [    0.000000] ", "\n"},
+    {"console-clock", " 20:16:33  ", "\n"},
 };
 
 /* The corpus files of the dmesg family (e820, EFI, SRAT, Xen). */
@@ -162,6 +164,38 @@ static void test_prefix_form(void **state)
         checked++;
     }
     assert_int_equal(checked, sizeof(files) / sizeof(files[0]));
+}
+
+/* strip(line) must leave exactly want. */
+static void stripped_to(const char *line, const char *want)
+{
+    struct smm_cur_ c = {.p = line, .end = line + strlen(line)};
+    bool xen;
+    smm_dmesg_strip_(&c, &xen);
+    if ((size_t)(c.end - c.p) != strlen(want) || memcmp(c.p, want, strlen(want)))
+        fail_msg("\"%s\" stripped to \"%.*s\", want \"%s\"", line, (int)(c.end - c.p), c.p,
+                 want);
+}
+
+/* A leading number or time is a paste prefix only before a stamp or a keyword. */
+static void test_pasted_lead_strict(void **state)
+{
+    (void)state;
+    stripped_to(" 403 [    0.000000] BIOS-e820: x", "BIOS-e820: x");
+    stripped_to("12 <6>[    1.0] SRAT: Node 0", "SRAT: Node 0");
+    stripped_to(" 20:16:33  BIOS-e820: x", "BIOS-e820: x");
+    stripped_to("20:16:33 (XEN) [1.5] e820", "e820");
+    stripped_to("20:16:33   node   0: [mem", "node   0: [mem");
+    /* messages that start with a number or a time stay whole */
+    stripped_to("403 CPUs brought up", "403 CPUs brought up");
+    stripped_to("20:16:33 rtc: setting clock", "20:16:33 rtc: setting clock");
+    stripped_to("00:1f:16:aa:bb:cc BIOS-e820: x", "00:1f:16:aa:bb:cc BIOS-e820: x");
+    stripped_to("403[    0.000000] x", "403[    0.000000] x");
+    stripped_to("403 [mem 0x1000-0x1fff]", "403 [mem 0x1000-0x1fff]");
+    stripped_to("0000000000100000 - 0000000059a24000 (usable)",
+                "0000000000100000 - 0000000059a24000 (usable)");
+    stripped_to("403", "403");
+    stripped_to("20:16:33", "20:16:33");
 }
 
 /* Colours go, a device-tree blob (which may hold an ESC byte) is left alone. */
@@ -666,6 +700,7 @@ int main(int argc, char **argv)
                                          .initial_state = (void *)&forms[i]};
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(test_ansi_not_in_blobs),
+        cmocka_unit_test(test_pasted_lead_strict),
         cmocka_unit_test(test_assembled),
         cmocka_unit_test(test_corpus_pairs),
         cmocka_unit_test(test_efi_sp),
