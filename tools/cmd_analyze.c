@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ANALYZE_SCHEMA "sparsemm.analyze/1"
 
@@ -28,7 +30,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: sparsemm analyze [MAPFILE...|-] [--format F] [--json] [--arch x86|arm|riscv]\n"
                "                        [--pdx-base ADDR] [--max-order N] [--offset-order N]\n"
                "                        [--dense-order N] [--page-info-size N] [--no-compat]\n"
-               "                        [--granularity 4k|2m] [--layout PROFILE] [--svg FILE]\n"
+               "                        [--granularity 4k|2m] [--layout PROFILE] [--svg FILE|-]\n"
+               "                        [--online hotplug|cxl|all]\n"
                "Without MAPFILE, reads this machine's map (/sys/firmware/memmap, else\n"
                "/proc/iomem, else the kernel log).  Formats: auto e820 efi iomem sysfs xl\n"
                "srat nodes dts dtb plain.  Layouts: xen-x86_64 (default on x86),\n"
@@ -572,13 +575,35 @@ int cmd_analyze(int argc, char **argv)
         o.path = paths[0];
     }
 
-    /* The picture's file is opened before any work, so a bad path is refused
-     * up front with the reason; "-" is stdout, which then carries only it. */
+    if (online && !npaths) {
+        fprintf(stderr, "sparsemm analyze: --online needs MAPFILEs (it applies to a machine read "
+                        "from files)\n");
+        return CLI_EXIT_USAGE;
+    }
+    /* The picture goes to a new file beside FILE, opened before any work so a
+     * bad path is refused up front with the reason, and renamed over FILE only
+     * when the whole run succeeds: a failed run leaves what was there (even a
+     * MAPFILE named as --svg).  "-" is stdout, which then carries only it. */
     bool svg_stdout = svg && !strcmp(svg, "-");
     FILE *sf = svg_stdout ? stdout : NULL;
-    if (svg && !svg_stdout && !(sf = fopen(svg, "w"))) {
-        fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
-        return CLI_EXIT_USAGE;
+    char svg_tmp[4096];
+    if (svg && !svg_stdout) {
+        if ((size_t)snprintf(svg_tmp, sizeof(svg_tmp), "%s.XXXXXX", svg) >= sizeof(svg_tmp)) {
+            fprintf(stderr, "sparsemm analyze: --svg %s: path too long\n", svg);
+            return CLI_EXIT_USAGE;
+        }
+        int fd = mkstemp(svg_tmp);
+        if (fd < 0 || !(sf = fdopen(fd, "w"))) {
+            fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+                unlink(svg_tmp);
+            }
+            return CLI_EXIT_USAGE;
+        }
+        mode_t mask = umask(0); /* mkstemp makes 0600: give the file the usual mode */
+        umask(mask);
+        (void)fchmod(fd, 0666 & ~mask);
     }
     struct cli_map m;
     struct machine_report mr;
@@ -608,12 +633,14 @@ int cmd_analyze(int argc, char **argv)
         if (svg)
             rc = write_svg(sf, svg, &m, &a);
     }
-    if (sf && !svg_stdout && fclose(sf) != 0 && rc == 0) {
-        fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
-        rc = CLI_EXIT_FAIL;
+    if (sf && !svg_stdout) {
+        if ((fclose(sf) != 0 || (rc == 0 && rename(svg_tmp, svg) != 0)) && rc == 0) {
+            fprintf(stderr, "sparsemm analyze: --svg %s: %s\n", svg, strerror(errno));
+            rc = CLI_EXIT_FAIL;
+        }
+        if (rc != 0)
+            unlink(svg_tmp); /* nothing half-done, and FILE as it was */
     }
-    if (rc != 0 && sf && !svg_stdout)
-        remove(svg); /* nothing half-done */
     analysis_free(&a);
     cli_map_free(&m); /* safe after a failed load too */
     if (loaded && npaths)
