@@ -251,8 +251,11 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
 
     rc = build(&t, plat, p, &acfg);
     uint64_t dm_va = p->max_pdx << SMM_PAGE_SHIFT;
-    if (rc == -SMM_ENOMEM && t.compat.base && !t.dm.base && dm_va > DM_VA_MAX) {
-        /* a limit of 4-level paging, not of memory: 255 free 512 GiB slots */
+    void *probe = NULL;
+    if (rc == -SMM_ENOMEM && t.compat.base && !t.dm.base && dm_va > DM_VA_MAX &&
+        plat->reserve(plat, dm_va, &probe) == -SMM_ENOMEM) {
+        /* a limit of 4-level paging, not of memory: 255 free 512 GiB slots (and
+         * only when the direct map's own reservation is what is refused) */
         kprintf("  %-6s direct map needs %lu TiB of virtual space: more than 4-level "
                 "paging has; tables without it\n",
                 name, dm_va >> 40);
@@ -260,6 +263,8 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
         o.pt_pages[0] = o.pt_pages[1] = o.pt_pages[2] = 0;
         rc = 0;
     }
+    if (probe)
+        plat->release(plat, probe, dm_va); /* reservable: the failure was something else */
     if (!check(rc == 0, "%s: building the tables: %s", name, smm_strerror(rc))) {
         teardown(&t);
         return;
@@ -286,7 +291,11 @@ static void check_reserved_bit(struct smm_platform *plat)
 {
     void *va;
     uint64_t limit = ring0_pa_limit();
-    if (limit >= (UINT64_C(1) << 52) || plat->reserve(plat, SMM_PAGE_SIZE, &va) != 0)
+    if (limit >= (UINT64_C(1) << 52)) { /* no frame number lies past a 52-bit width */
+        kprintf("  SKIP reserved-bit PTE: physical addresses are 52 bits wide\n");
+        return;
+    }
+    if (!check(plat->reserve(plat, SMM_PAGE_SIZE, &va) == 0, "reserve for the reserved-bit PTE"))
         return;
     pt_map_machine((uint64_t)(uintptr_t)va, limit, SMM_PAGE_SIZE);
     expect_fault(va, false, PF_RSVD, "PTE past the physical-address width");

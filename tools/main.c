@@ -24,7 +24,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: sparsemm COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nsparsemm COMMAND --help for a command's options; sparsemm --version (-V)\n");
+    fprintf(f, "\nsparsemm COMMAND --help (or sparsemm help COMMAND) for a command's options;\n"
+               "sparsemm --version (-V)\n");
 }
 
 int main(int argc, char **argv)

@@ -186,12 +186,14 @@ static uint64_t count_maps(void)
 /*
  * The code for a failed system call (errno).  Linux answers ENOMEM both
  * when memory is refused and when a call would take the process past
- * vm.max_map_count mappings (a call adds at most two): tell them apart.
+ * vm.max_map_count mappings (a call adds at most two): tell them apart, for
+ * the calls that can add a mapping (may_map: mmap, mprotect, a madvise that
+ * changes a range's flags); for the others ENOMEM is memory.
  */
-static int errno_code(struct posix_state *st)
+static int errno_code(struct posix_state *st, bool may_map)
 {
     int e = errno;
-    if (e == ENOMEM) {
+    if (e == ENOMEM && may_map) {
         uint64_t limit = read_proc_u64("/proc/sys/vm/max_map_count"), maps = count_maps();
         if (limit != 0 && maps + 3 > limit) {
             st->maps_seen = maps;
@@ -207,7 +209,7 @@ static int no_huge_pages(struct posix_state *st, void *addr, size_t len)
 {
     if (madvise(addr, len, MADV_NOHUGEPAGE) == 0 || errno == EINVAL) /* EINVAL: no THP */
         return 0;
-    return errno_code(st);
+    return errno_code(st, true);
 }
 
 static void lock(struct smm_platform *p)
@@ -244,7 +246,7 @@ static int new_reservation(struct smm_platform *p, size_t len, bool zero_kind, v
     int prot = zero_kind ? PROT_READ | PROT_WRITE : PROT_NONE;
     void *a = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (a == MAP_FAILED)
-        return errno_code(st);
+        return errno_code(st, true);
     uint64_t *bits = NULL; /* after the mmap: no bitmap for space that is not there */
     if (zero_kind) {
         bits = calloc((len / p->page_size + 63) / 64, sizeof(*bits));
@@ -287,7 +289,7 @@ static int remap(struct smm_platform *p, void *addr, size_t len, int prot, int f
         return -SMM_ENOMEM;
     void *a = mmap(addr, len, prot, flags | MAP_FIXED, fd, (off_t)off);
     if (a == MAP_FAILED)
-        return errno_code(st);
+        return errno_code(st, true);
     uint64_t removed;
     decommit(st, (uintptr_t)addr, (uintptr_t)addr + len, &removed); /* room ensured */
     p->stats.committed -= removed;
@@ -310,8 +312,10 @@ static int posix_share_zero(struct smm_platform *p, void *addr, size_t len)
 {
     lock(p);
     int rc = remap(p, addr, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* The range is the zero mapping now: a refused MADV_NOHUGEPAGE (the map
+     * count) leaves it correct, only open to THP's read faults; not a failure. */
     if (rc == 0)
-        rc = no_huge_pages(p->ctx, addr, len);
+        (void)no_huge_pages(p->ctx, addr, len);
     return unlock(p, rc);
 }
 
@@ -327,7 +331,7 @@ static int posix_protect(struct smm_platform *p, void *addr, size_t len, enum sm
     int mprot = prot == SMM_PROT_RW     ? PROT_READ | PROT_WRITE
                 : prot == SMM_PROT_READ ? PROT_READ
                                         : PROT_NONE;
-    return unlock(p, mprotect(addr, len, mprot) == 0 ? 0 : errno_code(st));
+    return unlock(p, mprotect(addr, len, mprot) == 0 ? 0 : errno_code(st, true));
 }
 
 /* Set (on) or clear the bits of pages [first, first + n); return how many changed. */
@@ -361,7 +365,7 @@ static int in_place(struct smm_platform *p, void *addr, size_t len, bool on)
         return -SMM_EINVAL;
     if (madvise(addr, len, on ? MADV_POPULATE_WRITE : MADV_DONTNEED) != 0) {
         if (!on || errno != EINVAL) /* EINVAL: no MADV_POPULATE_WRITE before 5.14 */
-            return errno_code(st);
+            return errno_code(st, false);
         touch_for_write(addr, len, p->page_size);
     }
     uint64_t first = ((uintptr_t)addr - r->start) / p->page_size;
@@ -428,12 +432,12 @@ static int posix_machine_setup(struct smm_platform *p, uint64_t span)
     if (st->machine_fd < 0) {
         st->machine_fd = memfd_create("sparsemm-machine", MFD_CLOEXEC);
         if (st->machine_fd < 0)
-            return unlock(p, errno_code(st));
+            return unlock(p, errno_code(st, false));
     }
     if (span <= st->machine_span)
         return unlock(p, 0);
     if (ftruncate(st->machine_fd, (off_t)span) != 0)
-        return unlock(p, errno_code(st));
+        return unlock(p, errno_code(st, false));
     st->machine_span = span;
     return unlock(p, 0);
 }
