@@ -16,6 +16,7 @@ void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line, cons
         return;
     if (!source)
         source = "<input>";
+    diag->line = line;
     /* Line 0 means "no line" (a device-tree blob, a whole file). */
     int n = line ? snprintf(diag->msg, sizeof(diag->msg), "%s:%" PRIu32 ": ", source, line)
                  : snprintf(diag->msg, sizeof(diag->msg), "%s: ", source);

@@ -13,6 +13,7 @@ static const char *const messages[SMM_ERROR_COUNT] = {
     [SMM_ENOTSUP] = "not supported",
     [SMM_EFAULT] = "platform failure",
     [SMM_EMAPLIMIT] = "mapping limit reached (vm.max_map_count), not out of memory",
+    [SMM_EBUSY] = "a concurrent writer kept changing it; try again",
 };
 
 const char *smm_strerror(int code)

@@ -199,7 +199,7 @@ static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
 
 int cli_load_map(const struct cli_map_opts *o, struct cli_map *m)
 {
-    struct smm_diag diag = {{0}};
+    struct smm_diag diag = {0};
     int rc = cli_load_map_diag(o, m, &diag);
     if (rc != 0)
         fprintf(stderr, "%s\n", diag.msg);
@@ -230,7 +230,7 @@ int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct sm
 
 int cli_map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m)
 {
-    struct smm_diag diag = {{0}};
+    struct smm_diag diag = {0};
     int rc = cli_map_prepare_diag(o, arch, m, &diag);
     if (rc != 0)
         fprintf(stderr, "%s\n", diag.msg);

@@ -588,7 +588,7 @@ static int survey_run(struct survey *sv, const struct cli_map_opts *base,
         struct cli_map_opts o = *base;
         struct cli_map m;
         struct machine_report mr;
-        struct smm_diag diag = {{0}};
+        struct smm_diag diag = {0};
         const char *path = r->file;
         o.path = r->file;
         progress(bar, i, sv->nr);

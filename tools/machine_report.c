@@ -85,7 +85,7 @@ int machine_report_load_diag(const struct cli_map_opts *o, const char *const *pa
 int machine_report_load(const struct cli_map_opts *o, const char *const *paths, size_t n,
                         unsigned online, struct machine_report *r, struct cli_map *m)
 {
-    struct smm_diag diag = {{0}};
+    struct smm_diag diag = {0};
     int rc = machine_report_load_diag(o, paths, n, online, r, m, &diag);
     if (rc) {
         fprintf(stderr, "%s\n", diag.msg);

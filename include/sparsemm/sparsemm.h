@@ -14,7 +14,22 @@
  *          "last" (inclusive)
  *
  * Every fallible function returns 0 or a negative -SMM_E* code; results go
- * through out-parameters.  smm_strerror() names a code.
+ * through out-parameters.  smm_strerror() names a code; each code has one
+ * meaning.  Functions that can say why take an optional struct smm_diag *
+ * (<sparsemm/diag.h>): the one channel for reasons, a code and a text.
+ *
+ * Lifecycle, the one rule every object follows: an object is made by
+ * smm_<obj>_create(..., struct smm_<obj> **out) and given back by
+ * smm_<obj>_destroy(obj), which accepts NULL and cannot fail.  create
+ * allocates the object itself (core objects through the platform, hosted
+ * ones from the C heap), so a caller never holds one by value and never
+ * sees its private state; a failed create leaves nothing behind and sets
+ * *out to NULL.  Everything between create and destroy is an operation on
+ * the object (populate, mark, grow, store...).  Objects with an inline
+ * fast path expose a const read-side head, read only by the inline
+ * functions of their header.  Plain values (configs, ranges, reports) are
+ * the caller's: filled by smm_<thing>_default() where they have defaults,
+ * nothing to release.
  *
  * Everything the core takes from its environment (types, atomics, bit
  * operations, the assertion hook) comes from <sparsemm/env.h>, the one file
@@ -78,6 +93,7 @@ enum smm_error {
     SMM_ENOTSUP = 7,  /* the operation does not apply to this object */
     SMM_EFAULT = 8,   /* the platform failed for another reason */
     SMM_EMAPLIMIT = 9, /* the kernel's limit on mappings (vm.max_map_count), not memory */
+    SMM_EBUSY = 10,   /* a concurrent writer kept changing it; try again */
     SMM_ERROR_COUNT
 };
 

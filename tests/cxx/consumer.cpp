@@ -8,6 +8,7 @@
 // model run.  Usage: consumer.  Exit 0 when everything holds.
 #include <sparsemm/account.h>
 #include <sparsemm/directmap.h>
+#include <sparsemm/diag.h>
 #include <sparsemm/env.h>
 #include <sparsemm/frametable.h>
 #include <sparsemm/io/machine.h>

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned online = (data[0] & 4 ? SMM_MF_HOTPLUG : 0) | (data[0] & 8 ? SMM_MF_CXL : 0);
     const char *p = (const char *)data + 1, *end = (const char *)data + size;
     struct smm_machine m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     smm_machine_init(&m);
     for (int k = 0; k < 4 && p <= end; k++) {
         const char *z = memchr(p, '\0', (size_t)(end - p));

@@ -225,7 +225,7 @@ static void test_bad(void **state)
     const struct bad *b = *state;
     const struct smm_range sentinel = {.start = 1, .end = 2, .line = 77};
     struct smm_rangelist out = {0};
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(smm_rangelist_push(&out, &sentinel, "s", &d), 0);
     size_t len = b->len ? b->len : strlen(b->text);
     int rc = smm_parse_buffer(b->text, len, "t", b->fmt, NULL, &out, &d);
@@ -239,7 +239,7 @@ static void test_bad(void **state)
 
     /* the loader reports the same and leaves nothing behind */
     struct smm_loaded_map m;
-    struct smm_diag d2 = {{0}};
+    struct smm_diag d2 = {0};
     assert_int_equal(smm_load_buffer(b->text, len, "t", b->fmt, &m, &d2), b->rc);
     assert_string_equal(d2.msg, d.msg);
     assert_null(m.raw.v);

@@ -65,7 +65,7 @@ static void test_expected_auto(void **state)
 {
     const struct expect *e = *state;
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     int rc = smm_load_map(io_test_map_path(e->file), SMM_FMT_AUTO, &m, &d);
     if (rc)
         fail_msg("%s", d.msg);
@@ -91,7 +91,7 @@ static void test_explicit(void **state)
 {
     const struct expect *e = *state;
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     enum smm_format f = io_test_format_of(e->file);
     int rc = smm_load_map(io_test_map_path(e->file), f, &m, &d);
     if (rc)
@@ -169,7 +169,7 @@ static void test_sysfs_directory(void **state)
 {
     (void)state;
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     const struct expect want = {"local-firecracker-epyc-vm.sysfs", 25769409536u, 3, 0x0,
                                 0x640000000u};
     int rc = smm_load_map(sysfs_dir, SMM_FMT_AUTO, &m, &d);
@@ -206,7 +206,7 @@ static void test_empty_directory(void **state)
     (void)state;
     char dir[] = "/tmp/smm-empty-XXXXXX";
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_non_null(mkdtemp(dir));
     int rc = smm_load_map(dir, SMM_FMT_AUTO, &m, &d);
     rmdir(dir);

@@ -67,7 +67,7 @@ static void test_juno_matches_dts(void **state)
     size_t len;
     char *blob = build_blob(2, 2, &juno, 1, &len);
     struct smm_loaded_map b, s;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
 
     assert_int_equal(smm_detect_format(blob, len), SMM_FMT_DTB);
     if (smm_load_buffer(blob, len, "juno.dtb", SMM_FMT_AUTO, &b, &d))
@@ -110,7 +110,7 @@ static void test_dts_round_trip(void **state)
         if (io_test_format_of(e->d_name) != SMM_FMT_DTS)
             continue;
         struct smm_loaded_map s, b;
-        struct smm_diag d = {{0}};
+        struct smm_diag d = {0};
         if (smm_load_map(io_test_map_path(e->d_name), SMM_FMT_DTS, &s, &d))
             fail_msg("%s", d.msg);
         struct mem_node nodes[8];
@@ -161,7 +161,7 @@ static void test_cells_status_numa(void **state)
     size_t len;
     char *blob = build_blob(1, 1, nodes, 4, &len);
     struct smm_rangelist out = {0};
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     enum smm_format used;
     if (smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_AUTO, &used, &out, &d))
         fail_msg("%s", d.msg);
@@ -179,7 +179,7 @@ static void test_cells_status_numa(void **state)
 static void expect_dtb_error(const char *blob, size_t len, const char *part)
 {
     struct smm_rangelist out = {0};
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     int rc = smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_DTB, NULL, &out, &d);
     assert_true(rc < 0);
     assert_int_equal(out.n, 0);
@@ -234,7 +234,7 @@ static void test_bad_blobs(void **state)
     /* no memory node: nothing found */
     b2 = build_blob(2, 2, NULL, 0, &len);
     struct smm_rangelist out = {0};
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(smm_parse_buffer(b2, len, "b.dtb", SMM_FMT_DTB, NULL, &out, &d), -SMM_EEMPTY);
     assert_string_equal(d.msg, "b.dtb: no memory ranges found (format dtb)");
     free(b2);
@@ -254,7 +254,7 @@ static void test_corrupted_blobs(void **state)
     for (size_t i = 0; i < len; i++) {
         for (int bit = 0; bit < 8; bit += 7) {
             struct smm_rangelist out = {0};
-            struct smm_diag d = {{0}};
+            struct smm_diag d = {0};
             memcpy(copy, blob, len);
             copy[i] ^= (char)(1 << bit);
             int rc = smm_parse_buffer(copy, len, "c.dtb", SMM_FMT_AUTO, NULL, &out, &d);

@@ -29,7 +29,7 @@
 /* A machine from NUL-separated buffers (each its own source). */
 static void load(struct smm_machine *m, const char *const *bufs, size_t n, enum smm_arch arch)
 {
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     smm_machine_init(m);
     for (size_t i = 0; i < n; i++) {
         char name[16];
@@ -145,7 +145,7 @@ static void test_prefix_form(void **state)
         assert_non_null(text);
         char *p = prefixed(text, len, f);
         struct smm_loaded_map bare, pre;
-        struct smm_diag d = {{0}};
+        struct smm_diag d = {0};
         if (smm_load_buffer(text, len, files[i], SMM_FMT_AUTO, &bare, &d))
             fail_msg("%s", d.msg);
         if (smm_load_buffer(p, strlen(p), files[i], SMM_FMT_AUTO, &pre, &d))
@@ -273,7 +273,7 @@ static void test_assembled(void **state)
             assert_int_equal(s->node, 3);
     }
     /* --online all: the CXL memory and both hot-plug windows become RAM */
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(smm_machine_online(&m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
     assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(68719083520) + 64 * GIB + 4 * TIB);
     smm_machine_free(&m);
@@ -433,7 +433,7 @@ static void test_truncated(void **state)
         fail_msg("warning '%s'", m.warn[0]);
     smm_machine_free(&m);
     /* a bad line that is not the last one is still an error */
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     smm_machine_init(&m);
     const char *bad = "BIOS-e820: [mem 0x0000000100000000-0x00000004\n"
                       "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n";
@@ -463,7 +463,7 @@ static void test_limits(void **state)
     load1(&m, t);
     assert_int_equal(m.ram.n, 100000);
     assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(100000) << 23);
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(smm_machine_online(&m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
     smm_machine_free(&m);
     /* one SRAT line more than the tool takes */

@@ -131,7 +131,7 @@ static void test_one(void **state)
 {
     const struct one *o = *state;
     struct smm_rangelist out = {0};
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     enum smm_format used;
     int rc = smm_parse_buffer(o->text, strlen(o->text), "t", o->fmt, &used, &out, &d);
     if (rc)
@@ -233,7 +233,7 @@ static void test_whole_log(void **state)
     assert_int_equal(smm_detect_format(log, strlen(log)), SMM_FMT_E820);
     for (size_t i = 0; i < 3; i++) {
         struct smm_rangelist out = {0};
-        struct smm_diag d = {{0}};
+        struct smm_diag d = {0};
         if (io_test_parse(log, want[i].fmt, &out, &d))
             fail_msg("%s", d.msg);
         assert_int_equal(out.n, want[i].n);
@@ -241,7 +241,7 @@ static void test_whole_log(void **state)
         smm_rangelist_free(&out);
     }
     struct smm_rangelist out = {0};
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(io_test_parse(log, SMM_FMT_EFI, &out, &d), -SMM_EEMPTY);
 }
 
@@ -291,7 +291,7 @@ static void test_dts_corners(void **state)
         "&{/soc} { compatible = \"x\"; };\n"
         "/omit-if-no-ref/ &mem0;\n";
     struct smm_rangelist out = {0};
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     int rc = io_test_parse(dts, SMM_FMT_AUTO, &out, &d);
     if (rc)
         fail_msg("%s", d.msg);
@@ -311,7 +311,7 @@ static void test_ram_loses(void **state)
 {
     (void)state;
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(
         io_test_load("0x0 0x10000 ram\n0x8000 0x9000 reserved\n", SMM_FMT_AUTO, &m, &d), 0);
     assert_int_equal(m.format, SMM_FMT_PLAIN);
@@ -345,7 +345,7 @@ static void test_node_conflict(void **state)
 {
     (void)state;
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(io_test_load("0x0 0x2000 ram node=0\n# gap\n0x1000 0x3000 ram node=1\n",
                                   SMM_FMT_PLAIN, &m, &d),
                      -SMM_EOVERLAP);
@@ -370,7 +370,7 @@ static void test_touching_merges(void **state)
 {
     (void)state;
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     assert_int_equal(io_test_load("0x1000 0x2000\n0x0 0x1000\n0x2000 0x3000 reserved\n"
                                   "0x3000 0x4000 reserved\n",
                                   SMM_FMT_PLAIN, &m, &d),
@@ -402,7 +402,7 @@ static void test_stdin_and_files(void **state)
     assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
     struct smm_loaded_map m;
-    struct smm_diag d = {{0}};
+    struct smm_diag d = {0};
     int rc = smm_load_map("-", SMM_FMT_AUTO, &m, &d);
     dup2(saved, STDIN_FILENO);
     close(saved);

@@ -172,7 +172,7 @@ static bool verify_map(const struct smm_memmap *m)
 static int run_map(const char *family, struct text *t)
 {
     struct smm_loaded_map lm;
-    struct smm_diag diag = {{0}};
+    struct smm_diag diag = {0};
     unsigned failed_before = tiny_current_failed;
     int rc = smm_load_buffer(t->p, t->n, "hostile", SMM_FMT_PLAIN, &lm, &diag);
 

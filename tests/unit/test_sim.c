@@ -24,7 +24,7 @@ static const char *g_dir;
 static int load_(const char *name, struct smm_loaded_map *lm)
 {
     char path[1024];
-    struct smm_diag diag = {{0}};
+    struct smm_diag diag = {0};
     snprintf(path, sizeof(path), "%s/%s", g_dir, name);
     int rc = smm_load_map(path, SMM_FMT_AUTO, lm, &diag);
     if (rc != 0)

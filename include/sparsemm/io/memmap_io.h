@@ -12,6 +12,7 @@
 #define SPARSEMM_IO_MEMMAP_IO_H
 
 #include <sparsemm/memmap.h>
+#include <sparsemm/diag.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -47,10 +48,7 @@ struct smm_rangelist {
 
 SMM_API void smm_rangelist_free(struct smm_rangelist *l);
 
-/* Diagnostics: the first error, formatted "source:line: message". */
-struct smm_diag {
-    char msg[512];
-};
+/* Diagnostics: struct smm_diag, <sparsemm/diag.h>; the first error wins. */
 
 /*
  * Push one raw range; validates it (start < end, end <= 2^52) and on error
