@@ -88,6 +88,8 @@ void smm_pdx_set_identity_(struct smm_pdx *out, uint64_t max_pfn)
     out->rev_dir_mask = 0;
     out->rev_dir_at = 0;
     out->dense_pool_used = 0;
+    out->fwd_flat_at = 0;
+    out->rev_flat_at = 0;
 }
 
 static bool config_ok(const struct smm_pdx_config *cfg)

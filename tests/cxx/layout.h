@@ -25,6 +25,7 @@ extern "C" {
     X(smm_p2m_config, msg_len)                                                                     \
     X(smm_pdx, max_pdx)                                                                            \
     X(smm_pdx, rev_dir_at)                                                                         \
+    X(smm_pdx, rev_flat_at)                                                                        \
     X(smm_pdx, dense)                                                                              \
     X(smm_pdx_ctx, group_len)                                                                      \
     X(smm_platform, machine_map)                                                                   \
