@@ -113,7 +113,7 @@ void check_p2m(smm_platform *plat)
         cfg.backend = static_cast<smm_p2m_backend>(b);
         cfg.max_pfn = UINT64_C(1) << 18;
         smm_p2m *p = nullptr;
-        int rc = smm_p2m_create(plat, &cfg, &p);
+        int rc = smm_p2m_create(plat, &cfg, nullptr, &p);
         check(rc == 0, "smm_p2m_create");
         if (rc != 0)
             continue;
