@@ -732,6 +732,54 @@ static int op_release(struct smm_p2m *p)
     return smm_p2m_release(p, 0, 5 * fi_epp * fi_epp, &r);
 }
 
+/*
+ * The lifecycle rule: destroy takes NULL; a refused create sets *out to
+ * NULL and says why in the diag it was given (the first reason wins), or
+ * nowhere when given none.
+ */
+static void test_lifecycle(void)
+{
+    smm_p2m_destroy(NULL);
+    struct smm_platform plat;
+    platform_init(&plat);
+    struct smm_p2m_config cfg;
+    struct smm_p2m *p, not_made;
+    struct smm_diag diag;
+    smm_p2m_config_default(&cfg);
+    cfg.max_pfn = 1000;
+    cfg.bits = 16; /* no such guest width */
+    smm_diag_clear(&diag);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(diag.code, -SMM_EINVAL);
+    CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
+    cfg.bits = 64;
+    cfg.limit_pfn = 10; /* below max_pfn; the diag already holds a reason */
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK(strcmp(diag.msg, "max_pfn is above the hot-add limit") == 0);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(smm_p2m_create(NULL, &cfg, NULL, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, NULL), -SMM_EINVAL);
+    cfg.limit_pfn = 0;
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), 0);
+    CHECK(p != NULL);
+    CHECK_EQ_INT(diag.code, 0); /* success says nothing */
+    CHECK_EQ_U64(diag.msg[0], 0);
+    smm_p2m_destroy(p);
+    CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
+    smm_posix_platform_fini(&plat);
+}
+
 static void test_fault_injection(void)
 {
     for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++) {
@@ -746,15 +794,21 @@ static void test_fault_injection(void)
             cfg.backend = b;
             cfg.bits = bits;
             cfg.max_pfn = max;
-            struct smm_p2m *p = NULL;
+            struct smm_p2m *p = NULL, not_made;
+            struct smm_diag diag;
             uint64_t nth;
             for (nth = 1; nth < 32; nth++) {
+                smm_diag_clear(&diag);
+                p = &not_made;
                 smm_posix_fail_at(&plat, nth);
-                int rc = smm_p2m_create(&plat, &cfg, NULL, &p);
+                int rc = smm_p2m_create(&plat, &cfg, &diag, &p);
                 smm_posix_fail_at(&plat, 0);
                 if (rc == 0)
                     break;
                 CHECK_EQ_INT(rc, -SMM_ENOMEM);
+                CHECK(p == NULL);
+                CHECK_EQ_INT(diag.code, rc);
+                CHECK(strstr(diag.msg, "the platform refused the P2M") != NULL);
                 CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
                 CHECK_EQ_U64(plat.stats.committed, 0);
             }
@@ -799,6 +853,7 @@ int main(void)
         TINY_RUN(test_limits);
         TINY_RUN(test_memory);
         TINY_RUN(test_fll);
+        TINY_RUN(test_lifecycle);
         TINY_RUN(test_fault_injection);
     }
     return tiny_finish();
