@@ -4,6 +4,7 @@
  * dispatch, the identity set of the linear backend, snapshots under the
  * generation protocol, run iteration and the tree's frame-list export.
  */
+#include "names_internal.h"
 #include "p2m_internal.h"
 #include <sparsemm/diag.h>
 
@@ -21,21 +22,9 @@ const char *smm_p2m_backend_name(enum smm_p2m_backend b)
     return (unsigned)b < SMM_P2M_BACKEND_COUNT ? backend_names[b] : "?";
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
-
 enum smm_p2m_backend smm_p2m_backend_from_name(const char *name)
 {
-    for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++)
-        if (str_eq(name, backend_names[b]))
-            return (enum smm_p2m_backend)b;
-    return SMM_P2M_BACKEND_COUNT;
+    return (enum smm_p2m_backend)smm_name_index(backend_names, SMM_P2M_BACKEND_COUNT, name);
 }
 
 void smm_p2m_config_default(struct smm_p2m_config *cfg)

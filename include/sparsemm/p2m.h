@@ -138,7 +138,7 @@ struct smm_p2m {
 };
 
 SMM_API const char *smm_p2m_backend_name(enum smm_p2m_backend b);
-/* Returns SMM_P2M_BACKEND_COUNT when unknown. */
+/* Returns SMM_P2M_BACKEND_COUNT when unknown (or NULL). */
 SMM_API enum smm_p2m_backend smm_p2m_backend_from_name(const char *name);
 
 /* Defaults: linear, 64-bit, everything else 0 (= defaults). */

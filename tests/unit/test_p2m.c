@@ -732,6 +732,20 @@ static int op_release(struct smm_p2m *p)
     return smm_p2m_release(p, 0, 5 * fi_epp * fi_epp, &r);
 }
 
+/* Backend names: exact, both ways (the core's one name-table lookup). */
+static void test_names(void)
+{
+    for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++)
+        CHECK_EQ_INT(smm_p2m_backend_from_name(smm_p2m_backend_name((enum smm_p2m_backend)b)),
+                     (int)b);
+    CHECK_EQ_INT(smm_p2m_backend_from_name("tree"), SMM_P2M_TREE);
+    const char *bad[] = {"tre", "trees", "Linear", "", "linear "};
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ_INT(smm_p2m_backend_from_name(bad[i]), SMM_P2M_BACKEND_COUNT);
+    CHECK_EQ_INT(smm_p2m_backend_from_name(NULL), SMM_P2M_BACKEND_COUNT);
+    CHECK(strcmp(smm_p2m_backend_name(SMM_P2M_BACKEND_COUNT), "?") == 0);
+}
+
 /*
  * The lifecycle rule: destroy takes NULL; a refused create sets *out to
  * NULL and says why in the diag it was given (the first reason wins), or
@@ -853,6 +867,7 @@ int main(void)
         TINY_RUN(test_limits);
         TINY_RUN(test_memory);
         TINY_RUN(test_fll);
+        TINY_RUN(test_names);
         TINY_RUN(test_lifecycle);
         TINY_RUN(test_fault_injection);
     }
