@@ -285,9 +285,11 @@ static inline uint64_t smm_p2m_invalid(const struct smm_p2m *p)
 
 /*
  * smm_p2m_load - pfn's raw entry, flags kept (__pfn_to_mfn).  Lock-free,
- * safe against one concurrent writer.  Linear 64-bit: one bounds compare,
- * one load, one test, and the loaded word is the answer (nothing between
- * the load and the caller); tree 64-bit: three dependent loads.  A stored
+ * safe against one concurrent writer.  Linear 64-bit: the bound and the
+ * list's address (two loads from the head, independent), one bounds
+ * compare, the entry's load and one test, and the loaded word is the
+ * answer (nothing between the load and the caller); tree 64-bit: three
+ * dependent loads.  A stored
  * 0 (linear), INVALID (tree) or a stale pointer take the out-of-line path,
  * which resolves identity under the generation protocol.
  */
@@ -320,9 +322,10 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
 
 /*
  * A lookup view, for loops of lookups.  smm_p2m_load re-reads the list's
- * bound (an atomic, because smm_p2m_grow may move it) on every call, and a
- * compiler may not keep an atomic in a register across a loop; measured,
- * that extra load costs a linear lookup 20-35 % in a loop over many pfns.
+ * bound (an atomic, because smm_p2m_grow may move it) and address from the
+ * head on every call, and a compiler may not keep an atomic in a register
+ * across a loop; measured, those loads cost a linear lookup 20-35 % in a
+ * loop over many pfns.
  * A view copies the list's address and bound once: lookups through it keep
  * both in registers, the way Linux's __pfn_to_mfn keeps xen_p2m_addr and
  * xen_p2m_size (plain variables).  A view stays valid for the P2M's life:
