@@ -134,7 +134,7 @@ int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
     proto.width = lim.entry_bytes;
     proto.backend = cfg->backend;
     proto.epp = lim.entries_per_page;
-    proto.head.shift = log2_exact(proto.epp);
+    proto.head.shift = (uint16_t)log2_exact(proto.epp);
     proto.head.mask = cfg->bits == 32 ? SMM_P2M_INVALID32 : SMM_P2M_INVALID64;
     proto.head.ident_bit = cfg->bits == 32 ? SMM_P2M_IDENTITY_BIT32 : SMM_P2M_IDENTITY_BIT64;
     proto.head.foreign_bit = cfg->bits == 32 ? SMM_P2M_FOREIGN_BIT32 : SMM_P2M_FOREIGN_BIT64;

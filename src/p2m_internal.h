@@ -14,6 +14,9 @@
 
 #include <sparsemm/p2m.h>
 
+/* Linear: the list starts this many bytes after the struct. */
+#define SMM_P2M_LIST_OFFSET 4096
+
 /*
  * One P2M: the public read side (the head the inline lookups read) first,
  * then the writer's state on its own cache line.  It lives in the first
@@ -43,6 +46,11 @@ struct smm_p2m_priv {
     uint64_t tops, mids, mid_base, leaf_base;
 };
 
+/* Every lookup reads one cache line of the head; the list follows the body. */
+_Static_assert(sizeof(struct smm_p2m) <= 64, "the read-side head outgrew a cache line");
+_Static_assert(sizeof(struct smm_p2m_priv) <= SMM_P2M_LIST_OFFSET,
+               "the P2M's struct no longer fits below its list");
+
 /* The private P2M behind a public pointer (the head is its first member). */
 static inline struct smm_p2m_priv *p2m_priv_(struct smm_p2m *p)
 {
@@ -53,9 +61,6 @@ static inline const struct smm_p2m_priv *p2m_cpriv_(const struct smm_p2m *p)
 {
     return (const struct smm_p2m_priv *)(const void *)p;
 }
-
-/* Linear: the list starts this many bytes after the struct. */
-#define SMM_P2M_LIST_OFFSET 4096
 
 /* Tree arena pages shared by every P2M ("MFN" = arena page index). */
 #define SMM_P2M_TREE_NULL 0u

@@ -129,9 +129,9 @@ struct smm_p2m {
         uint32_t *e32;
     } words;                    /* atomic words; linear: the list; tree: the page arena */
     uint64_t top_word;          /* tree: word index of the first top page in words */
-    uint64_t identity_leaf;     /* tree: page index of the shared identity leaf */
-    uint32_t shift;             /* log2 entries per page */
-    uint32_t tree64;            /* 1: a 64-bit tree (walked inline); 0: any other kind */
+    uint32_t identity_leaf;     /* tree: page index of the shared identity leaf */
+    uint16_t shift;             /* log2 entries per page */
+    uint16_t tree64;            /* 1: a 64-bit tree (walked inline); 0: any other kind */
     uint64_t mask;              /* INVALID: all ones of the entry width */
     uint64_t ident_bit;
     uint64_t foreign_bit;
