@@ -113,7 +113,7 @@ void check_p2m(smm_platform *plat)
         cfg.backend = static_cast<smm_p2m_backend>(b);
         cfg.max_pfn = UINT64_C(1) << 18;
         smm_p2m *p = nullptr;
-        int rc = smm_p2m_create(plat, &cfg, &p);
+        int rc = smm_p2m_create(plat, &cfg, nullptr, &p);
         check(rc == 0, "smm_p2m_create");
         if (rc != 0)
             continue;
@@ -135,6 +135,18 @@ void check_p2m(smm_platform *plat)
                     smm_p2m_generation(p));
         smm_p2m_destroy(p);
     }
+    // a refused create: *out NULL, the reason in the diag
+    smm_p2m_config cfg;
+    smm_p2m_config_default(&cfg);
+    cfg.backend = SMM_P2M_TREE;
+    cfg.max_pfn = UINT64_C(1) << 28; // 1 TiB: more than one top page
+    smm_diag diag = {};
+    smm_p2m *p = nullptr;
+    int rc = smm_p2m_create(plat, &cfg, &diag, &p);
+    check(rc == -SMM_ERANGE && p == nullptr && diag.code == rc &&
+              std::strstr(diag.msg, "multi_top") != nullptr,
+          "a refused smm_p2m_create says why");
+    smm_p2m_destroy(nullptr);
 }
 
 // One machine from a log with two kinds of lines, and what Xen decides on it.

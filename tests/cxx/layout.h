@@ -18,11 +18,13 @@ extern "C" {
     X(smm_p2m, fast_max)                                                                           \
     X(smm_p2m, max_pfn)                                                                            \
     X(smm_p2m, words)                                                                              \
-    X(smm_p2m, generation)                                                                         \
-    X(smm_p2m, set_count)                                                                          \
-    X(smm_p2m, tops)                                                                               \
+    X(smm_p2m, top_word)                                                                           \
+    X(smm_p2m, identity_leaf)                                                                      \
+    X(smm_p2m, shift)                                                                              \
+    X(smm_p2m, tree64)                                                                             \
+    X(smm_p2m, foreign_bit)                                                                        \
     X(smm_p2m_view, bound)                                                                         \
-    X(smm_p2m_config, msg_len)                                                                     \
+    X(smm_p2m_config, identity_ranges)                                                             \
     X(smm_pdx, max_pdx)                                                                            \
     X(smm_pdx, rev_dir_at)                                                                         \
     X(smm_pdx, rev_flat_at)                                                                        \

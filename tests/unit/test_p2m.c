@@ -9,6 +9,7 @@
  * set_identity, populate and release.  All of it twice: over demand-zero
  * reservations and over a platform without them.
  */
+#include "p2m_internal.h" /* white box: the reservation, the tree's shared pages */
 #include "tables_host.h"
 #include "tiny.h"
 #include <sparsemm/platform/posix/platform_posix.h>
@@ -72,7 +73,7 @@ static int inst_create(struct inst *in, enum smm_p2m_backend b, unsigned bits, u
     cfg.identity_ranges = 4096;
     if (platform_init(&in->plat) != 0)
         return -SMM_ENOMEM;
-    int rc = smm_p2m_create(&in->plat, &cfg, &in->p);
+    int rc = smm_p2m_create(&in->plat, &cfg, NULL, &in->p);
     if (rc != 0)
         smm_posix_platform_fini(&in->plat);
     return rc;
@@ -454,13 +455,14 @@ static void test_limits(void)
     platform_init(&plat);
     struct smm_p2m_config cfg;
     struct smm_p2m *p = NULL;
-    char msg[256];
+    struct smm_diag diag;
+    struct smm_p2m not_made;
     uint64_t tib4 = UINT64_C(1) << 30; /* 4 TiB in pfns */
 
     /* a 4 TiB sparse guest: linear works, a one-top tree refuses */
     smm_p2m_config_default(&cfg);
     cfg.max_pfn = tib4;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
     uint64_t spots[] = {0, 1, (UINT64_C(1) << 29) + 5, tib4 - 1};
     for (unsigned i = 0; i < 4; i++)
         CHECK_EQ_INT(smm_p2m_store(p, spots[i], 1000 + i), 0);
@@ -478,43 +480,47 @@ static void test_limits(void)
     smm_p2m_destroy(p);
 
     cfg.backend = SMM_P2M_TREE;
-    cfg.msg = msg;
-    cfg.msg_len = sizeof(msg);
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
-    CHECK(strstr(msg, "512 GiB") != NULL);
-    printf("  refused as expected: %s\n", msg);
+    smm_diag_clear(&diag);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_ERANGE);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(diag.code, -SMM_ERANGE);
+    CHECK(strstr(diag.msg, "512 GiB") != NULL);
+    printf("  refused as expected: %s\n", diag.msg);
     cfg.multi_top = true;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
-    CHECK_EQ_U64(p->tops, 8);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
+    uint64_t top, tops;
+    CHECK_EQ_INT(smm_p2m_fll(p, &top, &tops), 0);
+    CHECK_EQ_U64(tops, 8);
     CHECK_EQ_INT(smm_p2m_store(p, tib4 - 1, 5), 0);
     CHECK_EQ_U64(smm_p2m_load(p, tib4 - 1), 5);
     smm_p2m_destroy(p);
     cfg.multi_top = false;
     cfg.max_pfn = UINT64_C(1) << 27; /* exactly one top page */
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
     smm_p2m_destroy(p);
 
     /* 32-bit: the list must fit the VA budget; the message names the largest guest */
     smm_p2m_config_default(&cfg);
     cfg.bits = 32;
-    cfg.msg = msg;
-    cfg.msg_len = sizeof(msg);
     cfg.max_pfn = UINT64_C(128) << 18; /* 128 GiB */
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
-    CHECK(strstr(msg, "the largest guest that fits is 64 GiB") != NULL);
-    printf("  refused as expected: %s\n", msg);
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_ERANGE);
+    CHECK(strstr(diag.msg, "the largest guest that fits is 64 GiB") != NULL);
+    printf("  refused as expected: %s\n", diag.msg);
     cfg.max_pfn = UINT64_C(64) << 18;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
     smm_p2m_destroy(p);
     cfg.va_budget = UINT64_C(16) << 20;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
-    CHECK(strstr(msg, "16 GiB") != NULL);
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_ERANGE);
+    CHECK(strstr(diag.msg, "16 GiB") != NULL);
     cfg.max_pfn = UINT64_C(1) << 31; /* beyond the identity bit */
     cfg.va_budget = UINT64_C(1) << 40;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), -SMM_ERANGE);
     cfg.max_pfn = 10;
     cfg.limit_pfn = 5;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), -SMM_EINVAL);
 
     CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
     smm_posix_platform_fini(&plat);
@@ -541,7 +547,7 @@ static uint64_t resident_pages(const void *addr, size_t len)
  */
 static void check_resident(const struct smm_p2m *p, const struct smm_p2m_usage *u)
 {
-    uint64_t pages = resident_pages(p->base, p->len);
+    uint64_t pages = resident_pages(p2m_cpriv_(p)->base, p2m_cpriv_(p)->len);
     if (without_demand_zero)
         CHECK(pages <= u->committed_bytes / 4096);
     else
@@ -726,6 +732,68 @@ static int op_release(struct smm_p2m *p)
     return smm_p2m_release(p, 0, 5 * fi_epp * fi_epp, &r);
 }
 
+/* Backend names: exact, both ways (the core's one name-table lookup). */
+static void test_names(void)
+{
+    for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++)
+        CHECK_EQ_INT(smm_p2m_backend_from_name(smm_p2m_backend_name((enum smm_p2m_backend)b)),
+                     (int)b);
+    CHECK_EQ_INT(smm_p2m_backend_from_name("tree"), SMM_P2M_TREE);
+    const char *bad[] = {"tre", "trees", "Linear", "", "linear "};
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ_INT(smm_p2m_backend_from_name(bad[i]), SMM_P2M_BACKEND_COUNT);
+    CHECK_EQ_INT(smm_p2m_backend_from_name(NULL), SMM_P2M_BACKEND_COUNT);
+    CHECK(strcmp(smm_p2m_backend_name(SMM_P2M_BACKEND_COUNT), "?") == 0);
+}
+
+/*
+ * The lifecycle rule: destroy takes NULL; a refused create sets *out to
+ * NULL and says why in the diag it was given (the first reason wins), or
+ * nowhere when given none.
+ */
+static void test_lifecycle(void)
+{
+    smm_p2m_destroy(NULL);
+    struct smm_platform plat;
+    platform_init(&plat);
+    struct smm_p2m_config cfg;
+    struct smm_p2m *p, not_made;
+    struct smm_diag diag;
+    smm_p2m_config_default(&cfg);
+    cfg.max_pfn = 1000;
+    cfg.bits = 16; /* no such guest width */
+    smm_diag_clear(&diag);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(diag.code, -SMM_EINVAL);
+    CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
+    cfg.bits = 64;
+    cfg.limit_pfn = 10; /* below max_pfn; the diag already holds a reason */
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK(strcmp(diag.msg, "max_pfn is above the hot-add limit") == 0);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(smm_p2m_create(NULL, &cfg, NULL, &p), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, NULL), -SMM_EINVAL);
+    cfg.limit_pfn = 0;
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), 0);
+    CHECK(p != NULL);
+    CHECK_EQ_INT(diag.code, 0); /* success says nothing */
+    CHECK_EQ_U64(diag.msg[0], 0);
+    smm_p2m_destroy(p);
+    CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
+    smm_posix_platform_fini(&plat);
+}
+
 static void test_fault_injection(void)
 {
     for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++) {
@@ -740,15 +808,21 @@ static void test_fault_injection(void)
             cfg.backend = b;
             cfg.bits = bits;
             cfg.max_pfn = max;
-            struct smm_p2m *p = NULL;
+            struct smm_p2m *p = NULL, not_made;
+            struct smm_diag diag;
             uint64_t nth;
             for (nth = 1; nth < 32; nth++) {
+                smm_diag_clear(&diag);
+                p = &not_made;
                 smm_posix_fail_at(&plat, nth);
-                int rc = smm_p2m_create(&plat, &cfg, &p);
+                int rc = smm_p2m_create(&plat, &cfg, &diag, &p);
                 smm_posix_fail_at(&plat, 0);
                 if (rc == 0)
                     break;
                 CHECK_EQ_INT(rc, -SMM_ENOMEM);
+                CHECK(p == NULL);
+                CHECK_EQ_INT(diag.code, rc);
+                CHECK(strstr(diag.msg, "the platform refused the P2M") != NULL);
                 CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
                 CHECK_EQ_U64(plat.stats.committed, 0);
             }
@@ -793,6 +867,8 @@ int main(void)
         TINY_RUN(test_limits);
         TINY_RUN(test_memory);
         TINY_RUN(test_fll);
+        TINY_RUN(test_names);
+        TINY_RUN(test_lifecycle);
         TINY_RUN(test_fault_injection);
     }
     return tiny_finish();
