@@ -345,6 +345,8 @@ int smm_p2m_grow(struct smm_p2m *p, uint64_t new_max)
 
 uint64_t smm_p2m_load_slow_(const struct smm_p2m *p, uint64_t pfn)
 {
+    if (p->kind == SMM_P2M_KIND_LINEAR64) /* a hole of the list: no indirect call */
+        return smm_p2m_linear_hole_(p, pfn);
     return ops(p)->slow(p, pfn);
 }
 
