@@ -9,7 +9,8 @@
  * (512 pfns).  A 2 MiB huge zero page would cover 512 times as much with
  * one TLB entry, but puts 2 MiB of data (zeros) behind it instead of 4 KiB.
  *
- * Memory first (Rss from /proc/self/statm, minor faults from getrusage):
+ * Memory first (the THP settings, Rss from /proc/self/statm, minor faults
+ * from getrusage):
  * mapping the huge zero page over a never-written range (MADV_HUGEPAGE, one
  * read per 2 MiB, MADV_NOHUGEPAGE again), then what a 4 KiB write into it
  * commits, and the same write after MADV_DONTNEED of its page.
@@ -126,9 +127,29 @@ static long huge_zero(void *m, size_t len)
     return minor_faults() - f0;
 }
 
+/* Print a sysfs setting of THP. */
+static void thp_setting(const char *name)
+{
+    char path[128], buf[128] = "?";
+    snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/%s", name);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(buf, sizeof(buf), f))
+            snprintf(buf, sizeof(buf), "?");
+        fclose(f);
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    printf("  %s: %s\n", name, buf);
+}
+
 /* What the huge zero page costs in memory, and what a write into it commits. */
 static int memory(void)
 {
+    printf("THP settings:\n");
+    thp_setting("enabled");
+    thp_setting("defrag");
+    thp_setting("use_zero_page");
+    thp_setting("khugepaged/max_ptes_none");
     size_t len = 8 * HUGE;
     uint8_t *m = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
