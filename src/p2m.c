@@ -315,6 +315,8 @@ int smm_p2m_grow(struct smm_p2m *pub, uint64_t new_max)
 uint64_t smm_p2m_load_slow(const struct smm_p2m *pub, uint64_t pfn)
 {
     const struct smm_p2m_priv *p = p2m_cpriv_(pub);
+    if (p->backend == SMM_P2M_LINEAR && p->width == 8) /* a hole of the list: no indirect call */
+        return smm_p2m_linear_hole_(p, pfn);
     return ops(p)->slow(p, pfn);
 }
 

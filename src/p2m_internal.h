@@ -259,6 +259,8 @@ struct p2m_ops_ {
 };
 
 extern const struct p2m_ops_ smm_p2m_linear_ops_;
+/* The linear 64-bit list's slow path, called without the ops (p2m_linear.c). */
+uint64_t smm_p2m_linear_hole_(const struct smm_p2m_priv *p, uint64_t pfn);
 extern const struct p2m_ops_ smm_p2m_tree_ops_;
 
 #endif

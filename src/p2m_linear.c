@@ -263,33 +263,45 @@ static int linear_release(struct smm_p2m_priv *p, uint64_t s, uint64_t e, uint64
     return 0;
 }
 
-/* The value behind a stored 0 (leaf backed or not; the caller holds a gen window). */
-static uint64_t zero_means(const struct smm_p2m_priv *p, uint64_t pfn, bool backed)
+/*
+ * The value of pfn < max_pfn, under the generation protocol (the fast path
+ * read 0 there, or could not look): a backed leaf's own word (0 is MFN 0;
+ * re-read, since the leaf may have been backed and written since the
+ * caller's read); for an unbacked leaf, the identity set's verdict, without
+ * touching the list: its page reads 0, or, between a release's window and
+ * its discard, values equal to that verdict.  A hole therefore costs the
+ * list the one read of its word in the fast path, and a few loads from the
+ * header and bitmap, which stay in the cache.
+ */
+static uint64_t read_entry(const struct smm_p2m_priv *p, uint64_t pfn)
 {
-    if (backed)
-        return 0;
-    return smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->head.mask;
+    for (;;) {
+        uint64_t g = p2m_read_begin_(p), r;
+        if (leaf_backed(p, pfn >> p->head.shift))
+            r = p2m_ld_(p, pfn);
+        else
+            r = smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->head.mask;
+        if (!p2m_read_retry_(p, g))
+            return r;
+    }
+}
+
+/* smm_p2m_load_slow_ for the 64-bit list, called directly rather than through the ops. */
+uint64_t smm_p2m_linear_hole_(const struct smm_p2m_priv *p, uint64_t pfn)
+{
+    return read_entry(p, pfn); /* pfn < max_pfn: the inline paths checked, it never shrinks */
 }
 
 static uint64_t linear_slow(const struct smm_p2m_priv *p, uint64_t pfn)
 {
-    if (p->width == 4 && pfn < p2m_max_(p)) { /* the 32-bit fast path */
+    if (pfn >= p2m_max_(p))
+        return p2m_ident_(p, pfn); /* max_pfn never shrinks: no window needed */
+    if (p->width == 4) { /* the 32-bit fast path */
         uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&p->head.words.e32[pfn]);
         if (e != 0)
             return e;
     }
-    for (;;) {
-        uint64_t g = p2m_read_begin_(p), r;
-        if (pfn >= p2m_max_(p)) {
-            r = p2m_ident_(p, pfn);
-        } else {
-            r = p2m_ld_(p, pfn);
-            if (r == 0)
-                r = zero_means(p, pfn, leaf_backed(p, pfn >> p->head.shift));
-        }
-        if (!p2m_read_retry_(p, g))
-            return r;
-    }
+    return read_entry(p, pfn);
 }
 
 static void linear_read_leaf(const struct smm_p2m_priv *p, uint64_t pfn, uint64_t n, uint64_t *out)
