@@ -114,13 +114,13 @@ static int cost_range(const struct cli_map *m, const struct machine_costing *c,
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT && !rc; s++) {
         const struct smm_pdx *boot = c->schemes[s];
         out->indexable[s] = fs < fe && smm_pdx_xen_region_ok(boot, fs << SMM_PAGE_SHIFT, fe - fs) &&
-                            smm_pfn_to_pdx(boot, fe - 1) < c->fit[s].pdx_limit;
+                            smm_pfn_to_pdx(boot, fe - 1) < c->an->scheme[s].fit.pdx_limit;
         struct smm_overhead o;
         rc = smm_pdx_compute(s, &m->pdx, f, n, p);
         if (!rc)
             rc = smm_account_tables(p, c->acfg, f, n, &o);
         if (!rc)
-            out->extra[s] = (int64_t)(o.total - c->over[s].total);
+            out->extra[s] = (int64_t)(o.total - c->an->scheme[s].over.total);
     }
     free(f);
     free(p);

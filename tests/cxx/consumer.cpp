@@ -7,6 +7,7 @@
 // stored to and read back through smm_p2m_load and a view, the overhead
 // model run.  Usage: consumer.  Exit 0 when everything holds.
 #include <sparsemm/account.h>
+#include <sparsemm/analyze.h>
 #include <sparsemm/directmap.h>
 #include <sparsemm/diag.h>
 #include <sparsemm/env.h>
@@ -137,6 +138,28 @@ void check_p2m(smm_platform *plat)
     }
 }
 
+// Every scheme on the Juno map, through smm_analyze: mask squeezes bits 21-22 out.
+void check_analysis(smm_platform *plat)
+{
+    std::vector<uint64_t> scratch(smm_memmap_normalize_scratch_bytes(2) / 8 + 1);
+    smm_range norm[4];
+    smm_memmap map = {};
+    map.ranges = norm;
+    map.cap = 4;
+    smm_memmap_conflict conflict;
+    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &conflict) == 0, "normalize");
+    smm_analyze_config cfg;
+    smm_analyze_config_default(&cfg);
+    smm_analyze_config_set_layout(&cfg, smm_layout_profile(SMM_LAYOUT_XEN_ARM64));
+    smm_analysis a;
+    smm_diag diag = {};
+    check(smm_analyze(plat, &cfg, &map, &a, &diag) == 0, "smm_analyze");
+    check(a.scheme[SMM_PDX_MASK].max_pdx == 0x400000, "mask max_pdx on Juno");
+    check(a.best < SMM_PDX_SCHEME_COUNT && a.why < SMM_ANALYZE_WHY_COUNT, "a choice and a reason");
+    std::printf("analysis: best %s (%s), mask density %u ppm\n", smm_pdx_scheme_name(a.best),
+                smm_analyze_why_name(a.why), a.scheme[SMM_PDX_MASK].density_ppm);
+}
+
 // One machine from a log with two kinds of lines, and what Xen decides on it.
 void check_machine()
 {
@@ -173,6 +196,7 @@ int main()
     }
     check_pdx(&plat);
     check_p2m(&plat);
+    check_analysis(&plat);
     check_machine();
     check(smm_posix_live_reservations(&plat) == 0, "everything given back");
     smm_posix_platform_fini(&plat);
