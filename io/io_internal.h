@@ -159,6 +159,15 @@ int smm_parse_dts_(struct smm_text_ *t, struct smm_rangelist *out);
 int smm_parse_dtb_(const char *buf, size_t len, const char *source, struct smm_rangelist *out,
                    struct smm_diag *diag);
 
+/*
+ * smm_normalize_ - normalize n raw ranges into *map (its ranges malloc'ed,
+ * capacity 2n; the caller frees map->ranges either way), the core's reason
+ * reported as "source:line: ..." (the other line kept in diag->other_line).
+ * Return 0, -SMM_ENOMEM or the core's error.
+ */
+int smm_normalize_(const struct smm_range *raw, size_t n, const char *source,
+                   struct smm_memmap *map, struct smm_diag *diag);
+
 /* The no-RAM refusal of a map read as fmt whose first range (at line) has type. */
 void smm_diag_no_ram_read_as_(struct smm_diag *diag, const char *source, uint32_t line,
                               enum smm_format fmt, uint32_t type);

@@ -97,13 +97,13 @@ static void warn(struct smm_machine *m, const char *source, uint32_t line, const
 {
     if (m->nr_warn == SMM_MACHINE_WARN_MAX)
         return;
-    struct smm_diag d;
+    struct smm_diag d = {0}; /* formats the warning: the line is skipped as invalid */
     char shown[61];
     size_t n = text_len > 60 ? 60 : text_len;
     for (size_t i = 0; i < n; i++) /* the line may hold what made it fail: keep it printable */
         shown[i] = (unsigned char)text[i] >= 0x20 && (unsigned char)text[i] < 0x7f ? text[i] : '?';
     shown[n] = '\0';
-    smm_diag_set(&d, source, line, "%s: '%s%s'", what, shown, text_len > 60 ? "..." : "");
+    smm_diag_set(&d, -SMM_EINVAL, source, line, "%s: '%s%s'", what, shown, text_len > 60 ? "..." : "");
     memcpy(m->warn[m->nr_warn++], d.msg, sizeof(d.msg));
 }
 
@@ -499,11 +499,11 @@ static int add_log(struct smm_machine *m, const char *buf, size_t len, const cha
     if (!rc && fmt == SMM_FMT_AUTO)
         rc = keep_ranges(m, &banks, SMM_SRC_XEN_RAM, file, buf, len, NULL, 0);
     if (!rc && m->all.n == n0) {
-        smm_diag_set(diag, source, 0, "no memory ranges found in the log");
+        smm_diag_set(diag, -SMM_EEMPTY, source, 0, "no memory ranges found in the log");
         rc = -SMM_EEMPTY;
     }
     if (rc == -SMM_ENOMEM)
-        smm_diag_set(diag, source, 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
     smm_rangelist_free(&banks);
     free(off);
     return rc;
@@ -513,7 +513,7 @@ static int add_text(struct smm_machine *m, const char *buf, size_t len, const ch
                     enum smm_format fmt, struct smm_diag *diag)
 {
     if (m->nr_files == SMM_MACHINE_FILES_MAX) {
-        smm_diag_set(diag, source, 0, "more than %d files for one machine (a limit of this tool)",
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "more than %d files for one machine (a limit of this tool)",
                      SMM_MACHINE_FILES_MAX);
         return -SMM_EINVAL;
     }
@@ -535,7 +535,7 @@ static int add_text(struct smm_machine *m, const char *buf, size_t len, const ch
         else if (!rc && (det == SMM_FMT_DTS || det == SMM_FMT_DTB))
             vote(m, VOTE_ARM, "device tree");
         if (rc == -SMM_ENOMEM)
-            smm_diag_set(diag, source, 0, "out of memory");
+            smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
     }
     if (rc) {
         m->all.n = n0;
@@ -553,17 +553,17 @@ int smm_machine_add_buffer(struct smm_machine *m, const char *buf, size_t len,
     if (!source)
         source = "<input>";
     if (!buf && len) {
-        smm_diag_set(diag, source, 0, "no buffer");
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "no buffer");
         return -SMM_EINVAL;
     }
     if ((unsigned)fmt >= SMM_FMT_COUNT) {
-        smm_diag_set(diag, source, 0, "unknown input format %d", (int)fmt);
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "unknown input format %d", (int)fmt);
         return -SMM_EINVAL;
     }
     size_t clean_len = 0;
     char *clean;
     if (smm_strip_ansi_(buf, len, fmt, &clean, &clean_len)) {
-        smm_diag_set(diag, source, 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
         return -SMM_ENOMEM;
     }
     int rc = clean ? add_text(m, clean, clean_len, source, fmt, diag)
@@ -576,7 +576,7 @@ int smm_machine_add_map(struct smm_machine *m, const struct smm_loaded_map *lm,
                         struct smm_diag *diag)
 {
     if (m->nr_files == SMM_MACHINE_FILES_MAX) {
-        smm_diag_set(diag, lm->source, 0, "too many files for one machine");
+        smm_diag_set(diag, -SMM_EINVAL, lm->source, 0, "too many files for one machine");
         return -SMM_EINVAL;
     }
     uint32_t file = (uint32_t)m->nr_files;
@@ -584,7 +584,7 @@ int smm_machine_add_map(struct smm_machine *m, const struct smm_loaded_map *lm,
     size_t n0 = m->all.n;
     if (keep_ranges(m, &lm->raw, format_kind(lm->format), file, NULL, 0, NULL, 0)) {
         m->all.n = n0;
-        smm_diag_set(diag, lm->source, 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, lm->source, 0, "out of memory");
         return -SMM_ENOMEM;
     }
     m->file_format[file] = lm->format;
@@ -646,7 +646,7 @@ static int build_node_map(struct smm_machine *m, struct smm_diag *diag)
     if (n == 0)
         return 0;
     if (n > SMM_MACHINE_NODE_RANGES_MAX) {
-        smm_diag_set(diag, m->files[0], 0,
+        smm_diag_set(diag, -SMM_ERANGE, m->files[0], 0,
                      "more than %d NUMA ranges (SRAT and node lines): a limit of this tool",
                      SMM_MACHINE_NODE_RANGES_MAX);
         return -SMM_ERANGE;
@@ -705,7 +705,7 @@ static int build_node_map(struct smm_machine *m, struct smm_diag *diag)
     free(pts);
     free(node);
     if (rc == -SMM_ENOMEM)
-        smm_diag_set(diag, m->files[0], 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, m->files[0], 0, "out of memory");
     return rc;
 }
 
@@ -785,7 +785,7 @@ static int collect_special(struct smm_machine *m, struct smm_diag *diag)
         if (!(r.flags & SPECIAL_FLAGS))
             continue;
         if (m->special.n == SMM_MACHINE_SPECIAL_MAX) {
-            smm_diag_set(diag, m->files[r.file], r.line,
+            smm_diag_set(diag, -SMM_ERANGE, m->files[r.file], r.line,
                          "more than %d hot-plug, CXL, soft-reserved, non-volatile or persistent "
                          "ranges: a limit of this tool",
                          SMM_MACHINE_SPECIAL_MAX);
@@ -799,7 +799,7 @@ static int collect_special(struct smm_machine *m, struct smm_diag *diag)
             return -SMM_ENOMEM;
     }
     if (windows > SMM_MACHINE_WINDOWS_MAX) {
-        smm_diag_set(diag, m->files[0], 0, "more than %d CXL windows: a limit of this tool",
+        smm_diag_set(diag, -SMM_ERANGE, m->files[0], 0, "more than %d CXL windows: a limit of this tool",
                      SMM_MACHINE_WINDOWS_MAX);
         return -SMM_ERANGE;
     }
@@ -952,23 +952,13 @@ static int build_map(struct smm_machine *m, struct smm_diag *diag)
     free(on.v);
     size_t n = m->raw.n;
     if (rc || n == 0 || n > SIZE_MAX / (4 * sizeof(struct smm_range))) {
-        smm_diag_set(diag, source, 0, rc ? "out of memory" : "no RAM ranges found");
+        smm_diag_set(diag, rc ? rc : -SMM_EEMPTY, source, 0, "%s",
+                     rc ? "out of memory" : "no RAM ranges found");
         return rc ? rc : -SMM_EEMPTY;
     }
-    void *scratch = malloc(smm_memmap_normalize_scratch_bytes(n));
-    m->map = (struct smm_memmap){.ranges = malloc(2 * n * sizeof(struct smm_range)), .cap = 2 * n};
-    struct smm_memmap_conflict cf = {0};
-    rc = scratch && m->map.ranges ? smm_memmap_normalize(m->raw.v, n, scratch, &m->map, &cf)
-                                  : -SMM_ENOMEM;
-    free(scratch);
-    if (rc == -SMM_EOVERLAP)
-        smm_diag_set(diag, source, cf.line,
-                     "RAM range overlaps RAM at line %" PRIu32 " with a different NUMA node",
-                     cf.other_line);
-    else if (rc)
-        smm_diag_set(diag, source, 0, "cannot normalize: %s", smm_strerror(rc));
-    else if (smm_memmap_ram_bytes(&m->map) == 0) {
-        smm_diag_set(diag, source, 0, "no RAM ranges found");
+    rc = smm_normalize_(m->raw.v, n, source, &m->map, diag);
+    if (!rc && smm_memmap_ram_bytes(&m->map) == 0) {
+        smm_diag_set(diag, -SMM_EEMPTY, source, 0, "no RAM ranges found");
         rc = -SMM_EEMPTY;
     }
     return rc;
@@ -994,7 +984,7 @@ int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_dia
                                     : kind_format[r->kind];
             smm_diag_no_ram_read_as_(diag, m->files[r->file], r->line, f, r->type);
         } else {
-            smm_diag_set(diag, src, 0, "no RAM ranges found");
+            smm_diag_set(diag, -SMM_EEMPTY, src, 0, "no RAM ranges found");
         }
         return -SMM_EEMPTY;
     }
@@ -1018,12 +1008,12 @@ int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_dia
     if (!rc && m->ram.n)
         qsort(m->ram.v, m->ram.n, sizeof(*m->ram.v), cmp_mrange);
     if (rc) {
-        smm_diag_set(diag, m->files[0], 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, m->files[0], 0, "out of memory");
         return rc;
     }
     rc = collect_special(m, diag);
     if (rc == -SMM_ENOMEM)
-        smm_diag_set(diag, m->files[0], 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, m->files[0], 0, "out of memory");
     if (rc)
         return rc;
     return build_map(m, diag);
@@ -1041,7 +1031,7 @@ int smm_machine_load(struct smm_machine *m, const char *const *paths, size_t n,
     smm_machine_init(m);
     int rc = n ? 0 : -SMM_EINVAL;
     if (!n)
-        smm_diag_set(diag, "<input>", 0, "no input files");
+        smm_diag_set(diag, rc, "<input>", 0, "no input files");
     for (size_t i = 0; i < n && !rc; i++)
         rc = smm_machine_add_file(m, paths[i], fmt, diag);
     if (!rc)

@@ -10,9 +10,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line, const char *fmt, ...)
+void smm_diag_set(struct smm_diag *diag, int code, const char *source, uint32_t line,
+                  const char *fmt, ...)
 {
-    if (!diag)
+    if (!smm_diag_begin(diag, code))
         return;
     if (!source)
         source = "<input>";
@@ -53,19 +54,19 @@ int smm_rangelist_push(struct smm_rangelist *l, const struct smm_range *r, const
     int rc = smm_range_check(r);
     if (rc != 0) {
         if (r->type >= SMM_MEM_TYPE_COUNT)
-            smm_diag_set(diag, source, r->line, "invalid memory type %" PRIu32, r->type);
+            smm_diag_set(diag, rc, source, r->line, "invalid memory type %" PRIu32, r->type);
         else if (r->start >= r->end)
-            smm_diag_set(diag, source, r->line,
+            smm_diag_set(diag, rc, source, r->line,
                          "empty or inverted range [0x%" PRIx64 ", 0x%" PRIx64 ")", r->start,
                          r->end);
         else
-            smm_diag_set(diag, source, r->line,
+            smm_diag_set(diag, rc, source, r->line,
                          "address past 2^52 (range [0x%" PRIx64 ", 0x%" PRIx64 "))", r->start,
                          r->end);
         return rc;
     }
     if (l->n == l->cap && grow(l) != 0) {
-        smm_diag_set(diag, source, r->line, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, source, r->line, "out of memory");
         return -SMM_ENOMEM;
     }
     l->v[l->n++] = *r;

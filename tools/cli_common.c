@@ -176,12 +176,14 @@ static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
         return 0;
     }
     smm_loaded_map_free(&m->lm);
+    smm_diag_clear(diag); /* each source tried afresh: the last one's reason is the one told */
     if (smm_load_map("/proc/iomem", SMM_FMT_IOMEM, &m->lm, diag) == 0 &&
         !iomem_is_censored(&m->lm)) {
         m->origin = "/proc/iomem";
         return 0;
     }
     smm_loaded_map_free(&m->lm);
+    smm_diag_clear(diag);
     size_t len = 0;
     char *log = read_kmsg(&len);
     int rc = -SMM_EEMPTY;
@@ -191,9 +193,9 @@ static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
     if (rc == 0)
         m->origin = "kernel log (/dev/kmsg)";
     else if (!log)
-        snprintf(diag->msg, sizeof(diag->msg),
-                 "sparsemm: cannot read this machine's memory map (/sys/firmware/memmap, "
-                 "/proc/iomem and /dev/kmsg all unavailable); pass a MAPFILE");
+        smm_diag_set(diag, rc, "sparsemm", 0,
+                     "cannot read this machine's memory map (/sys/firmware/memmap, "
+                     "/proc/iomem and /dev/kmsg all unavailable); pass a MAPFILE");
     return rc;
 }
 
@@ -216,8 +218,7 @@ int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct sm
     else
         rc = load_this_machine(o, m, diag);
     if (rc != 0) {
-        if (!diag->msg[0])
-            snprintf(diag->msg, sizeof(diag->msg), "%s", smm_strerror(rc));
+        smm_diag_set(diag, rc, o->path, 0, "%s", smm_strerror(rc)); /* unless the loader said why */
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }
@@ -243,13 +244,13 @@ int cli_map_prepare_diag(const struct cli_map_opts *o, enum cli_arch arch, struc
     size_t n = smm_memmap_frames(&m->lm.map, NULL, 0);
     m->frames = calloc(n ? n : 1, sizeof(*m->frames));
     if (!m->frames) {
-        snprintf(diag->msg, sizeof(diag->msg), "sparsemm: out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, "sparsemm", 0, "out of memory");
         cli_map_free(m);
         return CLI_EXIT_FAIL;
     }
     m->nr_frames = smm_memmap_frames(&m->lm.map, m->frames, n);
     if (m->nr_frames == 0) {
-        snprintf(diag->msg, sizeof(diag->msg), "%s: no whole 4 KiB frame of RAM", m->lm.source);
+        smm_diag_set(diag, -SMM_EEMPTY, m->lm.source, 0, "no whole 4 KiB frame of RAM");
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }

@@ -591,8 +591,7 @@ static int survey_run(struct survey *sv, const struct cli_map_opts *base,
         if (rc == 0) {
             rc = survey_row_compute(&mr.mach, &m, t, r);
             if (rc != 0)
-                snprintf(diag.msg, sizeof(diag.msg), "%s: analysis failed: %s", r->file,
-                         smm_strerror(rc));
+                smm_diag_set(&diag, rc, r->file, 0, "analysis failed: %s", smm_strerror(rc));
             cli_map_free(&m);
             machine_report_free(&mr);
         }

@@ -65,13 +65,12 @@ int machine_report_load_diag(const struct cli_map_opts *o, const char *const *pa
     if (!rc && online)
         rc = smm_machine_online(&r->mach, online, diag);
     if (rc) {
-        if (!diag->msg[0])
-            snprintf(diag->msg, sizeof(diag->msg), "%s", smm_strerror(rc));
+        smm_diag_set(diag, rc, n ? paths[0] : NULL, 0, "%s", smm_strerror(rc)); /* unless said */
         machine_report_free(r);
         return CLI_EXIT_USAGE;
     }
     if (copy_map(&r->mach, &m->lm)) {
-        snprintf(diag->msg, sizeof(diag->msg), "sparsemm: out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, "sparsemm", 0, "out of memory");
         cli_map_free(m);
         machine_report_free(r);
         return CLI_EXIT_FAIL;

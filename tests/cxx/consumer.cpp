@@ -74,8 +74,8 @@ void check_pdx(smm_platform *plat)
     smm_memmap map = {};
     map.ranges = norm;
     map.cap = 4;
-    smm_memmap_conflict conflict;
-    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &conflict) == 0, "normalize");
+    smm_diag why = {};
+    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &why) == 0, "normalize");
     smm_frame_range fr[2];
     size_t n = smm_memmap_frames(&map, fr, 2);
     check(n == 2, "two frame ranges");
@@ -146,8 +146,8 @@ void check_analysis(smm_platform *plat)
     smm_memmap map = {};
     map.ranges = norm;
     map.cap = 4;
-    smm_memmap_conflict conflict;
-    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &conflict) == 0, "normalize");
+    smm_diag why = {};
+    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &why) == 0, "normalize");
     smm_analyze_config cfg;
     smm_analyze_config_default(&cfg);
     smm_analyze_config_set_layout(&cfg, smm_layout_profile(SMM_LAYOUT_XEN_ARM64));

@@ -60,15 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len = z ? (size_t)(z - p) : (size_t)(end - p);
         size_t before = m.all.n, files = m.nr_files;
         char name[8] = {'s', (char)('0' + k), 0};
+        smm_diag_clear(&d);
         int rc = smm_machine_add_buffer(&m, p, len, name, SMM_FMT_AUTO, &d);
         if (rc) {
-            FUZZ_ASSERT(rc < 0 && d.msg[0] == 's');
+            FUZZ_ASSERT(rc < 0 && d.code == rc && d.msg[0] == 's');
             FUZZ_ASSERT(m.all.n == before && m.nr_files == files);
         }
         if (!z)
             break;
         p = z + 1;
     }
+    smm_diag_clear(&d);
     if (m.nr_files && smm_machine_finish(&m, arch, &d) == 0) {
         check_machine(&m);
         uint64_t ram = smm_memmap_ram_bytes(&m.map);

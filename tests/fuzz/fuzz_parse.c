@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&diag, 0, sizeof(diag));
     int rc = smm_load_buffer((const char *)data, size, "fuzz", SMM_FUZZ_FORMAT, &lm, &diag);
     if (rc != 0) {
-        FUZZ_ASSERT(rc < 0 && rc > -SMM_ERROR_COUNT);
+        FUZZ_ASSERT(rc < 0 && rc > -SMM_ERROR_COUNT && diag.code == rc);
         FUZZ_ASSERT(diag.msg[0] != '\0');
         FUZZ_ASSERT(memchr(diag.msg, '\0', sizeof(diag.msg)) != NULL);
         FUZZ_ASSERT(lm.map.ranges == NULL && lm.map.nr == 0 && lm.raw.v == NULL);

@@ -54,7 +54,7 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct smm_loaded_map lm;
-    struct smm_diag diag;
+    struct smm_diag diag = {0};
     struct smm_platform plat;
 
     if (smm_load_buffer((const char *)data, size, "fuzz", SMM_FMT_AUTO, &lm, &diag) != 0)

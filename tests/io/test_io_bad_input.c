@@ -240,6 +240,7 @@ static void test_bad(void **state)
     /* the loader reports the same and leaves nothing behind */
     struct smm_loaded_map m;
     struct smm_diag d2 = {0};
+    smm_diag_clear(&d2);
     assert_int_equal(smm_load_buffer(b->text, len, "t", b->fmt, &m, &d2), b->rc);
     assert_string_equal(d2.msg, d.msg);
     assert_null(m.raw.v);

@@ -183,6 +183,7 @@ static void test_sysfs_directory(void **state)
     check_numbers(&want, &m);
     smm_loaded_map_free(&m);
 
+    smm_diag_clear(&d);
     rc = smm_load_map(sysfs_dir, SMM_FMT_E820, &m, &d);
     assert_int_equal(rc, -SMM_EINVAL);
     assert_diag_contains(&d, "a directory is read as sysfs");
@@ -191,10 +192,12 @@ static void test_sysfs_directory(void **state)
     char path[256];
     snprintf(path, sizeof(path), "%s/2/type", sysfs_dir);
     assert_int_equal(unlink(path), 0);
+    smm_diag_clear(&d);
     rc = smm_load_map(sysfs_dir, SMM_FMT_AUTO, &m, &d);
     assert_true(rc < 0);
     assert_diag_prefix(&d, path);
     write_file(sysfs_dir, 2, "type", "");
+    smm_diag_clear(&d);
     rc = smm_load_map(sysfs_dir, SMM_FMT_AUTO, &m, &d);
     assert_int_equal(rc, -SMM_EINVAL);
     assert_diag_contains(&d, "expected one non-empty line");

@@ -91,6 +91,7 @@ static void test_juno_matches_dts(void **state)
     /* the same bytes at an odd address still parse */
     char *odd = malloc(len + 1);
     memcpy(odd + 1, blob, len);
+    smm_diag_clear(&d);
     assert_int_equal(smm_load_buffer(odd + 1, len, "odd.dtb", SMM_FMT_DTB, &b, &d), 0);
     assert_int_equal(smm_memmap_ram_bytes(&b.map), 8573157376u);
     smm_loaded_map_free(&b);
@@ -235,6 +236,7 @@ static void test_bad_blobs(void **state)
     b2 = build_blob(2, 2, NULL, 0, &len);
     struct smm_rangelist out = {0};
     struct smm_diag d = {0};
+    smm_diag_clear(&d);
     assert_int_equal(smm_parse_buffer(b2, len, "b.dtb", SMM_FMT_DTB, NULL, &out, &d), -SMM_EEMPTY);
     assert_string_equal(d.msg, "b.dtb: no memory ranges found (format dtb)");
     free(b2);

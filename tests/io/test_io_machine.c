@@ -274,6 +274,7 @@ static void test_assembled(void **state)
     }
     /* --online all: the CXL memory and both hot-plug windows become RAM */
     struct smm_diag d = {0};
+    smm_diag_clear(&d);
     assert_int_equal(smm_machine_online(&m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
     assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(68719083520) + 64 * GIB + 4 * TIB);
     smm_machine_free(&m);
@@ -464,6 +465,7 @@ static void test_limits(void **state)
     assert_int_equal(m.ram.n, 100000);
     assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(100000) << 23);
     struct smm_diag d = {0};
+    smm_diag_clear(&d);
     assert_int_equal(smm_machine_online(&m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
     smm_machine_free(&m);
     /* one SRAT line more than the tool takes */
@@ -472,7 +474,9 @@ static void test_limits(void **state)
         n += (size_t)snprintf(t + n, cap - n, "SRAT: Node 0 PXM 0 [mem 0x%" PRIx64 "-0x%" PRIx64
                               "]\n", i << 28, ((i + 1) << 28) - 1);
     smm_machine_init(&m);
+    smm_diag_clear(&d);
     assert_int_equal(smm_machine_add_buffer(&m, t, n, "big", SMM_FMT_AUTO, &d), 0);
+    smm_diag_clear(&d);
     assert_int_equal(smm_machine_finish(&m, SMM_ARCH_UNKNOWN, &d), -SMM_ERANGE);
     assert_diag_contains(&d, "a limit of this tool");
     smm_machine_free(&m);

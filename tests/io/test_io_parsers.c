@@ -414,14 +414,17 @@ static void test_stdin_and_files(void **state)
 
     /* one byte over 64 MiB (sparse) is refused before parsing */
     assert_int_equal(ftruncate(fd, (64 << 20) + 1), 0);
+    smm_diag_clear(&d);
     assert_int_equal(smm_load_map(path, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
     assert_diag_prefix(&d, path);
     assert_diag_contains(&d, "larger than 67108864 bytes");
     close(fd);
     unlink(path);
 
+    smm_diag_clear(&d);
     assert_int_equal(smm_load_map(path, SMM_FMT_AUTO, &m, &d), -SMM_EFAULT);
     assert_diag_contains(&d, "cannot open");
+    smm_diag_clear(&d);
     assert_int_equal(smm_load_map(NULL, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
     smm_loaded_map_free(&m);
 }

@@ -58,10 +58,16 @@ SMM_API void smm_rangelist_free(struct smm_rangelist *l);
 SMM_API int smm_rangelist_push(struct smm_rangelist *l, const struct smm_range *r,
                                const char *source, struct smm_diag *diag);
 
-/* printf-style helper that fills diag->msg as "source:line: fmt...". */
-SMM_API void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line,
+/*
+ * smm_diag_set - the hosted writer of <sparsemm/diag.h>: unless diag is
+ * NULL or already holds a reason (the first wins), set its code (the
+ * -SMM_E* code the caller returns, never 0), its line, and the text
+ * "source:line: fmt..." ("source: fmt..." for line 0; a NULL source is
+ * "<input>").
+ */
+SMM_API void smm_diag_set(struct smm_diag *diag, int code, const char *source, uint32_t line,
                           const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 5, 6)));
 
 /*
  * smm_detect_format - guess the format of a buffer (first recognisable

@@ -16,7 +16,7 @@
 int main(int argc, char **argv)
 {
     struct smm_loaded_map lm;
-    struct smm_diag diag;
+    struct smm_diag diag = {0};
     if (argc != 2) {
         fprintf(stderr, "usage: consumer MAPFILE\n");
         return 2;
