@@ -424,9 +424,12 @@ static int parse_kind(struct smm_machine *m, const char *buf, size_t len, const 
                       bool optional, struct smm_diag *diag)
 {
     struct smm_rangelist l = {0};
-    int rc = smm_parse_buffer(buf, len, source, fmt, NULL, &l, diag);
+    struct smm_diag why = {0}; /* told only when it is the failure: first reason wins */
+    int rc = smm_parse_buffer(buf, len, source, fmt, NULL, &l, &why);
     if (rc == -SMM_EEMPTY && optional)
         rc = 0;
+    else if (rc && diag && !diag->code)
+        *diag = why;
     if (!rc)
         rc = keep_ranges(m, &l, format_kind(fmt), file, buf, len, off, nl);
     smm_rangelist_free(&l);
@@ -453,7 +456,7 @@ static size_t drop_truncated(struct smm_machine *m, const char *buf, size_t len,
     const char *p = buf + start;
     size_t n = len - start;
     bool bad = false;
-    struct smm_diag d;
+    struct smm_diag d = {0}; /* reasons are only tried here, never told */
     struct smm_rangelist l = {0};
     if (is_dmesg_format(fmt) || fmt == SMM_FMT_AUTO) {
         for (size_t i = 0; i < sizeof(log_formats) / sizeof(log_formats[0]) && !bad; i++) {

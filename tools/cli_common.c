@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include "bytes_text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,15 +25,7 @@ void cli_map_opts_init(struct cli_map_opts *o)
 
 const char *cli_human_bytes(uint64_t bytes, char *buf, size_t len)
 {
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double v = (double)bytes;
-    unsigned u = 0;
-    while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, len, v == (double)(uint64_t)v ? "%.0f %s" : "%.2f %s", v, units[u]);
-    return buf;
+    return smm_bytes_text(bytes, SMM_BYTES_HUNDREDTHS, buf, len);
 }
 
 static int need_value(int argc, char **argv, int *i, const char **val)
