@@ -145,7 +145,7 @@ void smm_dmesg_strip_(struct smm_cur_ *c, bool *xen);
  * smm_read_input_ - the bytes of path: a file, "-" (stdin) or a
  * /sys/firmware/memmap directory (then *fmt becomes SMM_FMT_SYSFS and the
  * bytes are its dump).  *buf is the caller's to free; *source the name
- * messages use ("<stdin>" for "-").  Errors as smm_load_map() reports them.
+ * messages use ("<stdin>" for "-").  Errors as smm_loaded_map_create() reports them.
  */
 int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *len,
                     const char **source, struct smm_diag *diag);

@@ -55,10 +55,19 @@ const char *smm_arch_name(enum smm_arch a)
     return (unsigned)a < 4 ? names[a] : "unknown";
 }
 
-void smm_machine_init(struct smm_machine *m)
+static void machine_init(struct smm_machine *m)
 {
     memset(m, 0, sizeof(*m));
     m->xen.debug = -1;
+}
+
+int smm_machine_create(struct smm_machine **out)
+{
+    *out = malloc(sizeof(**out));
+    if (!*out)
+        return -SMM_ENOMEM;
+    machine_init(*out);
+    return 0;
 }
 
 static void list_free(struct smm_mrange_list *l)
@@ -67,7 +76,8 @@ static void list_free(struct smm_mrange_list *l)
     *l = (struct smm_mrange_list){0};
 }
 
-void smm_machine_free(struct smm_machine *m)
+/* Everything m holds given back: m as smm_machine_create() made it. */
+static void machine_reset(struct smm_machine *m)
 {
     list_free(&m->all);
     list_free(&m->ram);
@@ -75,7 +85,15 @@ void smm_machine_free(struct smm_machine *m)
     list_free(&m->nodemap);
     free(m->map.ranges);
     smm_rangelist_free(&m->raw);
-    smm_machine_init(m);
+    machine_init(m);
+}
+
+void smm_machine_destroy(struct smm_machine *m)
+{
+    if (!m)
+        return;
+    machine_reset(m);
+    free(m);
 }
 
 static int list_push(struct smm_mrange_list *l, const struct smm_mrange *r)
@@ -466,8 +484,8 @@ static size_t drop_truncated(struct smm_machine *m, const char *buf, size_t len,
             bad = rc != 0 && rc != -SMM_EEMPTY;
         }
         if (!bad) {
-            struct smm_machine scratch;
-            smm_machine_init(&scratch);
+            struct smm_machine scratch; /* reads only the log's facts: nothing to free */
+            machine_init(&scratch);
             struct smm_rangelist banks = {0};
             bad = scan_log(&scratch, p, n, source, 0, &banks, &d) != 0;
             smm_rangelist_free(&banks);
@@ -1031,7 +1049,7 @@ int smm_machine_online(struct smm_machine *m, unsigned classes, struct smm_diag 
 int smm_machine_load(struct smm_machine *m, const char *const *paths, size_t n,
                      enum smm_format fmt, enum smm_arch arch, struct smm_diag *diag)
 {
-    smm_machine_init(m);
+    machine_reset(m);
     int rc = n ? 0 : -SMM_EINVAL;
     if (!n)
         smm_diag_set(diag, rc, "<input>", 0, "no input files");
@@ -1040,8 +1058,33 @@ int smm_machine_load(struct smm_machine *m, const char *const *paths, size_t n,
     if (!rc)
         rc = smm_machine_finish(m, arch, diag);
     if (rc)
-        smm_machine_free(m);
+        machine_reset(m);
     return rc;
+}
+
+int smm_loaded_map_create_machine(const struct smm_machine *m, struct smm_loaded_map **out)
+{
+    struct smm_loaded_map *lm = calloc(1, sizeof(*lm));
+    *out = NULL;
+    if (!lm)
+        return -SMM_ENOMEM;
+    size_t len = 0;
+    for (size_t i = 0; i < m->nr_files && len + 4 < sizeof(lm->source); i++)
+        len += (size_t)snprintf(lm->source + len, sizeof(lm->source) - len, "%s%s",
+                                i ? " + " : "", m->files[i]);
+    lm->format = m->ram_format;
+    lm->map.ranges = malloc((m->map.nr ? m->map.nr : 1) * sizeof(*lm->map.ranges));
+    lm->raw.v = malloc((m->raw.n ? m->raw.n : 1) * sizeof(*lm->raw.v));
+    if (!lm->map.ranges || !lm->raw.v) {
+        smm_loaded_map_destroy(lm);
+        return -SMM_ENOMEM;
+    }
+    memcpy(lm->map.ranges, m->map.ranges, m->map.nr * sizeof(*lm->map.ranges));
+    lm->map.nr = lm->map.cap = m->map.nr;
+    memcpy(lm->raw.v, m->raw.v, m->raw.n * sizeof(*lm->raw.v));
+    lm->raw.n = lm->raw.cap = m->raw.n;
+    *out = lm;
+    return 0;
 }
 
 uint64_t smm_machine_special_bytes(const struct smm_machine *m, uint32_t flags)

@@ -174,26 +174,36 @@ static int normalize(struct smm_loaded_map *m, const char *source, struct smm_di
     return rc;
 }
 
-int smm_load_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
-                    struct smm_loaded_map *m, struct smm_diag *diag)
+int smm_loaded_map_create_buffer(const char *buf, size_t len, const char *source,
+                                 enum smm_format fmt, struct smm_loaded_map **out,
+                                 struct smm_diag *diag)
 {
-    *m = (struct smm_loaded_map){0};
+    struct smm_loaded_map *m = calloc(1, sizeof(*m));
+    *out = NULL;
     if (!source)
         source = "<input>";
+    if (!m) {
+        smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
+        return -SMM_ENOMEM;
+    }
     snprintf(m->source, sizeof(m->source), "%s", source);
     int rc = smm_parse_buffer(buf, len, source, fmt, &m->format, &m->raw, diag);
     if (!rc)
         rc = normalize(m, source, diag);
     if (rc)
-        smm_loaded_map_free(m);
+        smm_loaded_map_destroy(m);
+    else
+        *out = m;
     return rc;
 }
 
-void smm_loaded_map_free(struct smm_loaded_map *m)
+void smm_loaded_map_destroy(struct smm_loaded_map *m)
 {
+    if (!m)
+        return;
     free(m->map.ranges);
     smm_rangelist_free(&m->raw);
-    *m = (struct smm_loaded_map){0};
+    free(m);
 }
 
 /* A growable byte buffer. */
@@ -394,17 +404,17 @@ int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *
     return 0;
 }
 
-int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                 struct smm_diag *diag)
+int smm_loaded_map_create(const char *path, enum smm_format fmt, struct smm_loaded_map **out,
+                          struct smm_diag *diag)
 {
     char *buf = NULL;
     size_t len = 0;
     const char *source;
 
-    *m = (struct smm_loaded_map){0};
+    *out = NULL;
     int rc = smm_read_input_(path, &fmt, &buf, &len, &source, diag);
     if (!rc)
-        rc = smm_load_buffer(buf, len, source, fmt, m, diag);
+        rc = smm_loaded_map_create_buffer(buf, len, source, fmt, out, diag);
     free(buf);
     return rc;
 }

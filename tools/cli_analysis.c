@@ -33,7 +33,7 @@ int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct 
     int rc = smm_posix_platform_init(&plat);
     if (rc != 0)
         return rc;
-    rc = smm_analyze(&plat, &a->cfg, &m->lm.map, &a->r, NULL);
+    rc = smm_analyze(&plat, &a->cfg, &m->lm->map, &a->r, NULL);
     smm_posix_platform_fini(&plat);
     return rc;
 }

@@ -141,7 +141,7 @@ static void json_overhead(struct smm_json *j, const struct analysis *a,
 /* The NUMA node of the RAM range holding machine address ma, or SMM_NODE_NONE. */
 static int node_of(const struct cli_map *m, uint64_t ma)
 {
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     for (size_t i = 0; i < map->nr; i++)
         if (map->ranges[i].type == SMM_MEM_RAM && map->ranges[i].start <= ma &&
             ma < map->ranges[i].end)
@@ -229,13 +229,13 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
 static void print_json(const struct cli_map *m, const struct analysis *a,
                        const struct machine_report *mr)
 {
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     struct smm_json j;
     smm_json_document_begin(&j, stdout, ANALYZE_SCHEMA);
     smm_json_key(&j, "source");
-    smm_json_string(&j, m->lm.source);
+    smm_json_string(&j, m->lm->source);
     smm_json_key(&j, "format");
-    smm_json_string(&j, smm_format_name(m->lm.format));
+    smm_json_string(&j, smm_format_name(m->lm->format));
     smm_json_key(&j, "ram_bytes");
     smm_json_u64(&j, a->r.ram_bytes);
     smm_json_key(&j, "ram_pages");
@@ -436,11 +436,11 @@ static const char *gap_label(const struct smm_memmap *map, uint64_t s, uint64_t 
 
 static void print_text(const struct cli_map *m, const struct analysis *a)
 {
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     char b1[32], b2[32], gl[96];
-    printf("source:  %s%s%s%s\n", m->lm.source, m->origin ? " (this machine, from " : "",
+    printf("source:  %s%s%s%s\n", m->lm->source, m->origin ? " (this machine, from " : "",
            m->origin ? m->origin : "", m->origin ? ")" : "");
-    printf("format:  %s\n\n", smm_format_name(m->lm.format));
+    printf("format:  %s\n\n", smm_format_name(m->lm->format));
     printf("%-20s %-20s %12s  %s\n", "RAM start", "end (excl.)", "size", "node");
     uint64_t prev_end = 0;
     bool have_prev = false;
@@ -503,8 +503,8 @@ static int write_svg(FILE *f, const char *path, const struct cli_map *m,
                                        .over = &a->r.scheme[k].over,
                                        .fits = a->r.scheme[k].fit.fits,
                                        .best = k == a->r.best};
-    struct smm_svg_input in = {.source = m->lm.source,
-                               .map = &m->lm.map,
+    struct smm_svg_input in = {.source = m->lm->source,
+                               .map = &m->lm->map,
                                .frames = m->frames,
                                .nr_frames = m->nr_frames,
                                .schemes = s,
@@ -622,7 +622,7 @@ int cmd_analyze(int argc, char **argv)
         rc = machine_report_analyze(&mr, &m, &c);
     }
     if (loaded && rc != 0) {
-        fprintf(stderr, "%s: analysis failed: %s\n", m.lm.source, smm_strerror(rc));
+        fprintf(stderr, "%s: analysis failed: %s\n", m.lm->source, smm_strerror(rc));
         rc = CLI_EXIT_FAIL;
     } else if (loaded) {
         if (o.json && !svg_stdout) {

@@ -113,15 +113,15 @@ static long count_nodes(const struct smm_memmap *map)
 static int row_verdict(const struct smm_machine *mach, struct survey_row *r)
 {
     struct smm_xen_options xo;
-    struct smm_xen_verdict v;
+    struct smm_xen_verdict *v = NULL;
     smm_xen_options_default(&xo);
-    int rc = smm_xen_decide(mach, &xo, &v);
+    int rc = smm_xen_verdict_create(mach, &xo, &v);
     if (rc != 0)
         return rc;
-    r->verdict_compresses = v.compresses;
-    r->verdict_scheme = smm_pdx_scheme_name(v.scheme);
-    snprintf(r->verdict_reason, sizeof(r->verdict_reason), "%s", v.reason);
-    smm_xen_verdict_free(&v);
+    r->verdict_compresses = v->compresses;
+    r->verdict_scheme = smm_pdx_scheme_name(v->scheme);
+    snprintf(r->verdict_reason, sizeof(r->verdict_reason), "%s", v->reason);
+    smm_xen_verdict_destroy(v);
     return 0;
 }
 
@@ -148,13 +148,13 @@ static int survey_row_compute(const struct smm_machine *mach, const struct cli_m
     rc = analyze_map(m, &tl, &a);
     if (rc != 0)
         return rc;
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     long nodes = count_nodes(map);
     if (nodes < 0)
         return -SMM_ENOMEM;
     r->nodes = (unsigned)nodes;
     r->arch = m->arch_name;
-    r->format = smm_format_name(m->lm.format);
+    r->format = smm_format_name(m->lm->format);
     r->ram_bytes = a.r.ram_bytes;
     r->span_bytes = a.r.span_end - a.r.span_start;
     r->ram_per_span = r->span_bytes ? (double)a.r.ram_bytes / (double)r->span_bytes : 0.0;
@@ -589,7 +589,7 @@ static int survey_run(struct survey *sv, const struct cli_map_opts *base,
         progress(bar, i, sv->nr);
         int rc = machine_report_load_diag(&o, &path, 1, 0, &mr, &m, &diag);
         if (rc == 0) {
-            rc = survey_row_compute(&mr.mach, &m, t, r);
+            rc = survey_row_compute(mr.mach, &m, t, r);
             if (rc != 0)
                 smm_diag_set(&diag, rc, r->file, 0, "analysis failed: %s", smm_strerror(rc));
             cli_map_free(&m);

@@ -33,9 +33,8 @@ struct special_cost {
 };
 
 struct machine_report {
-    struct smm_machine mach;
-    struct smm_xen_verdict xen;
-    bool have_xen;
+    struct smm_machine *mach;
+    struct smm_xen_verdict *xen; /* NULL until machine_report_analyze() */
     struct special_cost *costs; /* one per mach.special */
 };
 

@@ -15,25 +15,25 @@
 
 int main(int argc, char **argv)
 {
-    struct smm_loaded_map lm;
+    struct smm_loaded_map *lm = NULL;
     struct smm_diag diag = {0};
     if (argc != 2) {
         fprintf(stderr, "usage: analyze_example MAPFILE\n");
         return 2;
     }
-    if (smm_load_map(argv[1], SMM_FMT_AUTO, &lm, &diag) != 0) {
+    if (smm_loaded_map_create(argv[1], SMM_FMT_AUTO, &lm, &diag) != 0) {
         fprintf(stderr, "%s\n", diag.msg); /* "source:line: what is wrong" */
         return 2;
     }
 
     /* x86 Xen never compresses below its first RAM range at or above 4 GiB. */
-    size_t n = smm_memmap_frames(&lm.map, NULL, 0);
+    size_t n = smm_memmap_frames(&lm->map, NULL, 0);
     struct smm_frame_range *fr = calloc(n ? n : 1, sizeof(*fr));
     struct smm_analyze_config cfg;
     smm_analyze_config_default(&cfg); /* Xen x86-64's layout, 32-byte page_info */
     int rc = fr ? 0 : -SMM_ENOMEM;
     if (rc == 0) {
-        smm_memmap_frames(&lm.map, fr, n);
+        smm_memmap_frames(&lm->map, fr, n);
         cfg.pdx.base = smm_pdx_x86_base(fr, n);
     }
     free(fr);
@@ -43,12 +43,12 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = smm_posix_platform_init(&plat);
     if (rc == 0) {
-        rc = smm_analyze(&plat, &cfg, &lm.map, &a, &diag);
+        rc = smm_analyze(&plat, &cfg, &lm->map, &a, &diag);
         smm_posix_platform_fini(&plat);
     }
     if (rc != 0) {
         fprintf(stderr, "%s: %s\n", argv[1], diag.code ? diag.msg : smm_strerror(rc));
-        smm_loaded_map_free(&lm);
+        smm_loaded_map_destroy(lm);
         return 1;
     }
 
@@ -66,6 +66,6 @@ int main(int argc, char **argv)
            smm_analyze_why_name(a.why), smm_pdx_scheme_name(a.best_xen),
            smm_analyze_why_name(a.why_xen));
     printf("rule: %s\n", SMM_ANALYZE_RULE);
-    smm_loaded_map_free(&lm);
+    smm_loaded_map_destroy(lm);
     return 0;
 }

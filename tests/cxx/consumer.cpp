@@ -165,21 +165,23 @@ void check_machine()
 {
     static const char log[] = "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n"
                               "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable\n";
-    static smm_machine m; // large: not on the stack
+    smm_machine *m = nullptr;
     smm_diag diag = {};
-    smm_machine_init(&m);
-    int rc = smm_machine_add_buffer(&m, log, sizeof(log) - 1, "log", SMM_FMT_AUTO, &diag);
+    int rc = smm_machine_create(&m);
     if (rc == 0)
-        rc = smm_machine_finish(&m, SMM_ARCH_UNKNOWN, &diag);
+        rc = smm_machine_add_buffer(m, log, sizeof(log) - 1, "log", SMM_FMT_AUTO, &diag);
+    if (rc == 0)
+        rc = smm_machine_finish(m, SMM_ARCH_UNKNOWN, &diag);
     check(rc == 0, "machine from a log");
-    if (rc != 0)
-        return;
-    check(smm_memmap_ram_bytes(&m.map) == 0x100000000ull, "machine RAM");
-    smm_xen_options xo = {32, 1ull << 32};
-    smm_xen_verdict v = {};
-    check(smm_xen_decide(&m, &xo, &v) == 0 && !v.compresses, "Xen: no SRAT, no compression");
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    if (rc == 0) {
+        check(smm_memmap_ram_bytes(&m->map) == 0x100000000ull, "machine RAM");
+        smm_xen_options xo = {32, 1ull << 32};
+        smm_xen_verdict *v = nullptr;
+        check(smm_xen_verdict_create(m, &xo, &v) == 0 && !v->compresses,
+              "Xen: no SRAT, no compression");
+        smm_xen_verdict_destroy(v);
+    }
+    smm_machine_destroy(m);
 }
 
 } // namespace

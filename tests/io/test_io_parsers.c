@@ -310,24 +310,24 @@ static void test_dts_corners(void **state)
 static void test_ram_loses(void **state)
 {
     (void)state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     assert_int_equal(
         io_test_load("0x0 0x10000 ram\n0x8000 0x9000 reserved\n", SMM_FMT_AUTO, &m, &d), 0);
-    assert_int_equal(m.format, SMM_FMT_PLAIN);
-    assert_int_equal(m.map.nr, 3);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 0xf000);
-    assert_int_equal(smm_memmap_ram_extents(&m.map), 2);
-    assert_int_equal(m.map.ranges[1].type, SMM_MEM_RESERVED);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->format, SMM_FMT_PLAIN);
+    assert_int_equal(m->map.nr, 3);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 0xf000);
+    assert_int_equal(smm_memmap_ram_extents(&m->map), 2);
+    assert_int_equal(m->map.ranges[1].type, SMM_MEM_RESERVED);
+    smm_loaded_map_destroy(m);
 
     /* the same through e820, where firmware maps do overlap */
     assert_int_equal(io_test_load("BIOS-e820: [mem 0x0-0xffff] usable\n"
                                   "BIOS-e820: [mem 0x8000-0x8fff] ACPI NVS\n",
                                   SMM_FMT_AUTO, &m, &d),
                      0);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 0xf000);
-    smm_loaded_map_free(&m);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 0xf000);
+    smm_loaded_map_destroy(m);
 
     /* RAM entirely claimed by something else: no RAM */
     assert_int_equal(io_test_load("0x0 0x1000 ram\n0x0 0x2000 other\n", SMM_FMT_PLAIN, &m, &d),
@@ -338,19 +338,19 @@ static void test_ram_loses(void **state)
                      -SMM_EEMPTY);
     assert_string_equal(d.msg, "t:2: no RAM ranges found: read as plain, where RAM is 'START END "
                                "ram' (or no type); this line's range is 'reserved'");
-    smm_loaded_map_free(&m);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_node_conflict(void **state)
 {
     (void)state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     assert_int_equal(io_test_load("0x0 0x2000 ram node=0\n# gap\n0x1000 0x3000 ram node=1\n",
                                   SMM_FMT_PLAIN, &m, &d),
                      -SMM_EOVERLAP);
     assert_string_equal(d.msg, "t:3: RAM range overlaps RAM at line 1 with a different NUMA node");
-    assert_null(m.map.ranges);
+    assert_null(m); /* a failed create leaves nothing */
     assert_int_equal(io_test_load("SRAT: Node 0 PXM 0 [mem 0x0-0x1fff]\n"
                                   "SRAT: Node 1 PXM 1 [mem 0x1000-0x2fff]\n",
                                   SMM_FMT_AUTO, &m, &d),
@@ -361,32 +361,32 @@ static void test_node_conflict(void **state)
                                   "SRAT: Node 0 PXM 0 [mem 0x1000-0x2fff]\n",
                                   SMM_FMT_AUTO, &m, &d),
                      0);
-    assert_int_equal(m.map.nr, 1);
-    assert_int_equal(m.map.ranges[0].end, 0x3000);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->map.nr, 1);
+    assert_int_equal(m->map.ranges[0].end, 0x3000);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_touching_merges(void **state)
 {
     (void)state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     assert_int_equal(io_test_load("0x1000 0x2000\n0x0 0x1000\n0x2000 0x3000 reserved\n"
                                   "0x3000 0x4000 reserved\n",
                                   SMM_FMT_PLAIN, &m, &d),
                      0);
-    assert_int_equal(m.map.nr, 2);
-    assert_int_equal(m.map.ranges[0].start, 0);
-    assert_int_equal(m.map.ranges[0].end, 0x2000);
-    assert_int_equal(m.map.ranges[1].end, 0x4000);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->map.nr, 2);
+    assert_int_equal(m->map.ranges[0].start, 0);
+    assert_int_equal(m->map.ranges[0].end, 0x2000);
+    assert_int_equal(m->map.ranges[1].end, 0x4000);
+    smm_loaded_map_destroy(m);
     /* touching RAM of two nodes stays two ranges, but one extent */
     assert_int_equal(
         io_test_load("0x0 0x1000 ram node=0\n0x1000 0x2000 ram node=1\n", SMM_FMT_PLAIN, &m, &d),
         0);
-    assert_int_equal(m.map.nr, 2);
-    assert_int_equal(smm_memmap_ram_extents(&m.map), 1);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->map.nr, 2);
+    assert_int_equal(smm_memmap_ram_extents(&m->map), 1);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_stdin_and_files(void **state)
@@ -401,32 +401,32 @@ static void test_stdin_and_files(void **state)
     int saved = dup(STDIN_FILENO);
     assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
-    int rc = smm_load_map("-", SMM_FMT_AUTO, &m, &d);
+    int rc = smm_loaded_map_create("-", SMM_FMT_AUTO, &m, &d);
     dup2(saved, STDIN_FILENO);
     close(saved);
     if (rc)
         fail_msg("%s", d.msg);
-    assert_string_equal(m.source, "<stdin>");
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 0x1000);
-    smm_loaded_map_free(&m);
+    assert_string_equal(m->source, "<stdin>");
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 0x1000);
+    smm_loaded_map_destroy(m);
 
     /* one byte over 64 MiB (sparse) is refused before parsing */
     assert_int_equal(ftruncate(fd, (64 << 20) + 1), 0);
     smm_diag_clear(&d);
-    assert_int_equal(smm_load_map(path, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
+    assert_int_equal(smm_loaded_map_create(path, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
     assert_diag_prefix(&d, path);
     assert_diag_contains(&d, "larger than 67108864 bytes");
     close(fd);
     unlink(path);
 
     smm_diag_clear(&d);
-    assert_int_equal(smm_load_map(path, SMM_FMT_AUTO, &m, &d), -SMM_EFAULT);
+    assert_int_equal(smm_loaded_map_create(path, SMM_FMT_AUTO, &m, &d), -SMM_EFAULT);
     assert_diag_contains(&d, "cannot open");
     smm_diag_clear(&d);
-    assert_int_equal(smm_load_map(NULL, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
-    smm_loaded_map_free(&m);
+    assert_int_equal(smm_loaded_map_create(NULL, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
+    smm_loaded_map_destroy(m);
 }
 
 int main(int argc, char **argv)

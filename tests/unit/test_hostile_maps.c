@@ -2,7 +2,7 @@
 /*
  * test_hostile_maps.c - thousands of generated, hostile memory maps through
  * what `sparsemm analyze --json` and `sparsemm pdx --check` do, in process:
- * smm_load_buffer() on plain-format text, then smm_pdx_compute() for every
+ * smm_loaded_map_create_buffer() on plain-format text, then smm_pdx_compute() for every
  * scheme, then smm_pdx_setup() + smm_pdx_check() for every scheme with base
  * 0 and with the x86 base.  Each map must give either a clean error (a
  * known negative code, a "hostile..." message, nothing left allocated) or a
@@ -171,27 +171,27 @@ static bool verify_map(const struct smm_memmap *m)
  */
 static int run_map(const char *family, struct text *t)
 {
-    struct smm_loaded_map lm;
+    struct smm_loaded_map *lm = NULL;
     struct smm_diag diag = {0};
     unsigned failed_before = tiny_current_failed;
-    int rc = smm_load_buffer(t->p, t->n, "hostile", SMM_FMT_PLAIN, &lm, &diag);
+    int rc = smm_loaded_map_create_buffer(t->p, t->n, "hostile", SMM_FMT_PLAIN, &lm, &diag);
 
     nr_maps++;
     if (rc != 0) {
         CHECK(code_is_clean(rc));
         CHECK(strncmp(diag.msg, "hostile", 7) == 0);
-        CHECK(lm.map.ranges == NULL && lm.raw.v == NULL && lm.map.nr == 0);
+        CHECK(lm == NULL); /* a failed create leaves nothing */
         nr_errors++;
-    } else if (verify_map(&lm.map)) {
-        size_t n = smm_memmap_frames(&lm.map, NULL, 0);
+    } else if (verify_map(&lm->map)) {
+        size_t n = smm_memmap_frames(&lm->map, NULL, 0);
         struct smm_frame_range *f = calloc(n ? n : 1, sizeof(*f));
         CHECK(f != NULL);
-        smm_memmap_frames(&lm.map, f, n);
+        smm_memmap_frames(&lm->map, f, n);
         if (n == 0) {
             nr_noframes++; /* the CLI's "no whole 4 KiB frame of RAM" */
         } else {
             struct smm_pdx_config cfg;
-            uint64_t pages = smm_memmap_ram_pages(&lm.map);
+            uint64_t pages = smm_memmap_ram_pages(&lm->map);
             smm_pdx_config_default(&cfg);
             bool ok = verify_compute(&cfg, f, n, pages) && verify_setup(&cfg, f, n);
             cfg.base = smm_pdx_x86_base(f, n);
@@ -203,7 +203,7 @@ static int run_map(const char *family, struct text *t)
     if (tiny_current_failed != failed_before && nr_bad++ < 3)
         printf("  %s map #%u (%zu bytes of text) failed; first lines:\n%.400s\n", family, nr_maps,
                t->n, t->p);
-    smm_loaded_map_free(&lm);
+    smm_loaded_map_destroy(lm);
     t->n = 0;
     return rc;
 }

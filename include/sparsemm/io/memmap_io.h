@@ -102,22 +102,25 @@ struct smm_loaded_map {
 };
 
 /*
- * smm_load_map - read path ("-" = stdin; a directory = /sys/firmware/memmap
- * layout), parse with fmt, normalize.  Return 0 or a negative code with diag
- * set: those of smm_parse_buffer(), -SMM_EOVERLAP ("source:LINE: RAM range
- * overlaps RAM at line OTHER with a different NUMA node"), -SMM_EEMPTY (no
- * RAM left), -SMM_EFAULT (cannot open or read), -SMM_EINVAL (over 64 MiB).
+ * smm_loaded_map_create - read path ("-" = stdin; a directory =
+ * /sys/firmware/memmap layout), parse with fmt, normalize, into a new
+ * loaded map (heap).  Return 0 or a negative code with diag set: those of
+ * smm_parse_buffer(), -SMM_EOVERLAP ("source:LINE: RAM range overlaps RAM
+ * at line OTHER with a different NUMA node"), -SMM_EEMPTY (no RAM left),
+ * -SMM_EFAULT (cannot open or read), -SMM_EINVAL (over 64 MiB), -SMM_ENOMEM.
  * A directory's entries are read in numeric order and line k in messages
- * is its k-th entry.  On failure *m holds nothing (free is still safe).
+ * is its k-th entry.  On failure *out is NULL and nothing is kept.
  */
-SMM_API int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                         struct smm_diag *diag);
+SMM_API int smm_loaded_map_create(const char *path, enum smm_format fmt,
+                                  struct smm_loaded_map **out, struct smm_diag *diag);
 
-/* smm_load_buffer - as smm_load_map over bytes already in memory. */
-SMM_API int smm_load_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
-                            struct smm_loaded_map *m, struct smm_diag *diag);
+/* smm_loaded_map_create_buffer - the same over bytes already in memory. */
+SMM_API int smm_loaded_map_create_buffer(const char *buf, size_t len, const char *source,
+                                         enum smm_format fmt, struct smm_loaded_map **out,
+                                         struct smm_diag *diag);
 
-SMM_API void smm_loaded_map_free(struct smm_loaded_map *m);
+/* smm_loaded_map_destroy - give back a loaded map and its storage (NULL is allowed). */
+SMM_API void smm_loaded_map_destroy(struct smm_loaded_map *m);
 
 #ifdef __cplusplus
 }
