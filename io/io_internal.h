@@ -168,6 +168,9 @@ int smm_parse_dtb_(const char *buf, size_t len, const char *source, struct smm_r
 int smm_normalize_(const struct smm_range *raw, size_t n, const char *source,
                    struct smm_memmap *map, struct smm_diag *diag);
 
+/* Give back the ranges of a list held inside another object (it stays usable, empty). */
+void smm_rangelist_release_(struct smm_rangelist *l);
+
 /* The no-RAM refusal of a map read as fmt whose first range (at line) has type. */
 void smm_diag_no_ram_read_as_(struct smm_diag *diag, const char *source, uint32_t line,
                               enum smm_format fmt, uint32_t type);

@@ -84,7 +84,7 @@ static void machine_reset(struct smm_machine *m)
     list_free(&m->special);
     list_free(&m->nodemap);
     free(m->map.ranges);
-    smm_rangelist_free(&m->raw);
+    smm_rangelist_release_(&m->raw);
     machine_init(m);
 }
 
@@ -450,7 +450,7 @@ static int parse_kind(struct smm_machine *m, const char *buf, size_t len, const 
         *diag = why;
     if (!rc)
         rc = keep_ranges(m, &l, format_kind(fmt), file, buf, len, off, nl);
-    smm_rangelist_free(&l);
+    smm_rangelist_release_(&l);
     return rc;
 }
 
@@ -488,13 +488,13 @@ static size_t drop_truncated(struct smm_machine *m, const char *buf, size_t len,
             machine_init(&scratch);
             struct smm_rangelist banks = {0};
             bad = scan_log(&scratch, p, n, source, 0, &banks, &d) != 0;
-            smm_rangelist_free(&banks);
+            smm_rangelist_release_(&banks);
         }
     } else {
         int rc = smm_parse_buffer(p, n, source, fmt, NULL, &l, &d);
         bad = rc != 0 && rc != -SMM_EEMPTY;
     }
-    smm_rangelist_free(&l);
+    smm_rangelist_release_(&l);
     if (!bad)
         return len;
     uint32_t line = 1;
@@ -525,7 +525,7 @@ static int add_log(struct smm_machine *m, const char *buf, size_t len, const cha
     }
     if (rc == -SMM_ENOMEM)
         smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
-    smm_rangelist_free(&banks);
+    smm_rangelist_release_(&banks);
     free(off);
     return rc;
 }
@@ -950,7 +950,7 @@ static bool overlaps(const struct pairs *l, const struct smm_mrange *r)
 static int build_map(struct smm_machine *m, struct smm_diag *diag)
 {
     const char *source = m->files[0];
-    smm_rangelist_free(&m->raw);
+    smm_rangelist_release_(&m->raw);
     free(m->map.ranges);
     m->map = (struct smm_memmap){0};
     struct pairs ram = {0}, on = {0};

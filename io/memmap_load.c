@@ -202,7 +202,7 @@ void smm_loaded_map_destroy(struct smm_loaded_map *m)
     if (!m)
         return;
     free(m->map.ranges);
-    smm_rangelist_free(&m->raw);
+    smm_rangelist_release_(&m->raw);
     free(m);
 }
 

@@ -4,7 +4,7 @@
  * checks every range passes (start < end, end <= 2^52), and the
  * "source:line: message" diagnostics.
  */
-#include <sparsemm/io/memmap_io.h>
+#include "io_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,10 +29,24 @@ void smm_diag_set(struct smm_diag *diag, int code, const char *source, uint32_t 
     va_end(ap);
 }
 
-void smm_rangelist_free(struct smm_rangelist *l)
+void smm_rangelist_release_(struct smm_rangelist *l)
 {
     free(l->v);
     *l = (struct smm_rangelist){0};
+}
+
+int smm_rangelist_create(struct smm_rangelist **out)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : -SMM_ENOMEM;
+}
+
+void smm_rangelist_destroy(struct smm_rangelist *l)
+{
+    if (!l)
+        return;
+    free(l->v);
+    free(l);
 }
 
 static int grow(struct smm_rangelist *l)

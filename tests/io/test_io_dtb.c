@@ -161,33 +161,35 @@ static void test_cells_status_numa(void **state)
     };
     size_t len;
     char *blob = build_blob(1, 1, nodes, 4, &len);
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     enum smm_format used;
-    if (smm_parse_buffer(blob, len, "b->dtb", SMM_FMT_AUTO, &used, &out, &d))
+    if (smm_parse_buffer(blob, len, "b->dtb", SMM_FMT_AUTO, &used, out, &d))
         fail_msg("%s", d.msg);
     assert_int_equal(used, SMM_FMT_DTB);
-    assert_int_equal(out.n, 2);
-    assert_int_equal(out.v[0].start, 0x80000000u);
-    assert_int_equal(out.v[0].end, 0x90000000u);
-    assert_int_equal(out.v[0].node, 0);
-    assert_int_equal(out.v[1].start, 0xa0000000u);
-    assert_int_equal(out.v[1].node, 1);
-    smm_rangelist_free(&out);
+    assert_int_equal(out->n, 2);
+    assert_int_equal(out->v[0].start, 0x80000000u);
+    assert_int_equal(out->v[0].end, 0x90000000u);
+    assert_int_equal(out->v[0].node, 0);
+    assert_int_equal(out->v[1].start, 0xa0000000u);
+    assert_int_equal(out->v[1].node, 1);
+    smm_rangelist_destroy(out);
     free(blob);
 }
 
 static void expect_dtb_error(const char *blob, size_t len, const char *part)
 {
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    int rc = smm_parse_buffer(blob, len, "b->dtb", SMM_FMT_DTB, NULL, &out, &d);
+    int rc = smm_parse_buffer(blob, len, "b->dtb", SMM_FMT_DTB, NULL, out, &d);
     assert_true(rc < 0);
-    assert_int_equal(out.n, 0);
+    assert_int_equal(out->n, 0);
     assert_diag_prefix(&d, "b->dtb: ");
     if (part)
         assert_diag_contains(&d, part);
-    smm_rangelist_free(&out);
+    smm_rangelist_destroy(out);
 }
 
 static void test_bad_blobs(void **state)
@@ -234,10 +236,11 @@ static void test_bad_blobs(void **state)
 
     /* no memory node: nothing found */
     b2 = build_blob(2, 2, NULL, 0, &len);
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     smm_diag_clear(&d);
-    assert_int_equal(smm_parse_buffer(b2, len, "b->dtb", SMM_FMT_DTB, NULL, &out, &d), -SMM_EEMPTY);
+    assert_int_equal(smm_parse_buffer(b2, len, "b->dtb", SMM_FMT_DTB, NULL, out, &d), -SMM_EEMPTY);
     assert_string_equal(d.msg, "b->dtb: no memory ranges found (format dtb)");
     free(b2);
     free(copy);
@@ -255,17 +258,18 @@ static void test_corrupted_blobs(void **state)
     int rejected = 0;
     for (size_t i = 0; i < len; i++) {
         for (int bit = 0; bit < 8; bit += 7) {
-            struct smm_rangelist out = {0};
+            struct smm_rangelist *out = NULL;
+            assert_int_equal(smm_rangelist_create(&out), 0);
             struct smm_diag d = {0};
             memcpy(copy, blob, len);
             copy[i] ^= (char)(1 << bit);
-            int rc = smm_parse_buffer(copy, len, "c.dtb", SMM_FMT_AUTO, NULL, &out, &d);
+            int rc = smm_parse_buffer(copy, len, "c.dtb", SMM_FMT_AUTO, NULL, out, &d);
             if (rc < 0) {
                 rejected++;
-                assert_int_equal(out.n, 0);
+                assert_int_equal(out->n, 0);
                 assert_diag_prefix(&d, "c.dtb");
             }
-            smm_rangelist_free(&out);
+            smm_rangelist_destroy(out);
         }
     }
     assert_true(rejected > 0);

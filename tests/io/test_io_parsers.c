@@ -130,20 +130,21 @@ static const struct one ones[] = {
 static void test_one(void **state)
 {
     const struct one *o = *state;
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     enum smm_format used;
-    int rc = smm_parse_buffer(o->text, strlen(o->text), "t", o->fmt, &used, &out, &d);
+    int rc = smm_parse_buffer(o->text, strlen(o->text), "t", o->fmt, &used, out, &d);
     if (rc)
         fail_msg("%s", d.msg);
     assert_int_equal(used, o->fmt);
-    assert_int_equal(out.n, 1);
-    assert_int_equal(out.v[0].start, o->start);
-    assert_int_equal(out.v[0].end, o->end);
-    assert_string_equal(smm_mem_type_name(out.v[0].type), smm_mem_type_name(o->type));
-    assert_int_equal(out.v[0].node, o->node);
-    assert_int_equal(out.v[0].line, o->line);
-    smm_rangelist_free(&out);
+    assert_int_equal(out->n, 1);
+    assert_int_equal(out->v[0].start, o->start);
+    assert_int_equal(out->v[0].end, o->end);
+    assert_string_equal(smm_mem_type_name(out->v[0].type), smm_mem_type_name(o->type));
+    assert_int_equal(out->v[0].node, o->node);
+    assert_int_equal(out->v[0].line, o->line);
+    smm_rangelist_destroy(out);
 
     /* detection agrees with the format each input is written in */
     assert_string_equal(smm_format_name(smm_detect_format(o->text, strlen(o->text))),
@@ -232,17 +233,19 @@ static void test_whole_log(void **state)
     } want[] = {{SMM_FMT_E820, 3, 3}, {SMM_FMT_SRAT, 2, 8}, {SMM_FMT_NODES, 2, 11}};
     assert_int_equal(smm_detect_format(log, strlen(log)), SMM_FMT_E820);
     for (size_t i = 0; i < 3; i++) {
-        struct smm_rangelist out = {0};
+        struct smm_rangelist *out = NULL;
+        assert_int_equal(smm_rangelist_create(&out), 0);
         struct smm_diag d = {0};
-        if (io_test_parse(log, want[i].fmt, &out, &d))
+        if (io_test_parse(log, want[i].fmt, out, &d))
             fail_msg("%s", d.msg);
-        assert_int_equal(out.n, want[i].n);
-        assert_int_equal(out.v[0].line, want[i].first_line);
-        smm_rangelist_free(&out);
+        assert_int_equal(out->n, want[i].n);
+        assert_int_equal(out->v[0].line, want[i].first_line);
+        smm_rangelist_destroy(out);
     }
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    assert_int_equal(io_test_parse(log, SMM_FMT_EFI, &out, &d), -SMM_EEMPTY);
+    assert_int_equal(io_test_parse(log, SMM_FMT_EFI, out, &d), -SMM_EEMPTY);
 }
 
 static void test_dts_corners(void **state)
@@ -290,20 +293,21 @@ static void test_dts_corners(void **state)
         "&mem0 { status = \"okay\"; };\n"
         "&{/soc} { compatible = \"x\"; };\n"
         "/omit-if-no-ref/ &mem0;\n";
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    int rc = io_test_parse(dts, SMM_FMT_AUTO, &out, &d);
+    int rc = io_test_parse(dts, SMM_FMT_AUTO, out, &d);
     if (rc)
         fail_msg("%s", d.msg);
-    assert_int_equal(out.n, 2);
-    assert_int_equal(out.v[0].start, 0x80000000u);
-    assert_int_equal(out.v[0].end, 0xc0000000u);
-    assert_int_equal(out.v[0].line, 14);
-    assert_int_equal(out.v[0].node, 1);
-    assert_int_equal(out.v[1].start, 0x1000000000u);
-    assert_int_equal(out.v[1].end, 0x1000001000u);
-    assert_int_equal(out.v[1].line, 17);
-    smm_rangelist_free(&out);
+    assert_int_equal(out->n, 2);
+    assert_int_equal(out->v[0].start, 0x80000000u);
+    assert_int_equal(out->v[0].end, 0xc0000000u);
+    assert_int_equal(out->v[0].line, 14);
+    assert_int_equal(out->v[0].node, 1);
+    assert_int_equal(out->v[1].start, 0x1000000000u);
+    assert_int_equal(out->v[1].end, 0x1000001000u);
+    assert_int_equal(out->v[1].line, 17);
+    smm_rangelist_destroy(out);
 }
 
 /* (8) normalization rules, seen through the loader. */

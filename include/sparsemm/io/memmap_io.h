@@ -39,14 +39,20 @@ SMM_API const char *smm_format_name(enum smm_format f);
 /* Returns SMM_FMT_COUNT when the name is unknown. */
 SMM_API enum smm_format smm_format_from_name(const char *name);
 
-/* A growable list of raw ranges (hosted: realloc). */
+/* A growable list of raw ranges (hosted: realloc), what parsers append to. */
 struct smm_rangelist {
     struct smm_range *v;
     size_t n;
     size_t cap;
 };
 
-SMM_API void smm_rangelist_free(struct smm_rangelist *l);
+/*
+ * smm_rangelist_create - an empty list (heap).  Return 0 or -SMM_ENOMEM
+ * (*out NULL).  smm_rangelist_destroy() gives it back with its ranges
+ * (NULL is allowed).
+ */
+SMM_API int smm_rangelist_create(struct smm_rangelist **out);
+SMM_API void smm_rangelist_destroy(struct smm_rangelist *l);
 
 /* Diagnostics: struct smm_diag, <sparsemm/diag.h>; the first error wins. */
 
