@@ -165,7 +165,7 @@ static void test_cells_status_numa(void **state)
     assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     enum smm_format used;
-    if (smm_parse_buffer(blob, len, "b->dtb", SMM_FMT_AUTO, &used, out, &d))
+    if (smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_AUTO, &used, out, &d))
         fail_msg("%s", d.msg);
     assert_int_equal(used, SMM_FMT_DTB);
     assert_int_equal(out->n, 2);
@@ -183,10 +183,10 @@ static void expect_dtb_error(const char *blob, size_t len, const char *part)
     struct smm_rangelist *out = NULL;
     assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    int rc = smm_parse_buffer(blob, len, "b->dtb", SMM_FMT_DTB, NULL, out, &d);
+    int rc = smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_DTB, NULL, out, &d);
     assert_true(rc < 0);
     assert_int_equal(out->n, 0);
-    assert_diag_prefix(&d, "b->dtb: ");
+    assert_diag_prefix(&d, "b.dtb: ");
     if (part)
         assert_diag_contains(&d, part);
     smm_rangelist_destroy(out);
@@ -240,8 +240,9 @@ static void test_bad_blobs(void **state)
     assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     smm_diag_clear(&d);
-    assert_int_equal(smm_parse_buffer(b2, len, "b->dtb", SMM_FMT_DTB, NULL, out, &d), -SMM_EEMPTY);
-    assert_string_equal(d.msg, "b->dtb: no memory ranges found (format dtb)");
+    assert_int_equal(smm_parse_buffer(b2, len, "b.dtb", SMM_FMT_DTB, NULL, out, &d), -SMM_EEMPTY);
+    assert_string_equal(d.msg, "b.dtb: no memory ranges found (format dtb)");
+    smm_rangelist_destroy(out);
     free(b2);
     free(copy);
     free(blob);

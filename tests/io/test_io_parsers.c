@@ -246,6 +246,7 @@ static void test_whole_log(void **state)
     assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     assert_int_equal(io_test_parse(log, SMM_FMT_EFI, out, &d), -SMM_EEMPTY);
+    smm_rangelist_destroy(out);
 }
 
 static void test_dts_corners(void **state)
