@@ -67,15 +67,23 @@ const smm_range juno[] = {
     {0x880000000, 0xa00000000, SMM_MEM_RAM, SMM_NODE_NONE, 0},
 };
 
-void check_pdx(smm_platform *plat)
+// The Juno map normalized into norm (room for 4 ranges).
+smm_memmap juno_map(smm_range (&norm)[4])
 {
     std::vector<uint64_t> scratch(smm_memmap_normalize_scratch_bytes(2) / 8 + 1);
-    smm_range norm[4];
     smm_memmap map = {};
     map.ranges = norm;
     map.cap = 4;
     smm_diag why = {};
-    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &why) == 0, "normalize");
+    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &why) == 0 && why.code == 0,
+          "normalize");
+    return map;
+}
+
+void check_pdx(smm_platform *plat)
+{
+    smm_range norm[4];
+    smm_memmap map = juno_map(norm);
     smm_frame_range fr[2];
     size_t n = smm_memmap_frames(&map, fr, 2);
     check(n == 2, "two frame ranges");
@@ -141,13 +149,8 @@ void check_p2m(smm_platform *plat)
 // Every scheme on the Juno map, through smm_analyze: mask squeezes bits 21-22 out.
 void check_analysis(smm_platform *plat)
 {
-    std::vector<uint64_t> scratch(smm_memmap_normalize_scratch_bytes(2) / 8 + 1);
     smm_range norm[4];
-    smm_memmap map = {};
-    map.ranges = norm;
-    map.cap = 4;
-    smm_diag why = {};
-    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &why) == 0, "normalize");
+    smm_memmap map = juno_map(norm);
     smm_analyze_config cfg;
     smm_analyze_config_default(&cfg);
     smm_analyze_config_set_layout(&cfg, smm_layout_profile(SMM_LAYOUT_XEN_ARM64));
