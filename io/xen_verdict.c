@@ -23,11 +23,13 @@ void smm_xen_options_default(struct smm_xen_options *o)
     o->frametable_nr = UINT64_C(1) << 32;
 }
 
-void smm_xen_verdict_free(struct smm_xen_verdict *v)
+void smm_xen_verdict_destroy(struct smm_xen_verdict *v)
 {
+    if (!v)
+        return;
     free(v->pdx);
     free(v->checks);
-    memset(v, 0, sizeof(*v));
+    free(v);
 }
 
 /* Xen's parse_size_and_unit(): a number, then T/G/M/K/B (default KiB). */
@@ -385,10 +387,10 @@ static int x86_base(struct smm_xen_verdict *v, const struct smm_machine *m,
     return 0;
 }
 
-int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
-                   struct smm_xen_verdict *v)
+/* The verdict into v (zeroed); what it allocates is v's either way. */
+static int decide(const struct smm_machine *m, const struct smm_xen_options *o,
+                  struct smm_xen_verdict *v)
 {
-    memset(v, 0, sizeof(*v));
     v->arch = m->arch;
     v->agrees = -1;
     version_of(m, v);
@@ -477,7 +479,18 @@ int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
     free(ram);
     free(f);
     free(fb);
-    if (rc)
-        smm_xen_verdict_free(v);
+    return rc;
+}
+
+int smm_xen_verdict_create(const struct smm_machine *m, const struct smm_xen_options *o,
+                           struct smm_xen_verdict **out)
+{
+    struct smm_xen_verdict *v = calloc(1, sizeof(*v));
+    int rc = v ? decide(m, o, v) : -SMM_ENOMEM;
+    if (rc) {
+        smm_xen_verdict_destroy(v);
+        v = NULL;
+    }
+    *out = v;
     return rc;
 }

@@ -7,6 +7,7 @@
 #ifndef SMM_TEST_CXX_LAYOUT_H
 #define SMM_TEST_CXX_LAYOUT_H
 
+#include <sparsemm/analyze.h>
 #include <sparsemm/p2m.h>
 #include <sparsemm/pdx.h>
 
@@ -31,7 +32,9 @@ extern "C" {
     X(smm_pdx, dense)                                                                              \
     X(smm_pdx_ctx, group_len)                                                                      \
     X(smm_platform, machine_map)                                                                   \
-    X(smm_frame_range, end)
+    X(smm_frame_range, end)                                                                        \
+    X(smm_analysis, any_fits)                                                                      \
+    X(smm_analysis_scheme, conversion_rank)
 
 struct smm_layout_entry {
     const char *name;
