@@ -75,7 +75,7 @@ static void say_width(struct smm_diag *d, unsigned bits)
 }
 
 int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
-                   struct smm_diag *diag, struct smm_p2m **out)
+                   struct smm_p2m **out, struct smm_diag *diag)
 {
     struct smm_p2m_limits lim;
 

@@ -195,7 +195,7 @@ static int build(struct smm_platform *plat, int c, uint64_t pfns, struct smm_p2m
     cfg.multi_top = true;
     int rc = smm_posix_platform_init(plat);
     if (rc == 0)
-        rc = smm_p2m_create(plat, &cfg, NULL, out);
+        rc = smm_p2m_create(plat, &cfg, out, NULL);
     if (rc == 0 && c == LINHUGE) {
         struct smm_p2m_view v;
         smm_p2m_view_init(&v, *out);

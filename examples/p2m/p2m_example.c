@@ -31,7 +31,7 @@ static int run(struct smm_platform *plat, enum smm_p2m_backend backend)
     smm_p2m_config_default(&cfg);
     cfg.backend = backend;
     cfg.max_pfn = GUEST_PFNS;
-    int rc = smm_p2m_create(plat, &cfg, &why, &p2m);
+    int rc = smm_p2m_create(plat, &cfg, &p2m, &why);
     if (rc != 0) {
         fprintf(stderr, "create: %s\n", why.msg);
         return 1;
@@ -89,7 +89,7 @@ static int refused(struct smm_platform *plat)
     smm_p2m_config_default(&cfg);
     cfg.backend = SMM_P2M_TREE;
     cfg.max_pfn = UINT64_C(1) << 28;
-    int rc = smm_p2m_create(plat, &cfg, &why, &p2m);
+    int rc = smm_p2m_create(plat, &cfg, &p2m, &why);
     printf("refused: %s (%s)\n", why.msg, smm_strerror(rc));
     return rc == -SMM_ERANGE && p2m == NULL ? 0 : 1;
 }

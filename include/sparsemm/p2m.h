@@ -165,7 +165,7 @@ SMM_API int smm_p2m_limits(unsigned bits, uint64_t va_budget, size_t page_size,
  * platform error.
  */
 SMM_API int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
-                           struct smm_diag *diag, struct smm_p2m **out);
+                           struct smm_p2m **out, struct smm_diag *diag);
 
 /* smm_p2m_destroy - give everything back.  NULL is allowed; cannot fail. */
 SMM_API void smm_p2m_destroy(struct smm_p2m *p);

@@ -122,7 +122,7 @@ void check_p2m(smm_platform *plat)
         cfg.backend = static_cast<smm_p2m_backend>(b);
         cfg.max_pfn = UINT64_C(1) << 18;
         smm_p2m *p = nullptr;
-        int rc = smm_p2m_create(plat, &cfg, nullptr, &p);
+        int rc = smm_p2m_create(plat, &cfg, &p, nullptr);
         check(rc == 0, "smm_p2m_create");
         if (rc != 0)
             continue;
@@ -151,7 +151,7 @@ void check_p2m(smm_platform *plat)
     cfg.max_pfn = UINT64_C(1) << 28; // 1 TiB: more than one top page
     smm_diag diag = {};
     smm_p2m *p = nullptr;
-    int rc = smm_p2m_create(plat, &cfg, &diag, &p);
+    int rc = smm_p2m_create(plat, &cfg, &p, &diag);
     check(rc == -SMM_ERANGE && p == nullptr && diag.code == rc &&
               std::strstr(diag.msg, "multi_top") != nullptr,
           "a refused smm_p2m_create says why");

@@ -195,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.limit_pfn = cfg.max_pfn + ((uint64_t)data[3] << scale);
     FUZZ_ASSERT(smm_posix_platform_init(&plat) == 0);
     smm_diag_clear(&diag);
-    int rc = smm_p2m_create(&plat, &cfg, &diag, &p);
+    int rc = smm_p2m_create(&plat, &cfg, &p, &diag);
     if (rc != 0) {
         /* too big for the width, budget or one top page: refused, nothing kept */
         FUZZ_ASSERT(rc == -SMM_ERANGE || rc == -SMM_ENOMEM);

@@ -73,7 +73,7 @@ static int inst_create(struct inst *in, enum smm_p2m_backend b, unsigned bits, u
     cfg.identity_ranges = 4096;
     if (platform_init(&in->plat) != 0)
         return -SMM_ENOMEM;
-    int rc = smm_p2m_create(&in->plat, &cfg, NULL, &in->p);
+    int rc = smm_p2m_create(&in->plat, &cfg, &in->p, NULL);
     if (rc != 0)
         smm_posix_platform_fini(&in->plat);
     return rc;
@@ -462,7 +462,7 @@ static void test_limits(void)
     /* a 4 TiB sparse guest: linear works, a one-top tree refuses */
     smm_p2m_config_default(&cfg);
     cfg.max_pfn = tib4;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     uint64_t spots[] = {0, 1, (UINT64_C(1) << 29) + 5, tib4 - 1};
     for (unsigned i = 0; i < 4; i++)
         CHECK_EQ_INT(smm_p2m_store(p, spots[i], 1000 + i), 0);
@@ -482,13 +482,13 @@ static void test_limits(void)
     cfg.backend = SMM_P2M_TREE;
     smm_diag_clear(&diag);
     p = &not_made;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_ERANGE);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_ERANGE);
     CHECK(p == NULL);
     CHECK_EQ_INT(diag.code, -SMM_ERANGE);
     CHECK(strstr(diag.msg, "512 GiB") != NULL);
     printf("  refused as expected: %s\n", diag.msg);
     cfg.multi_top = true;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     uint64_t top, tops;
     CHECK_EQ_INT(smm_p2m_fll(p, &top, &tops), 0);
     CHECK_EQ_U64(tops, 8);
@@ -497,7 +497,7 @@ static void test_limits(void)
     smm_p2m_destroy(p);
     cfg.multi_top = false;
     cfg.max_pfn = UINT64_C(1) << 27; /* exactly one top page */
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     smm_p2m_destroy(p);
 
     /* 32-bit: the list must fit the VA budget; the message names the largest guest */
@@ -505,22 +505,22 @@ static void test_limits(void)
     cfg.bits = 32;
     cfg.max_pfn = UINT64_C(128) << 18; /* 128 GiB */
     smm_diag_clear(&diag);
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_ERANGE);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_ERANGE);
     CHECK(strstr(diag.msg, "the largest guest that fits is 64 GiB") != NULL);
     printf("  refused as expected: %s\n", diag.msg);
     cfg.max_pfn = UINT64_C(64) << 18;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     smm_p2m_destroy(p);
     cfg.va_budget = UINT64_C(16) << 20;
     smm_diag_clear(&diag);
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_ERANGE);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_ERANGE);
     CHECK(strstr(diag.msg, "16 GiB") != NULL);
     cfg.max_pfn = UINT64_C(1) << 31; /* beyond the identity bit */
     cfg.va_budget = UINT64_C(1) << 40;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), -SMM_ERANGE);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), -SMM_ERANGE);
     cfg.max_pfn = 10;
     cfg.limit_pfn = 5;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), -SMM_EINVAL);
 
     CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
     smm_posix_platform_fini(&plat);
@@ -822,28 +822,28 @@ static void test_lifecycle(void)
     cfg.bits = 16; /* no such guest width */
     smm_diag_clear(&diag);
     p = &not_made;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_EINVAL);
     CHECK(p == NULL);
     CHECK_EQ_INT(diag.code, -SMM_EINVAL);
     CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
     cfg.bits = 64;
     cfg.limit_pfn = 10; /* below max_pfn; the diag already holds a reason */
     p = &not_made;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_EINVAL);
     CHECK(p == NULL);
     CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
     smm_diag_clear(&diag);
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_EINVAL);
     CHECK(strcmp(diag.msg, "max_pfn is above the hot-add limit") == 0);
     p = &not_made;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), -SMM_EINVAL);
     CHECK(p == NULL);
-    CHECK_EQ_INT(smm_p2m_create(NULL, &cfg, NULL, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(NULL, &cfg, &p, NULL), -SMM_EINVAL);
     CHECK(p == NULL);
     CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, NULL), -SMM_EINVAL);
     cfg.limit_pfn = 0;
     smm_diag_clear(&diag);
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &diag, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), 0);
     CHECK(p != NULL);
     CHECK_EQ_INT(diag.code, 0); /* success says nothing */
     CHECK_EQ_U64(diag.msg[0], 0);
@@ -873,7 +873,7 @@ static void test_fault_injection(void)
                 smm_diag_clear(&diag);
                 p = &not_made;
                 smm_posix_fail_at(&plat, nth);
-                int rc = smm_p2m_create(&plat, &cfg, &diag, &p);
+                int rc = smm_p2m_create(&plat, &cfg, &p, &diag);
                 smm_posix_fail_at(&plat, 0);
                 if (rc == 0)
                     break;

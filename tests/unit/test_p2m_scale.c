@@ -156,7 +156,7 @@ static void run(enum smm_p2m_backend b, uint64_t guest_gib)
     cfg.backend = b;
     cfg.max_pfn = pfns;
     cfg.multi_top = true;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     if (!p || !stored)
         return;
     struct smm_p2m_usage u0;
