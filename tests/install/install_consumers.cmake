@@ -61,8 +61,8 @@ run("cc (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags} ${SRC_DIR}/
     ${pc} -Wl,-rpath,${prefix}/${LIBDIR} -o ${WORK}/consumer_pc)
 run("consumer_pc" ${WORK}/consumer_pc ${MAP})
 run("ldd consumer_pc" ldd ${WORK}/consumer_pc)
-if(NOT run_out MATCHES "libsparsemm\\.so\\.0 => ${prefix}/")
-  message(FATAL_ERROR "consumer_pc does not use the installed libsparsemm.so.0:\n${run_out}")
+if(NOT run_out MATCHES "libsparsemm\\.so\\.1 => ${prefix}/")
+  message(FATAL_ERROR "consumer_pc does not use the installed libsparsemm.so.1:\n${run_out}")
 endif()
 
 # The P2M example of docs/LIBRARY.md, built exactly as the guide says.
