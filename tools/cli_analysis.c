@@ -2,6 +2,8 @@
 /* cli_analysis.c - one map's schemes, table costs and best scheme (cli_analysis.h). */
 #include "cli_analysis.h"
 
+#include <sparsemm/platform/posix/platform_posix.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +41,7 @@ static int analyze_overhead(const struct cli_map *m, const struct cli_table_opts
         if ((fits && !any_fits) || (fits == any_fits && a->over[s].total < a->over[a->best].total))
             a->best = s;
         any_fits |= fits;
-        scheme_va_of(a->schemes[s], &a->fit[s], &a->va[s]);
+        scheme_va_of(&a->info[s], &a->fit[s], &a->va[s]);
     }
     a->best_fits = any_fits;
     a->best_overall = scheme_choose(a->fit, a->va, SMM_PDX_SCHEME_COUNT);
@@ -63,13 +65,16 @@ int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct 
     }
     a->block_ideal = smm_pdx_block_ideal(m->frames, m->nr_frames, m->pdx.max_order);
     a->best = SMM_PDX_NONE;
+    int rc = smm_posix_platform_init(&a->plat);
+    if (rc != 0)
+        return rc;
+    a->have_plat = true;
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        a->schemes[s] = malloc(sizeof(struct smm_pdx));
-        if (!a->schemes[s])
-            return -SMM_ENOMEM;
-        int rc = smm_pdx_compute(s, &m->pdx, m->frames, m->nr_frames, a->schemes[s]);
+        rc = smm_pdx_create(&a->plat, s, &m->pdx, m->frames, m->nr_frames, &a->ctx[s]);
         if (rc != 0)
             return rc;
+        a->schemes[s] = smm_pdx_view(a->ctx[s]);
+        smm_pdx_describe(a->ctx[s], &a->info[s]);
     }
     return analyze_overhead(m, t, a);
 }
@@ -77,7 +82,9 @@ int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct 
 void analysis_free(struct analysis *a)
 {
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
-        free(a->schemes[s]);
+        smm_pdx_destroy(a->ctx[s]);
+    if (a->have_plat)
+        smm_posix_platform_fini(&a->plat);
 }
 
 uint64_t ram_frame_bytes(const struct analysis *a)

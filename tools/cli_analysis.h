@@ -13,7 +13,11 @@
 
 struct analysis {
     uint64_t ram_bytes, ram_pages, span_start, span_end, block_ideal;
-    struct smm_pdx *schemes[SMM_PDX_SCHEME_COUNT];
+    struct smm_platform plat;                   /* the contexts' memory */
+    bool have_plat;
+    struct smm_pdx_ctx *ctx[SMM_PDX_SCHEME_COUNT];
+    const struct smm_pdx *schemes[SMM_PDX_SCHEME_COUNT]; /* their views */
+    struct smm_pdx_info info[SMM_PDX_SCHEME_COUNT];
     enum smm_pdx_scheme best; /* smallest total overhead among those that fit (JSON "best") */
     bool best_fits;
     struct scheme_va va[SMM_PDX_SCHEME_COUNT];

@@ -45,8 +45,8 @@ static void usage(FILE *f)
                "--online hotplug|cxl|all: count hot-plug windows / CXL memory as RAM.\n");
 }
 
-static void json_scheme_params(struct smm_json *j, const struct smm_pdx *p,
-                               const struct smm_pdx_config *cfg)
+static void json_scheme_params(struct smm_json *j, const struct smm_pdx_info *p,
+                               const struct smm_pdx *view, const struct smm_pdx_config *cfg)
 {
     smm_json_object_begin(j);
     switch (p->requested) {
@@ -80,11 +80,11 @@ static void json_scheme_params(struct smm_json *j, const struct smm_pdx *p,
         smm_json_key(j, "regions");
         smm_json_u64(j, p->dense_regions);
         smm_json_key(j, "fwd_dir_entries");
-        smm_json_u64(j, p->tbl_mask + 1);
+        smm_json_u64(j, p->dense_dir_slots);
         smm_json_key(j, "rev_dir_entries");
-        smm_json_u64(j, (uint64_t)p->rev_dir_mask + 1);
+        smm_json_u64(j, (uint64_t)view->rev_dir_mask + 1);
         smm_json_key(j, "table_bytes");
-        smm_json_u64(j, (uint64_t)p->dense_pool_used * sizeof(struct smm_pdx_dense_slot));
+        smm_json_u64(j, p->table_bytes);
         break;
     default:
         break;
@@ -278,7 +278,7 @@ static void print_json(const struct cli_map *m, const struct analysis *a,
         smm_json_key(&j, smm_pdx_scheme_name(s));
         smm_json_object_begin(&j);
         smm_json_key(&j, "compressible");
-        smm_json_bool(&j, p->compressible);
+        smm_json_bool(&j, a->info[s].compressible);
         smm_json_key(&j, "max_pdx");
         smm_json_u64(&j, p->max_pdx);
         smm_json_key(&j, "density");
@@ -286,7 +286,7 @@ static void print_json(const struct cli_map *m, const struct analysis *a,
         smm_json_key(&j, "vs_block_ideal");
         smm_json_double(&j, (double)p->max_pdx / (double)a->block_ideal);
         smm_json_key(&j, "params");
-        json_scheme_params(&j, p, &m->pdx);
+        json_scheme_params(&j, &a->info[s], p, &m->pdx);
         json_scheme_tables(&j, m, a, s);
         smm_json_object_end(&j);
     }
@@ -479,7 +479,7 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
         const struct smm_pdx *p = a->schemes[s];
         printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", smm_pdx_scheme_name(s),
-               p->compressible ? "yes" : "no", p->max_pdx, density(a, p),
+               a->info[s].compressible ? "yes" : "no", p->max_pdx, density(a, p),
                (double)p->max_pdx / (double)a->block_ideal);
     }
     printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", "ideal", "(blocks)", a->block_ideal,
@@ -500,6 +500,7 @@ static int write_svg(FILE *f, const char *path, const struct cli_map *m,
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
         s[k] = (struct smm_svg_scheme){.name = smm_pdx_scheme_name(k),
                                        .pdx = a->schemes[k],
+                                       .info = &a->info[k],
                                        .over = &a->over[k],
                                        .fits = a->fit[k].fits,
                                        .best = k == a->best_overall};
@@ -616,7 +617,7 @@ int cmd_analyze(int argc, char **argv)
     }
     if (loaded && rc == 0 && npaths) {
         struct machine_costing c = {.schemes = a.schemes, .over = a.over, .acfg = &a.acfg,
-                                    .fit = a.fit};
+                                    .fit = a.fit, .plat = &a.plat};
         rc = machine_report_analyze(&mr, &m, &c);
     }
     if (loaded && rc != 0) {

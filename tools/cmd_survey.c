@@ -171,7 +171,7 @@ static int survey_row_compute(const struct smm_machine *mach, const struct cli_m
     }
     uint64_t xen_cheapest = UINT64_MAX;
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        r->compresses[s] = a.schemes[s]->compressible;
+        r->compresses[s] = a.info[s].compressible;
         r->max_pdx[s] = a.schemes[s]->max_pdx;
         r->density[s] = density(&a, a.schemes[s]);
         r->overhead[s] = a.over[s].total;

@@ -103,8 +103,7 @@ static int cost_range(const struct cli_map *m, const struct machine_costing *c,
     uint64_t fs = (sp->start + SMM_PAGE_SIZE - 1) >> SMM_PAGE_SHIFT, fe = sp->end >> SMM_PAGE_SHIFT;
     size_t n = m->nr_frames;
     struct smm_frame_range *f = malloc((n + 1) * sizeof(*f));
-    struct smm_pdx *p = malloc(sizeof(*p));
-    int rc = f && p ? 0 : -SMM_ENOMEM;
+    int rc = f ? 0 : -SMM_ENOMEM;
     if (!rc) {
         memcpy(f, m->frames, n * sizeof(*f));
         if (fs < fe)
@@ -116,14 +115,15 @@ static int cost_range(const struct cli_map *m, const struct machine_costing *c,
         out->indexable[s] = fs < fe && smm_pdx_xen_region_ok(boot, fs << SMM_PAGE_SHIFT, fe - fs) &&
                             smm_pfn_to_pdx(boot, fe - 1) < c->fit[s].pdx_limit;
         struct smm_overhead o;
-        rc = smm_pdx_compute(s, &m->pdx, f, n, p);
+        struct smm_pdx_ctx *ctx;
+        rc = smm_pdx_create(c->plat, s, &m->pdx, f, n, &ctx);
         if (!rc)
-            rc = smm_account_tables(p, c->acfg, f, n, &o);
+            rc = smm_account_tables(smm_pdx_view(ctx), c->acfg, f, n, &o);
+        smm_pdx_destroy(ctx);
         if (!rc)
             out->extra[s] = (int64_t)(o.total - c->over[s].total);
     }
     free(f);
-    free(p);
     return rc;
 }
 

@@ -17,7 +17,8 @@
 
 /* What the per-range costing needs from the analysis. */
 struct machine_costing {
-    struct smm_pdx *const *schemes;        /* SMM_PDX_SCHEME_COUNT, computed on the map */
+    const struct smm_pdx *const *schemes;  /* SMM_PDX_SCHEME_COUNT, computed on the map */
+    struct smm_platform *plat;             /* for the contexts costing takes */
     const struct smm_overhead *over;       /* each scheme's overhead on the map */
     const struct smm_account_config *acfg;
     const struct smm_fit *fit;             /* each scheme's fit (pdx_limit) */

@@ -16,7 +16,7 @@ bool scheme_is_xen(enum smm_pdx_scheme s)
     return s == SMM_PDX_NONE || s == SMM_PDX_MASK || s == SMM_PDX_OFFSET;
 }
 
-void scheme_va_of(const struct smm_pdx *p, const struct smm_fit *f, struct scheme_va *out)
+void scheme_va_of(const struct smm_pdx_info *p, const struct smm_fit *f, struct scheme_va *out)
 {
     unsigned s = p->requested < SMM_PDX_SCHEME_COUNT ? p->requested : SMM_PDX_NONE;
     *out = (struct scheme_va){

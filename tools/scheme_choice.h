@@ -28,7 +28,7 @@ struct scheme_va {
     const char *conversion_name;
 };
 
-void scheme_va_of(const struct smm_pdx *p, const struct smm_fit *f, struct scheme_va *out);
+void scheme_va_of(const struct smm_pdx_info *p, const struct smm_fit *f, struct scheme_va *out);
 
 /* The best of schemes [0, n) (n = SMM_PDX_SCHEME_COUNT or only Xen's). */
 enum smm_pdx_scheme scheme_choose(const struct smm_fit *fit, const struct scheme_va *va,

@@ -25,8 +25,10 @@ extern "C" {
     X(smm_p2m_config, msg_len)                                                                     \
     X(smm_pdx, max_pdx)                                                                            \
     X(smm_pdx, rev_dir_at)                                                                         \
-    X(smm_pdx, dense)                                                                              \
-    X(smm_pdx_ctx, group_len)                                                                      \
+    X(smm_pdx, dense_leaf)                                                                         \
+    X(smm_pdx, nr_groups)                                                                          \
+    X(smm_pdx_info, table_bytes)                                                                   \
+    X(smm_pdx_usage, groups)                                                                       \
     X(smm_platform, machine_map)                                                                   \
     X(smm_frame_range, end)
 

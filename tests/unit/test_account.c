@@ -10,6 +10,7 @@
 #include "tiny.h"
 
 #include <sparsemm/account.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 #include <sparsemm/frametable.h>
 
 #define MIB (UINT64_C(1) << 20)
@@ -19,13 +20,19 @@
 
 static const char *maps_dir;
 
-static struct smm_pdx *pdx_of(enum smm_pdx_scheme s, const struct smm_frame_range *r, size_t n)
+/* The view of a context for s over r, valid until the next call. */
+static const struct smm_pdx *pdx_of(enum smm_pdx_scheme s, const struct smm_frame_range *r,
+                                    size_t n)
 {
-    static struct smm_pdx p;
+    static struct smm_platform plat;
+    static struct smm_pdx_ctx *ctx;
     struct smm_pdx_config pc;
     smm_pdx_config_default(&pc);
-    CHECK_EQ_INT(smm_pdx_compute(s, &pc, r, n, &p), 0);
-    return &p;
+    if (!ctx)
+        CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    smm_pdx_destroy(ctx);
+    CHECK_EQ_INT(smm_pdx_create(&plat, s, &pc, r, n, &ctx), 0);
+    return smm_pdx_view(ctx);
 }
 
 /* [0, 4 GiB): 1 Mi frames. */
