@@ -12,13 +12,19 @@ double density(const struct analysis *a, const struct smm_pdx *p)
     return p->max_pdx ? (double)a->ram_pages / (double)p->max_pdx : 0.0;
 }
 
+/* The page_info size asked for, else the layout's. */
+static uint32_t page_info_of(const struct cli_table_opts *t)
+{
+    return t->page_info_size ? t->page_info_size : t->layout.page_info_size;
+}
+
 /* Overheads per scheme, the references, fits; best = smallest fitting total. */
 static int analyze_overhead(const struct cli_map *m, const struct cli_table_opts *t,
                             struct analysis *a)
 {
     a->layout = &t->layout;
     smm_account_config_default(&a->acfg);
-    a->acfg.page_info_size = t->page_info_size ? t->page_info_size : t->layout.page_info_size;
+    a->acfg.page_info_size = page_info_of(t);
     a->acfg.granule_shift = t->granule_shift;
     a->acfg.compat = t->compat;
     a->acfg.compat_max_mfn = t->layout.compat_va / SMM_COMPAT_M2P_ENTRY_SIZE;
@@ -69,8 +75,15 @@ int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct 
     if (rc != 0)
         return rc;
     a->have_plat = true;
+    /* The contexts' groups are the frame table's (frametable.h): Xen's finest. */
+    struct smm_pdx_config pc = m->pdx;
+    unsigned gs;
+    rc = smm_ft_group_shift(page_info_of(t), t->granule_shift, &gs);
+    if (rc != 0)
+        return rc;
+    pc.group_shift = gs;
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        rc = smm_pdx_create(&a->plat, s, &m->pdx, m->frames, m->nr_frames, &a->ctx[s]);
+        rc = smm_pdx_create(&a->plat, s, &pc, m->frames, m->nr_frames, &a->ctx[s]);
         if (rc != 0)
             return rc;
         a->schemes[s] = smm_pdx_view(a->ctx[s]);

@@ -223,6 +223,9 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
 
     smm_pdx_config_default(&pc);
     pc.base = base;
+    unsigned gs;
+    CHECK_EQ_INT(smm_ft_group_shift(cfg->page_info_size, cfg->granule_shift, &gs), 0);
+    pc.group_shift = gs; /* the frame table's groups are the context's */
     const struct smm_pdx *v = model_pdx(s, &pc, &p);
     CHECK_EQ_INT(smm_account_tables(v, cfg, map->frames, map->nr, &o), 0);
     CHECK_EQ_INT(smm_layout_fit(v, smm_layout_profile(SMM_LAYOUT_XEN_X86_64), cfg->page_info_size,
