@@ -90,6 +90,8 @@ void smm_pdx_set_identity_(struct smm_pdx_build_ *out, uint64_t max_pfn)
     out->rev_dir_mask = 0;
     out->rev_dir_at = 0;
     out->dense_pool_used = 0;
+    out->fwd_flat_at = 0;
+    out->rev_flat_at = 0;
 }
 
 static bool config_ok(const struct smm_pdx_config *cfg)
@@ -117,6 +119,8 @@ void smm_pdx_head_of_build_(const struct smm_pdx_build_ *b, struct smm_pdx *h)
         .rev_shift = b->rev_shift,
         .rev_dir_mask = b->rev_dir_mask,
         .rev_dir_at = b->rev_dir_at,
+        .fwd_flat_at = b->fwd_flat_at,
+        .rev_flat_at = b->rev_flat_at,
         .tbl_mask = b->tbl_mask,
         .region_size = b->region_size,
         .offset_pfn_pdx = b->offset_pfn_pdx,
@@ -154,6 +158,8 @@ static void info_of_build(const struct smm_pdx_build_ *b, uint64_t table_bytes,
         .rev_shift = b->rev_shift,
         .dense_dir_slots = b->requested == SMM_PDX_DENSE ? b->tbl_mask + 1 : 0,
         .dense_leaves = b->dense_pool_used,
+        .dense_fwd_flat = b->fwd_flat_at != 0,
+        .dense_rev_flat = b->rev_flat_at != 0,
         .table_bytes = table_bytes,
     };
 }

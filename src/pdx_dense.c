@@ -188,6 +188,61 @@ static uint64_t walk(const struct dense_view *v, unsigned order, unsigned shift,
     return next - first;
 }
 
+/*
+ * Flat (one-level) order of a view: the smallest order up to max_order_dir
+ * whose slots each hold at most three region starts strictly inside them,
+ * so one leaf per slot, indexed by the slot itself, converts: no directory
+ * load.  Returns false when no order that small separates the regions.
+ */
+static bool plan_flat(const struct dense_view *v, unsigned max_order_dir, struct dense_plan *out)
+{
+    for (unsigned a = 0; a <= max_order_dir; a++) {
+        unsigned shift = slot_shift(v->limit, a, v->unit);
+        bool ok = true;
+        size_t p = 0;
+        for (uint64_t j = 0; ok && j < (UINT64_C(1) << a); j++) {
+            uint64_t hi = (j + 1) << shift;
+            size_t q = p;
+            while (q < v->n && view_start(v, q) < hi)
+                q++;
+            if (q > p && window_shift(v, p, q, shift) < shift)
+                ok = false;
+            p = q;
+        }
+        if (ok) {
+            *out = (struct dense_plan){a, shift, UINT64_C(1) << a};
+            return true;
+        }
+        if (shift == v->unit)
+            break;
+    }
+    return false;
+}
+
+/* Write a flat direction: leaf at + j serves slot j, meeting at most four regions. */
+static void walk_flat(const struct dense_view *v, const struct dense_plan *pl,
+                      struct smm_pdx_dense_slot *leaf, uint64_t at)
+{
+    size_t p = 0; /* first start above the slot's first value */
+    for (uint64_t j = 0; j < (UINT64_C(1) << pl->order); j++) {
+        uint64_t lo = j << pl->shift, hi = lo + (UINT64_C(1) << pl->shift);
+        while (p < v->n && view_start(v, p) <= lo)
+            p++;
+        struct smm_pdx_dense_slot *e = &leaf[at + j];
+        *e = (struct smm_pdx_dense_slot){0};
+        e->delta[0] = view_delta(v, p > 0 ? p - 1 : 0);
+        size_t k = 0;
+        for (size_t b = p; k < 3 && b < v->n && view_start(v, b) < hi; k++, b++) {
+            e->bound[k] = (uint32_t)(view_start(v, b) >> SMM_PDX_DENSE_UNIT);
+            e->delta[k + 1] = view_delta(v, b);
+        }
+        for (; k < 3; k++) {
+            e->bound[k] = DENSE_NO_BOUND;
+            e->delta[k + 1] = e->delta[k];
+        }
+    }
+}
+
 /* Pool bytes of a plan: its directory entries and its leaves. */
 static uint64_t plan_bytes(const struct dense_plan *pl)
 {
@@ -323,12 +378,45 @@ int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_fr
     if (max_pdx >= max_pfn || !plans_fit(&fwd, &rev))
         return 0; /* no gain: stay the identity */
 
+    /*
+     * A direction whose regions one directory level already separates goes
+     * flat (a leaf per slot, no directory load: one dependent load less per
+     * conversion) when the pool holds it: both, else forward (pfn -> pdx,
+     * the busier direction), else reverse, else neither (always fits).
+     */
     struct dense_view vf = {m, nm, true, max_pfn, unit};
     struct dense_view vr = {m, nm, false, max_pdx, unit};
-    uint32_t rev_at = (uint32_t)1 << fwd.order;
-    uint64_t leaf0 = first_leaf(&fwd, &rev);
-    walk(&vf, fwd.order, fwd.shift, out->dense.dir, out->dense.leaf, leaf0);
-    walk(&vr, rev.order, rev.shift, out->dense.dir + rev_at, out->dense.leaf, leaf0 + fwd.leaves);
+    struct dense_plan ff, rf;
+    bool f_ok = plan_flat(&vf, cfg->dense_order, &ff);
+    bool r_ok = plan_flat(&vr, cfg->dense_order, &rf);
+    static const bool choice[4][2] = {{true, true}, {true, false}, {false, true}, {false, false}};
+    bool fflat = false, rflat = false;
+    uint64_t leaf0 = 0;
+    for (unsigned c = 0; c < 4; c++) {
+        fflat = choice[c][0];
+        rflat = choice[c][1];
+        if ((fflat && !f_ok) || (rflat && !r_ok))
+            continue;
+        uint64_t words = (fflat ? 0 : UINT64_C(1) << fwd.order) + (rflat ? 0 : UINT64_C(1) << rev.order);
+        leaf0 = words ? (words + 7) / 8 : 1; /* leaf 0 is never flat: 0 means two-level */
+        uint64_t total = leaf0 + (fflat ? ff.leaves : fwd.leaves) + (rflat ? rf.leaves : rev.leaves);
+        if (total <= SMM_PDX_DENSE_POOL_LEAVES)
+            break;
+    }
+    if (fflat)
+        fwd = ff;
+    if (rflat)
+        rev = rf;
+    uint32_t rev_at = fflat ? 0 : (uint32_t)1 << fwd.order;
+    uint64_t rev_leaf0 = leaf0 + fwd.leaves;
+    if (fflat)
+        walk_flat(&vf, &fwd, out->dense.leaf, leaf0);
+    else
+        walk(&vf, fwd.order, fwd.shift, out->dense.dir, out->dense.leaf, leaf0);
+    if (rflat)
+        walk_flat(&vr, &rev, out->dense.leaf, rev_leaf0);
+    else
+        walk(&vr, rev.order, rev.shift, out->dense.dir + rev_at, out->dense.leaf, rev_leaf0);
     out->scheme = SMM_PDX_DENSE;
     out->compressible = true;
     out->tbl_mask = (UINT64_C(1) << fwd.order) - 1;
@@ -336,7 +424,9 @@ int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_fr
     out->rev_dir_at = rev_at;
     out->fwd_shift = fwd.shift;
     out->rev_shift = rev.shift;
-    out->dense_pool_used = (uint32_t)(leaf0 + fwd.leaves + rev.leaves);
+    out->fwd_flat_at = fflat ? (uint32_t)leaf0 : 0;
+    out->rev_flat_at = rflat ? (uint32_t)rev_leaf0 : 0;
+    out->dense_pool_used = (uint32_t)(rev_leaf0 + rev.leaves);
     out->dense_regions = nm;
     out->max_pdx = max_pdx;
     return 0;

@@ -70,6 +70,7 @@ struct smm_pdx_build_ {
     uint32_t rev_dir_mask;  /* the reverse directory's index mask */
     uint32_t rev_dir_at;    /* its first entry in dense.dir (forward's is 0) */
     uint32_t dense_pool_used; /* pool in use, in 32-byte leaves (directories too) */
+    uint32_t fwd_flat_at, rev_flat_at; /* flat direction: its first leaf; 0: two-level */
     uint64_t offset_pfn_pdx[SMM_PDX_OFFSET_SLOTS];
     uint64_t offset_pdx_pfn[SMM_PDX_OFFSET_SLOTS];
     uint64_t offset_pfn_base[SMM_PDX_OFFSET_SLOTS];

@@ -36,10 +36,13 @@
  *         (one pool holds both directories and all leaves); an entry names
  *         a run of 32-byte leaves that splits its slot evenly, as finely as
  *         that slot needs, so that every leaf meets at most four regions.  A leaf holds three boundaries and
- *         four offsets (in units of 2^8 frames), and a conversion is two
+ *         four offsets (in units of 2^8 frames).  Where one level already
+ *         separates the regions (every real map) a direction is flat: a
+ *         leaf per slot, no directory load.  A conversion is one or two
  *         loads:
  *
- *             d   = dir[(pfn >> fwd_shift) & dir_mask]
+ *             e   = leaf[flat_at + ((pfn >> fwd_shift) & dir_mask)]   (flat)
+ *             d   = dir[(pfn >> fwd_shift) & dir_mask]                (two-level)
  *             e   = leaf[(d >> 6) + ((pfn & slot_mask) >> (d & 63))]
  *             k   = (pfn >> 8 >= e.bound[0]) + (.. [1]) + (.. [2])
  *             pdx = pfn - (e.delta[k] << 8)        (pfn = pdx + ..., reverse)
@@ -129,6 +132,7 @@ struct smm_pdx {
     uint32_t fwd_shift, rev_shift; /* directory slot shifts */
     uint32_t rev_dir_mask;         /* the reverse directory's index mask */
     uint32_t rev_dir_at;           /* its first entry in dense_dir (forward's is 0) */
+    uint32_t fwd_flat_at, rev_flat_at; /* flat direction: its first leaf; 0: two-level */
     uint64_t tbl_mask;             /* offset and dense: table index mask */
     uint64_t region_size;          /* offset: frames per region slot */
     const uint64_t *offset_pfn_pdx, *offset_pdx_pfn, *offset_pfn_base;
@@ -166,6 +170,7 @@ struct smm_pdx_info {
     unsigned fwd_shift, rev_shift;
     uint64_t dense_dir_slots; /* forward directory entries (1 when dense is the identity) */
     uint64_t dense_leaves;    /* 32-byte leaves in use, directories included */
+    bool dense_fwd_flat, dense_rev_flat; /* direction converts through one leaf load */
     /* conversion tables the scheme needs, bytes (0 for none and mask) */
     uint64_t table_bytes;
 };
@@ -257,11 +262,17 @@ SMM_API uint64_t smm_pdx_block_ideal(const struct smm_frame_range *r, size_t n,
  */
 static inline uint64_t smm_pdx_dense_apply_(const uint32_t *dir, uint64_t dir_mask,
                                            const struct smm_pdx_dense_slot *leaf,
-                                           unsigned shift, uint64_t v)
+                                           unsigned shift, uint32_t flat_at, uint64_t v)
 {
-    uint32_t d = dir[(v >> shift) & dir_mask];
-    uint64_t in_slot = v & ((UINT64_C(1) << shift) - 1);
-    const struct smm_pdx_dense_slot *e = &leaf[(d >> 6) + (in_slot >> (d & 63))];
+    uint64_t j = (v >> shift) & dir_mask;
+    const struct smm_pdx_dense_slot *e;
+    if (flat_at) { /* one level separates the regions: a leaf per slot */
+        e = &leaf[flat_at + j];
+    } else {
+        uint32_t d = dir[j];
+        uint64_t in_slot = v & ((UINT64_C(1) << shift) - 1);
+        e = &leaf[(d >> 6) + (in_slot >> (d & 63))];
+    }
     uint64_t u = v >> SMM_PDX_DENSE_UNIT;
     unsigned k = (unsigned)(u >= e->bound[0]) + (unsigned)(u >= e->bound[1]) +
                  (unsigned)(u >= e->bound[2]);
@@ -290,13 +301,14 @@ static inline uint64_t smm_pdx_to_pfn_offset(const struct smm_pdx *p, uint64_t p
 
 static inline uint64_t smm_pfn_to_pdx_dense(const struct smm_pdx *p, uint64_t pfn)
 {
-    return pfn - smm_pdx_dense_apply_(p->dense_dir, p->tbl_mask, p->dense_leaf, p->fwd_shift, pfn);
+    return pfn - smm_pdx_dense_apply_(p->dense_dir, p->tbl_mask, p->dense_leaf, p->fwd_shift,
+                                      p->fwd_flat_at, pfn);
 }
 
 static inline uint64_t smm_pdx_to_pfn_dense(const struct smm_pdx *p, uint64_t pdx)
 {
     return pdx + smm_pdx_dense_apply_(p->dense_dir + p->rev_dir_at, p->rev_dir_mask,
-                                      p->dense_leaf, p->rev_shift, pdx);
+                                      p->dense_leaf, p->rev_shift, p->rev_flat_at, pdx);
 }
 
 static inline uint64_t smm_pfn_to_pdx_none(const struct smm_pdx *p, uint64_t pfn)

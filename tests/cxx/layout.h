@@ -29,6 +29,7 @@ extern "C" {
     X(smm_pdx, nr_groups)                                                                          \
     X(smm_pdx_info, table_bytes)                                                                   \
     X(smm_pdx_usage, groups)                                                                       \
+    X(smm_pdx, rev_flat_at)                                                                        \
     X(smm_platform, machine_map)                                                                   \
     X(smm_frame_range, end)
 

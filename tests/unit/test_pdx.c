@@ -274,6 +274,30 @@ static void test_dense_x86_base(void)
     }
 }
 
+/*
+ * Real maps have few regions: one directory level separates them, so dense
+ * converts through one leaf load in both directions (no directory load),
+ * with base 0 and with Xen's x86 base.
+ */
+static void test_dense_real_maps_flat(void)
+{
+    for (size_t i = 0; i < nr_maps; i++) {
+        const struct index_map *m = &maps[i];
+        uint64_t bases[2] = {0, smm_pdx_x86_base(m->frames, m->nr)};
+        for (int b = 0; b < 2; b++) {
+            const struct smm_pdx_info *p = compute(SMM_PDX_DENSE, bases[b], m->frames, m->nr);
+            if (p->scheme != SMM_PDX_DENSE)
+                continue;
+            if (!p->dense_fwd_flat || !p->dense_rev_flat)
+                printf("  %s base %llx: forward %s, reverse %s\n", m->name,
+                       (unsigned long long)bases[b], p->dense_fwd_flat ? "flat" : "two-level",
+                       p->dense_rev_flat ? "flat" : "two-level");
+            CHECK(p->dense_fwd_flat);
+            CHECK(p->dense_rev_flat);
+        }
+    }
+}
+
 /* The ideal: blocks with RAM packed, the last one cut at its last frame. */
 static void test_block_ideal(void)
 {
@@ -403,6 +427,7 @@ int main(int argc, char **argv)
     TINY_RUN(test_block_ideal);
     TINY_RUN(test_dense_vs_ideal);
     TINY_RUN(test_dense_x86_base);
+    TINY_RUN(test_dense_real_maps_flat);
     TINY_RUN(test_sealed_write_faults);
     TINY_RUN(test_setup_out_of_memory);
     TINY_RUN(test_batch_forms);

@@ -234,6 +234,8 @@ static void test_random_maps(void)
 {
     static struct smm_frame_range r[SMM_PDX_MAX_RANGES];
     char what[96];
+    /* Maps converted by each layout, per direction: both must be exercised. */
+    unsigned layouts[2][2] = {{0}}; /* [forward, reverse][two-level, flat] */
     for (unsigned v = 0; v < V_COUNT; v++) {
         for (unsigned c = 0; c < NR_COUNTS; c++) {
             for (unsigned seed = 1; seed <= nr_seeds; seed++) {
@@ -245,6 +247,10 @@ static void test_random_maps(void)
                 if (computed.dense_leaves > most_leaves[v][c])
                     most_leaves[v][c] = computed.dense_leaves;
                 merged_maps[v][c] += computed.dense_regions < natural_regions(r, n);
+                if (computed.scheme == SMM_PDX_DENSE) {
+                    layouts[0][computed.dense_fwd_flat]++;
+                    layouts[1][computed.dense_rev_flat]++;
+                }
                 uint64_t mask = max_pdx_of(SMM_PDX_MASK, 0, r, n);
                 uint64_t offset = max_pdx_of(SMM_PDX_OFFSET, 0, r, n);
                 double ratio = (double)dense / (double)ideal;
@@ -269,6 +275,12 @@ static void test_random_maps(void)
             }
         }
     }
+    if (figures)
+        printf("layouts: forward %u two-level %u flat, reverse %u two-level %u flat\n",
+               layouts[0][0], layouts[0][1], layouts[1][0], layouts[1][1]);
+    for (int d = 0; d < 2; d++)
+        for (int l = 0; l < 2; l++)
+            CHECK(layouts[d][l] > 0);
 }
 
 /*
