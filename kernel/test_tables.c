@@ -244,7 +244,7 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     struct smm_pdx_check_report rep;
     smm_pdx_check(t.ctx, ram.r, ram.n, EXHAUSTIVE_MAX, PDX_SAMPLES, 13, &rep);
     check(rep.failures == 0 && rep.exhaustive, "%s: pdx check: %lu failures (%s at %lx)%s", name,
-          rep.failures, rep.first_bad_what ? rep.first_bad_what : "-", rep.first_bad_frame,
+          rep.failures, smm_pdx_check_failure_name(rep.first_bad), rep.first_bad_frame,
           rep.exhaustive ? "" : ", not exhaustive");
     kprintf("  %-6s %s max_pdx %lx max_pfn %lx: %lu valid and %lu invalid frames checked\n", name,
             info.compressible ? "compresses," : "identity,   ", p->max_pdx, p->max_pfn,

@@ -26,11 +26,26 @@ static uint64_t next_random(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void fail(struct smm_pdx_check_report *rep, uint64_t frame, const char *what)
+static const char *const failure_names[SMM_PDX_CHECK_FAILURE_COUNT] = {
+    [SMM_PDX_CHECK_OK] = "no failure",
+    [SMM_PDX_CHECK_BEYOND_MAX_PDX] = "pdx beyond max_pdx",
+    [SMM_PDX_CHECK_NO_ROUND_TRIP] = "pdx_to_pfn(pfn_to_pdx(pfn)) != pfn",
+    [SMM_PDX_CHECK_DIRECTMAP] = "direct-map offset round trip",
+    [SMM_PDX_CHECK_VALID_REJECTED] = "valid frame rejected by mfn_valid",
+    [SMM_PDX_CHECK_INVALID_ACCEPTED] = "invalid frame accepted by mfn_valid",
+    [SMM_PDX_CHECK_NOT_COMPRESSIBLE] = "RAM range not region-compressible",
+};
+
+const char *smm_pdx_check_failure_name(enum smm_pdx_check_failure f)
+{
+    return (unsigned)f < SMM_PDX_CHECK_FAILURE_COUNT ? failure_names[f] : "invalid";
+}
+
+static void fail(struct smm_pdx_check_report *rep, uint64_t frame, enum smm_pdx_check_failure what)
 {
     if (rep->failures++ == 0) {
         rep->first_bad_frame = frame;
-        rep->first_bad_what = what;
+        rep->first_bad = what;
     }
 }
 
@@ -40,13 +55,13 @@ static void check_valid(const struct smm_pdx *p, uint64_t f, struct smm_pdx_chec
     uint64_t ma = (f << SMM_PAGE_SHIFT) | 0x123;
     rep->valid_checked++;
     if (x >= p->max_pdx)
-        fail(rep, f, "pdx beyond max_pdx");
+        fail(rep, f, SMM_PDX_CHECK_BEYOND_MAX_PDX);
     else if (smm_pdx_to_pfn(p, x) != f)
-        fail(rep, f, "pdx_to_pfn(pfn_to_pdx(pfn)) != pfn");
+        fail(rep, f, SMM_PDX_CHECK_NO_ROUND_TRIP);
     else if (smm_directmap_offset_to_maddr(p, smm_maddr_to_directmap_offset(p, ma)) != ma)
-        fail(rep, f, "direct-map offset round trip");
+        fail(rep, f, SMM_PDX_CHECK_DIRECTMAP);
     else if (!smm_mfn_valid(p, f))
-        fail(rep, f, "valid frame rejected by mfn_valid");
+        fail(rep, f, SMM_PDX_CHECK_VALID_REJECTED);
 }
 
 /*
@@ -68,9 +83,9 @@ static void check_run(const struct smm_pdx *p, uint64_t start, uint64_t end,
         smm_pdx_to_pfn_batch(p, x, back, k);
         for (size_t i = 0; i < k; i++) {
             if (x[i] >= p->max_pdx || back[i] != in[i])
-                fail(rep, in[i], "pdx_to_pfn(pfn_to_pdx(pfn)) != pfn");
+                fail(rep, in[i], SMM_PDX_CHECK_NO_ROUND_TRIP);
             else if (!smm_mfn_valid(p, in[i]))
-                fail(rep, in[i], "valid frame rejected by mfn_valid");
+                fail(rep, in[i], SMM_PDX_CHECK_VALID_REJECTED);
         }
         rep->valid_checked += k;
         f += k;
@@ -138,7 +153,7 @@ void smm_pdx_check(const struct smm_pdx_ctx *c, const struct smm_frame_range *r,
     for (size_t i = 0; i < n; i++) {
         total += r[i].end - r[i].start;
         if (!smm_pdx_is_region_compressible(p, r[i].start, r[i].end - r[i].start))
-            fail(rep, r[i].start, "RAM range not region-compressible");
+            fail(rep, r[i].start, SMM_PDX_CHECK_NOT_COMPRESSIBLE);
     }
 
     if (total <= exhaustive_max) {
@@ -190,6 +205,6 @@ void smm_pdx_check(const struct smm_pdx_ctx *c, const struct smm_frame_range *r,
             continue;
         rep->invalid_checked++;
         if (smm_mfn_valid(p, f))
-            fail(rep, f, "invalid frame accepted by mfn_valid");
+            fail(rep, f, SMM_PDX_CHECK_INVALID_ACCEPTED);
     }
 }

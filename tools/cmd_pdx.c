@@ -216,7 +216,7 @@ int cmd_pdx(int argc, char **argv)
         }
         if (rep.failures) {
             fprintf(stderr, "%s: first failure at frame 0x%" PRIx64 ": %s\n", m.lm.source,
-                    rep.first_bad_frame, rep.first_bad_what);
+                    rep.first_bad_frame, smm_pdx_check_failure_name(rep.first_bad));
             rc = CLI_EXIT_FAIL;
         }
     }

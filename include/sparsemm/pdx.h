@@ -439,13 +439,32 @@ SMM_API size_t smm_mfn_valid_batch(const struct smm_pdx *p, const uint64_t *in, 
 
 /* Verification ------------------------------------------------------------ */
 
+/*
+ * What smm_pdx_check found wrong first: a named value in the report (a
+ * finding about the context, not an error of the call, so not a
+ * struct smm_diag), with smm_pdx_check_failure_name() for its text.
+ */
+enum smm_pdx_check_failure {
+    SMM_PDX_CHECK_OK = 0,
+    SMM_PDX_CHECK_BEYOND_MAX_PDX,   /* a valid frame's pdx >= max_pdx */
+    SMM_PDX_CHECK_NO_ROUND_TRIP,    /* pdx_to_pfn(pfn_to_pdx(pfn)) != pfn */
+    SMM_PDX_CHECK_DIRECTMAP,        /* direct-map offset round trip */
+    SMM_PDX_CHECK_VALID_REJECTED,   /* a valid frame rejected by mfn_valid */
+    SMM_PDX_CHECK_INVALID_ACCEPTED, /* an invalid frame accepted by mfn_valid */
+    SMM_PDX_CHECK_NOT_COMPRESSIBLE, /* a RAM range not region-compressible */
+    SMM_PDX_CHECK_FAILURE_COUNT
+};
+
+/* smm_pdx_check_failure_name - a short static text ("invalid" when unknown). */
+SMM_API const char *smm_pdx_check_failure_name(enum smm_pdx_check_failure f);
+
 struct smm_pdx_check_report {
     uint64_t valid_checked;    /* valid frames whose round trip was checked */
     uint64_t invalid_checked;  /* invalid frames checked to be rejected */
     uint64_t failures;
     bool exhaustive;           /* every valid frame was checked */
     uint64_t first_bad_frame;  /* first failing frame (when failures > 0) */
-    const char *first_bad_what;
+    enum smm_pdx_check_failure first_bad; /* SMM_PDX_CHECK_OK when failures == 0 */
 };
 
 #define SMM_PDX_CHECK_EXHAUSTIVE_MAX (UINT64_C(1) << 28)

@@ -47,7 +47,7 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s,
     smm_pdx_check(ctx, f, n, FUZZ_CHECK_EXHAUSTIVE, FUZZ_CHECK_SAMPLES, pages, &rep);
     if (rep.failures)
         fprintf(stderr, "scheme %s max_order %u: frame 0x%llx: %s\n", smm_pdx_scheme_name(s),
-                cfg->max_order, (unsigned long long)rep.first_bad_frame, rep.first_bad_what);
+                cfg->max_order, (unsigned long long)rep.first_bad_frame, smm_pdx_check_failure_name(rep.first_bad));
     FUZZ_ASSERT(rep.failures == 0);
     FUZZ_ASSERT(rep.valid_checked > 0);
     smm_pdx_destroy(ctx);

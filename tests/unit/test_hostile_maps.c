@@ -130,7 +130,7 @@ static bool verify_setup(const struct smm_pdx_config *cfg, const struct smm_fram
         if (rep.failures)
             printf("  %s: %llu failures, first 0x%llx: %s\n", smm_pdx_scheme_name(s),
                    (unsigned long long)rep.failures, (unsigned long long)rep.first_bad_frame,
-                   rep.first_bad_what);
+                   smm_pdx_check_failure_name(rep.first_bad));
         CHECK_EQ_U64(rep.failures, 0);
         CHECK(rep.valid_checked > 0);
         ok = rep.failures == 0 && rep.valid_checked > 0;
@@ -525,20 +525,24 @@ static void test_memmap_and_batch_edges(void)
  * first failure named.  (A verifier that cannot fail verifies nothing.)
  */
 static void check_broken(struct smm_pdx_ctx *ctx, const struct smm_frame_range *f, size_t n,
-                         uint64_t exhaustive, const char *want)
+                         uint64_t exhaustive, enum smm_pdx_check_failure want)
 {
     struct smm_pdx_check_report rep;
     smm_pdx_check(ctx, f, n, exhaustive, 64, 3, &rep);
     if (rep.failures == 0)
-        printf("  no failure found, expected '%s'\n", want);
+        printf("  no failure found, expected '%s'\n", smm_pdx_check_failure_name(want));
     CHECK(rep.failures > 0);
-    CHECK(rep.first_bad_what != NULL && strcmp(rep.first_bad_what, want) == 0);
-    if (rep.first_bad_what && strcmp(rep.first_bad_what, want) != 0)
-        printf("  expected '%s', got '%s'\n", want, rep.first_bad_what);
+    CHECK_EQ_INT(rep.first_bad, want);
+    if (rep.first_bad != want)
+        printf("  expected '%s', got '%s'\n", smm_pdx_check_failure_name(want),
+               smm_pdx_check_failure_name(rep.first_bad));
 }
 
 static void test_check_catches_broken(void)
 {
+    CHECK(strcmp(smm_pdx_check_failure_name(SMM_PDX_CHECK_INVALID_ACCEPTED),
+                 "invalid frame accepted by mfn_valid") == 0);
+    CHECK(strcmp(smm_pdx_check_failure_name(SMM_PDX_CHECK_FAILURE_COUNT), "invalid") == 0);
     static const struct smm_frame_range f[] = {{0x100, 0x200}, {0x800000, 0x800400}};
     static struct smm_pdx p, good, none;
     static struct smm_pdx_info info;
@@ -564,18 +568,18 @@ static void test_check_catches_broken(void)
         /* an empty bitmap: every valid frame is rejected */
         p = good;
         memset(bits, 0, sizeof(bits));
-        check_broken(&ctx, f, 2, ex, "valid frame rejected by mfn_valid");
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_VALID_REJECTED);
         /* max_pdx one short: the last frame lands beyond it */
         memset(bits, 0xff, sizeof(bits));
         p.max_pdx--;
-        check_broken(&ctx, f, 2, ex, "pdx beyond max_pdx");
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_BEYOND_MAX_PDX);
         /* a full bitmap under the identity: frames in RAM-less blocks are accepted */
         p = none;
-        check_broken(&ctx, f, 2, ex, "invalid frame accepted by mfn_valid");
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_INVALID_ACCEPTED);
         /* the top bits no longer come back: no round trip */
         p = good;
         p.top_mask &= ~(UINT64_C(1) << 23);
-        check_broken(&ctx, f, 2, ex, "RAM range not region-compressible");
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_NOT_COMPRESSIBLE);
     }
     smm_pdx_destroy(made);
     smm_pdx_destroy(made_none);

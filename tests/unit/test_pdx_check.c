@@ -38,7 +38,7 @@ static void check_with_base(uint64_t base)
             printf("  %s %s base 0x%llx: %llu failures, first 0x%llx: %s\n", map->name,
                    smm_pdx_scheme_name(s), (unsigned long long)base,
                    (unsigned long long)rep.failures, (unsigned long long)rep.first_bad_frame,
-                   rep.first_bad_what);
+                   smm_pdx_check_failure_name(rep.first_bad));
         CHECK_EQ_U64(rep.failures, 0);
         CHECK(rep.valid_checked > 0);
         CHECK(rep.invalid_checked ==

@@ -201,7 +201,7 @@ static bool check_dense(uint64_t base, const struct smm_frame_range *r, size_t n
     CHECK(smm_pdx_view(ctx)->scheme == SMM_PDX_DENSE);
     smm_pdx_check(ctx, r, n, CHECK_EXHAUSTIVE, CHECK_SAMPLES, seed, &rep);
     if (rep.failures)
-        printf("  %s: frame 0x%" PRIx64 ": %s\n", what, rep.first_bad_frame, rep.first_bad_what);
+        printf("  %s: frame 0x%" PRIx64 ": %s\n", what, rep.first_bad_frame, smm_pdx_check_failure_name(rep.first_bad));
     CHECK_EQ_U64(rep.failures, 0);
     for (size_t i = 0; i < n; i++) {
         CHECK(smm_mfn_valid(smm_pdx_view(ctx), r[i].start));
