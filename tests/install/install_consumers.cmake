@@ -3,7 +3,7 @@
 # prefix inside it, then build the consumer program against that prefix
 # (pkg-config: shared, and static with --static; find_package: shared and
 # static targets) and run every build on a real map; build and run
-# examples/p2m the way docs/LIBRARY.md says.
+# examples/p2m and examples/pdx the way docs/LIBRARY.md says.
 # -D: BUILD_DIR SRC_DIR EXAMPLES WORK CC CFLAGS LIBDIR MAP STATIC_OK
 cmake_minimum_required(VERSION 3.25)
 function(run what)
@@ -74,6 +74,16 @@ file(READ ${EXAMPLES}/../docs/LIBRARY.md guide)
 string(FIND "${guide}" "```c\n${example}```" at)
 if(at EQUAL -1)
   message(FATAL_ERROR "docs/LIBRARY.md no longer shows examples/p2m/p2m_example.c verbatim")
+endif()
+
+# The PDX context and frame table example of docs/LIBRARY.md, the same way.
+run("cc pdx_example (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags}
+    ${EXAMPLES}/pdx/pdx_example.c ${pc} -Wl,-rpath,${prefix}/${LIBDIR} -o ${WORK}/pdx_example)
+run("pdx_example" ${WORK}/pdx_example)
+file(READ ${EXAMPLES}/pdx/pdx_example.c example)
+string(FIND "${guide}" "```c\n${example}```" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "docs/LIBRARY.md no longer shows examples/pdx/pdx_example.c verbatim")
 endif()
 
 # pkg-config --static: Libs.private must be enough for a fully static link.
