@@ -298,6 +298,36 @@ static void test_dense_real_maps_flat(void)
     }
 }
 
+/*
+ * Sized to the scheme: the public pieces are small plain values, and a
+ * context holds the tables its scheme built and no more (none and mask: no
+ * table; offset: three of 2^offset_order entries; dense: its leaves), on
+ * every shared map.
+ */
+static void test_sized_to_scheme(void)
+{
+    CHECK(sizeof(struct smm_pdx) <= 256);
+    CHECK(sizeof(struct smm_pdx_info) <= 256);
+    for (size_t i = 0; i < nr_maps; i++) {
+        for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
+            const struct smm_pdx_info *info = compute(s, 0, maps[i].frames, maps[i].nr);
+            struct smm_pdx_usage u;
+            uint64_t want = 0;
+            smm_pdx_get_usage(computed, &u);
+            if (info->scheme == SMM_PDX_OFFSET)
+                want = 3 * info->offset_slots * sizeof(uint64_t);
+            else if (info->scheme == SMM_PDX_DENSE)
+                want = info->dense_leaves * sizeof(struct smm_pdx_dense_slot);
+            CHECK_EQ_U64(u.tables, want);
+            CHECK_EQ_U64(info->table_bytes, want);
+            /* head, description and tables in whole pages, nothing more */
+            CHECK(u.sealed % 4096 == 0 && u.sealed > want && u.sealed < want + 512 + 4096);
+            CHECK_EQ_U64(u.groups, (((info->max_pdx - 1) >> info->group_shift) / 64 + 1) * 8);
+            CHECK(smm_pdx_create_bytes(info, 4096) >= u.sealed + u.writable);
+        }
+    }
+}
+
 /* The ideal: blocks with RAM packed, the last one cut at its last frame. */
 static void test_block_ideal(void)
 {
@@ -425,6 +455,7 @@ int main(int argc, char **argv)
     TINY_RUN(test_same_high_bit);
     TINY_RUN(test_unsorted_and_overlapping);
     TINY_RUN(test_block_ideal);
+    TINY_RUN(test_sized_to_scheme);
     TINY_RUN(test_dense_vs_ideal);
     TINY_RUN(test_dense_x86_base);
     TINY_RUN(test_dense_real_maps_flat);
