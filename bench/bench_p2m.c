@@ -219,7 +219,7 @@ static int guest_build(struct guest *g, uint64_t bytes)
         cfg.backend = k == 0 ? SMM_P2M_LINEAR : SMM_P2M_TREE;
         cfg.max_pfn = g->pfns;
         cfg.multi_top = true; /* 1 TiB is two top pages */
-        rc = smm_p2m_create(&g->plat[1 + k], &cfg, &g->p[k]);
+        rc = smm_p2m_create(&g->plat[1 + k], &cfg, &g->p[k], NULL);
         if (rc == 0)
             rc = smm_p2m_set_identity(g->p[k], g->ident_start, g->ident_end);
         for (unsigned i = 0; i < NRAM && rc == 0; i++) {

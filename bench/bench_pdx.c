@@ -90,7 +90,7 @@ static void print_text(const struct cli_map *m, struct contender *c, unsigned re
                        uint64_t nframes)
 {
     printf("bench pdx: %s, %" PRIu64 " random valid frames, %u interleaved rounds\n",
-           m->lm.source, nframes, reps);
+           m->lm->source, nframes, reps);
     printf("  %-7s %-11s %10s %14s\n", "scheme", "compresses", "ns/op", "ratio vs none");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
         printf("  %-7s %-11s %10.3f %14.3f\n", smm_pdx_scheme_name(s),
@@ -104,7 +104,7 @@ static void print_json(const struct cli_map *m, struct contender *c, unsigned re
     struct smm_json j;
     smm_json_document_begin(&j, stdout, "sparsemm.bench/1");
     smm_json_key(&j, "source");
-    smm_json_string(&j, m->lm.source);
+    smm_json_string(&j, m->lm->source);
     smm_json_key(&j, "frames");
     smm_json_u64(&j, nframes);
     smm_json_key(&j, "repeats");

@@ -145,7 +145,7 @@ void smm_dmesg_strip_(struct smm_cur_ *c, bool *xen);
  * smm_read_input_ - the bytes of path: a file, "-" (stdin) or a
  * /sys/firmware/memmap directory (then *fmt becomes SMM_FMT_SYSFS and the
  * bytes are its dump).  *buf is the caller's to free; *source the name
- * messages use ("<stdin>" for "-").  Errors as smm_load_map() reports them.
+ * messages use ("<stdin>" for "-").  Errors as smm_loaded_map_create() reports them.
  */
 int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *len,
                     const char **source, struct smm_diag *diag);
@@ -158,6 +158,18 @@ int smm_parse_plain_(struct smm_text_ *t, struct smm_rangelist *out);
 int smm_parse_dts_(struct smm_text_ *t, struct smm_rangelist *out);
 int smm_parse_dtb_(const char *buf, size_t len, const char *source, struct smm_rangelist *out,
                    struct smm_diag *diag);
+
+/*
+ * smm_normalize_ - normalize n raw ranges into *map (its ranges malloc'ed,
+ * capacity 2n; the caller frees map->ranges either way), the core's reason
+ * reported as "source:line: ..." (the other line kept in diag->other_line).
+ * Return 0, -SMM_ENOMEM or the core's error.
+ */
+int smm_normalize_(const struct smm_range *raw, size_t n, const char *source,
+                   struct smm_memmap *map, struct smm_diag *diag);
+
+/* Give back the ranges of a list held inside another object (it stays usable, empty). */
+void smm_rangelist_release_(struct smm_rangelist *l);
 
 /* The no-RAM refusal of a map read as fmt whose first range (at line) has type. */
 void smm_diag_no_ram_read_as_(struct smm_diag *diag, const char *source, uint32_t line,

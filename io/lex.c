@@ -67,7 +67,7 @@ int smm_text_error_(const struct smm_text_ *t, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        smm_diag_set(t->diag, t->source, t->line, "%s", msg);
+        smm_diag_set(t->diag, -SMM_EINVAL, t->source, t->line, "%s", msg);
     }
     return -SMM_EINVAL;
 }

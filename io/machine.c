@@ -55,10 +55,19 @@ const char *smm_arch_name(enum smm_arch a)
     return (unsigned)a < 4 ? names[a] : "unknown";
 }
 
-void smm_machine_init(struct smm_machine *m)
+static void machine_init(struct smm_machine *m)
 {
     memset(m, 0, sizeof(*m));
     m->xen.debug = -1;
+}
+
+int smm_machine_create(struct smm_machine **out)
+{
+    *out = malloc(sizeof(**out));
+    if (!*out)
+        return -SMM_ENOMEM;
+    machine_init(*out);
+    return 0;
 }
 
 static void list_free(struct smm_mrange_list *l)
@@ -67,15 +76,24 @@ static void list_free(struct smm_mrange_list *l)
     *l = (struct smm_mrange_list){0};
 }
 
-void smm_machine_free(struct smm_machine *m)
+/* Everything m holds given back: m as smm_machine_create() made it. */
+static void machine_reset(struct smm_machine *m)
 {
     list_free(&m->all);
     list_free(&m->ram);
     list_free(&m->special);
     list_free(&m->nodemap);
     free(m->map.ranges);
-    smm_rangelist_free(&m->raw);
-    smm_machine_init(m);
+    smm_rangelist_release_(&m->raw);
+    machine_init(m);
+}
+
+void smm_machine_destroy(struct smm_machine *m)
+{
+    if (!m)
+        return;
+    machine_reset(m);
+    free(m);
 }
 
 static int list_push(struct smm_mrange_list *l, const struct smm_mrange *r)
@@ -97,13 +115,13 @@ static void warn(struct smm_machine *m, const char *source, uint32_t line, const
 {
     if (m->nr_warn == SMM_MACHINE_WARN_MAX)
         return;
-    struct smm_diag d;
+    struct smm_diag d = {0}; /* formats the warning: the line is skipped as invalid */
     char shown[61];
     size_t n = text_len > 60 ? 60 : text_len;
     for (size_t i = 0; i < n; i++) /* the line may hold what made it fail: keep it printable */
         shown[i] = (unsigned char)text[i] >= 0x20 && (unsigned char)text[i] < 0x7f ? text[i] : '?';
     shown[n] = '\0';
-    smm_diag_set(&d, source, line, "%s: '%s%s'", what, shown, text_len > 60 ? "..." : "");
+    smm_diag_set(&d, -SMM_EINVAL, source, line, "%s: '%s%s'", what, shown, text_len > 60 ? "..." : "");
     memcpy(m->warn[m->nr_warn++], d.msg, sizeof(d.msg));
 }
 
@@ -424,12 +442,15 @@ static int parse_kind(struct smm_machine *m, const char *buf, size_t len, const 
                       bool optional, struct smm_diag *diag)
 {
     struct smm_rangelist l = {0};
-    int rc = smm_parse_buffer(buf, len, source, fmt, NULL, &l, diag);
+    struct smm_diag why = {0}; /* told only when it is the failure: first reason wins */
+    int rc = smm_parse_buffer(buf, len, source, fmt, NULL, &l, &why);
     if (rc == -SMM_EEMPTY && optional)
         rc = 0;
+    else if (rc && diag && !diag->code)
+        *diag = why;
     if (!rc)
         rc = keep_ranges(m, &l, format_kind(fmt), file, buf, len, off, nl);
-    smm_rangelist_free(&l);
+    smm_rangelist_release_(&l);
     return rc;
 }
 
@@ -453,7 +474,7 @@ static size_t drop_truncated(struct smm_machine *m, const char *buf, size_t len,
     const char *p = buf + start;
     size_t n = len - start;
     bool bad = false;
-    struct smm_diag d;
+    struct smm_diag d = {0}; /* reasons are only tried here, never told */
     struct smm_rangelist l = {0};
     if (is_dmesg_format(fmt) || fmt == SMM_FMT_AUTO) {
         for (size_t i = 0; i < sizeof(log_formats) / sizeof(log_formats[0]) && !bad; i++) {
@@ -463,17 +484,17 @@ static size_t drop_truncated(struct smm_machine *m, const char *buf, size_t len,
             bad = rc != 0 && rc != -SMM_EEMPTY;
         }
         if (!bad) {
-            struct smm_machine scratch;
-            smm_machine_init(&scratch);
+            struct smm_machine scratch; /* reads only the log's facts: nothing to free */
+            machine_init(&scratch);
             struct smm_rangelist banks = {0};
             bad = scan_log(&scratch, p, n, source, 0, &banks, &d) != 0;
-            smm_rangelist_free(&banks);
+            smm_rangelist_release_(&banks);
         }
     } else {
         int rc = smm_parse_buffer(p, n, source, fmt, NULL, &l, &d);
         bad = rc != 0 && rc != -SMM_EEMPTY;
     }
-    smm_rangelist_free(&l);
+    smm_rangelist_release_(&l);
     if (!bad)
         return len;
     uint32_t line = 1;
@@ -499,12 +520,12 @@ static int add_log(struct smm_machine *m, const char *buf, size_t len, const cha
     if (!rc && fmt == SMM_FMT_AUTO)
         rc = keep_ranges(m, &banks, SMM_SRC_XEN_RAM, file, buf, len, NULL, 0);
     if (!rc && m->all.n == n0) {
-        smm_diag_set(diag, source, 0, "no memory ranges found in the log");
+        smm_diag_set(diag, -SMM_EEMPTY, source, 0, "no memory ranges found in the log");
         rc = -SMM_EEMPTY;
     }
     if (rc == -SMM_ENOMEM)
-        smm_diag_set(diag, source, 0, "out of memory");
-    smm_rangelist_free(&banks);
+        smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
+    smm_rangelist_release_(&banks);
     free(off);
     return rc;
 }
@@ -513,7 +534,7 @@ static int add_text(struct smm_machine *m, const char *buf, size_t len, const ch
                     enum smm_format fmt, struct smm_diag *diag)
 {
     if (m->nr_files == SMM_MACHINE_FILES_MAX) {
-        smm_diag_set(diag, source, 0, "more than %d files for one machine (a limit of this tool)",
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "more than %d files for one machine (a limit of this tool)",
                      SMM_MACHINE_FILES_MAX);
         return -SMM_EINVAL;
     }
@@ -535,7 +556,7 @@ static int add_text(struct smm_machine *m, const char *buf, size_t len, const ch
         else if (!rc && (det == SMM_FMT_DTS || det == SMM_FMT_DTB))
             vote(m, VOTE_ARM, "device tree");
         if (rc == -SMM_ENOMEM)
-            smm_diag_set(diag, source, 0, "out of memory");
+            smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
     }
     if (rc) {
         m->all.n = n0;
@@ -553,17 +574,17 @@ int smm_machine_add_buffer(struct smm_machine *m, const char *buf, size_t len,
     if (!source)
         source = "<input>";
     if (!buf && len) {
-        smm_diag_set(diag, source, 0, "no buffer");
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "no buffer");
         return -SMM_EINVAL;
     }
     if ((unsigned)fmt >= SMM_FMT_COUNT) {
-        smm_diag_set(diag, source, 0, "unknown input format %d", (int)fmt);
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "unknown input format %d", (int)fmt);
         return -SMM_EINVAL;
     }
     size_t clean_len = 0;
     char *clean;
     if (smm_strip_ansi_(buf, len, fmt, &clean, &clean_len)) {
-        smm_diag_set(diag, source, 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
         return -SMM_ENOMEM;
     }
     int rc = clean ? add_text(m, clean, clean_len, source, fmt, diag)
@@ -576,7 +597,7 @@ int smm_machine_add_map(struct smm_machine *m, const struct smm_loaded_map *lm,
                         struct smm_diag *diag)
 {
     if (m->nr_files == SMM_MACHINE_FILES_MAX) {
-        smm_diag_set(diag, lm->source, 0, "too many files for one machine");
+        smm_diag_set(diag, -SMM_EINVAL, lm->source, 0, "too many files for one machine");
         return -SMM_EINVAL;
     }
     uint32_t file = (uint32_t)m->nr_files;
@@ -584,7 +605,7 @@ int smm_machine_add_map(struct smm_machine *m, const struct smm_loaded_map *lm,
     size_t n0 = m->all.n;
     if (keep_ranges(m, &lm->raw, format_kind(lm->format), file, NULL, 0, NULL, 0)) {
         m->all.n = n0;
-        smm_diag_set(diag, lm->source, 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, lm->source, 0, "out of memory");
         return -SMM_ENOMEM;
     }
     m->file_format[file] = lm->format;
@@ -646,7 +667,7 @@ static int build_node_map(struct smm_machine *m, struct smm_diag *diag)
     if (n == 0)
         return 0;
     if (n > SMM_MACHINE_NODE_RANGES_MAX) {
-        smm_diag_set(diag, m->files[0], 0,
+        smm_diag_set(diag, -SMM_ERANGE, m->files[0], 0,
                      "more than %d NUMA ranges (SRAT and node lines): a limit of this tool",
                      SMM_MACHINE_NODE_RANGES_MAX);
         return -SMM_ERANGE;
@@ -705,7 +726,7 @@ static int build_node_map(struct smm_machine *m, struct smm_diag *diag)
     free(pts);
     free(node);
     if (rc == -SMM_ENOMEM)
-        smm_diag_set(diag, m->files[0], 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, m->files[0], 0, "out of memory");
     return rc;
 }
 
@@ -785,7 +806,7 @@ static int collect_special(struct smm_machine *m, struct smm_diag *diag)
         if (!(r.flags & SPECIAL_FLAGS))
             continue;
         if (m->special.n == SMM_MACHINE_SPECIAL_MAX) {
-            smm_diag_set(diag, m->files[r.file], r.line,
+            smm_diag_set(diag, -SMM_ERANGE, m->files[r.file], r.line,
                          "more than %d hot-plug, CXL, soft-reserved, non-volatile or persistent "
                          "ranges: a limit of this tool",
                          SMM_MACHINE_SPECIAL_MAX);
@@ -799,7 +820,7 @@ static int collect_special(struct smm_machine *m, struct smm_diag *diag)
             return -SMM_ENOMEM;
     }
     if (windows > SMM_MACHINE_WINDOWS_MAX) {
-        smm_diag_set(diag, m->files[0], 0, "more than %d CXL windows: a limit of this tool",
+        smm_diag_set(diag, -SMM_ERANGE, m->files[0], 0, "more than %d CXL windows: a limit of this tool",
                      SMM_MACHINE_WINDOWS_MAX);
         return -SMM_ERANGE;
     }
@@ -929,7 +950,7 @@ static bool overlaps(const struct pairs *l, const struct smm_mrange *r)
 static int build_map(struct smm_machine *m, struct smm_diag *diag)
 {
     const char *source = m->files[0];
-    smm_rangelist_free(&m->raw);
+    smm_rangelist_release_(&m->raw);
     free(m->map.ranges);
     m->map = (struct smm_memmap){0};
     struct pairs ram = {0}, on = {0};
@@ -952,23 +973,13 @@ static int build_map(struct smm_machine *m, struct smm_diag *diag)
     free(on.v);
     size_t n = m->raw.n;
     if (rc || n == 0 || n > SIZE_MAX / (4 * sizeof(struct smm_range))) {
-        smm_diag_set(diag, source, 0, rc ? "out of memory" : "no RAM ranges found");
+        smm_diag_set(diag, rc ? rc : -SMM_EEMPTY, source, 0, "%s",
+                     rc ? "out of memory" : "no RAM ranges found");
         return rc ? rc : -SMM_EEMPTY;
     }
-    void *scratch = malloc(smm_memmap_normalize_scratch_bytes(n));
-    m->map = (struct smm_memmap){.ranges = malloc(2 * n * sizeof(struct smm_range)), .cap = 2 * n};
-    struct smm_memmap_conflict cf = {0};
-    rc = scratch && m->map.ranges ? smm_memmap_normalize(m->raw.v, n, scratch, &m->map, &cf)
-                                  : -SMM_ENOMEM;
-    free(scratch);
-    if (rc == -SMM_EOVERLAP)
-        smm_diag_set(diag, source, cf.line,
-                     "RAM range overlaps RAM at line %" PRIu32 " with a different NUMA node",
-                     cf.other_line);
-    else if (rc)
-        smm_diag_set(diag, source, 0, "cannot normalize: %s", smm_strerror(rc));
-    else if (smm_memmap_ram_bytes(&m->map) == 0) {
-        smm_diag_set(diag, source, 0, "no RAM ranges found");
+    rc = smm_normalize_(m->raw.v, n, source, &m->map, diag);
+    if (!rc && smm_memmap_ram_bytes(&m->map) == 0) {
+        smm_diag_set(diag, -SMM_EEMPTY, source, 0, "no RAM ranges found");
         rc = -SMM_EEMPTY;
     }
     return rc;
@@ -994,7 +1005,7 @@ int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_dia
                                     : kind_format[r->kind];
             smm_diag_no_ram_read_as_(diag, m->files[r->file], r->line, f, r->type);
         } else {
-            smm_diag_set(diag, src, 0, "no RAM ranges found");
+            smm_diag_set(diag, -SMM_EEMPTY, src, 0, "no RAM ranges found");
         }
         return -SMM_EEMPTY;
     }
@@ -1018,12 +1029,12 @@ int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct smm_dia
     if (!rc && m->ram.n)
         qsort(m->ram.v, m->ram.n, sizeof(*m->ram.v), cmp_mrange);
     if (rc) {
-        smm_diag_set(diag, m->files[0], 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, m->files[0], 0, "out of memory");
         return rc;
     }
     rc = collect_special(m, diag);
     if (rc == -SMM_ENOMEM)
-        smm_diag_set(diag, m->files[0], 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, m->files[0], 0, "out of memory");
     if (rc)
         return rc;
     return build_map(m, diag);
@@ -1038,17 +1049,42 @@ int smm_machine_online(struct smm_machine *m, unsigned classes, struct smm_diag 
 int smm_machine_load(struct smm_machine *m, const char *const *paths, size_t n,
                      enum smm_format fmt, enum smm_arch arch, struct smm_diag *diag)
 {
-    smm_machine_init(m);
+    machine_reset(m);
     int rc = n ? 0 : -SMM_EINVAL;
     if (!n)
-        smm_diag_set(diag, "<input>", 0, "no input files");
+        smm_diag_set(diag, rc, "<input>", 0, "no input files");
     for (size_t i = 0; i < n && !rc; i++)
         rc = smm_machine_add_file(m, paths[i], fmt, diag);
     if (!rc)
         rc = smm_machine_finish(m, arch, diag);
     if (rc)
-        smm_machine_free(m);
+        machine_reset(m);
     return rc;
+}
+
+int smm_loaded_map_create_machine(const struct smm_machine *m, struct smm_loaded_map **out)
+{
+    struct smm_loaded_map *lm = calloc(1, sizeof(*lm));
+    *out = NULL;
+    if (!lm)
+        return -SMM_ENOMEM;
+    size_t len = 0;
+    for (size_t i = 0; i < m->nr_files && len + 4 < sizeof(lm->source); i++)
+        len += (size_t)snprintf(lm->source + len, sizeof(lm->source) - len, "%s%s",
+                                i ? " + " : "", m->files[i]);
+    lm->format = m->ram_format;
+    lm->map.ranges = malloc((m->map.nr ? m->map.nr : 1) * sizeof(*lm->map.ranges));
+    lm->raw.v = malloc((m->raw.n ? m->raw.n : 1) * sizeof(*lm->raw.v));
+    if (!lm->map.ranges || !lm->raw.v) {
+        smm_loaded_map_destroy(lm);
+        return -SMM_ENOMEM;
+    }
+    memcpy(lm->map.ranges, m->map.ranges, m->map.nr * sizeof(*lm->map.ranges));
+    lm->map.nr = lm->map.cap = m->map.nr;
+    memcpy(lm->raw.v, m->raw.v, m->raw.n * sizeof(*lm->raw.v));
+    lm->raw.n = lm->raw.cap = m->raw.n;
+    *out = lm;
+    return 0;
 }
 
 uint64_t smm_machine_special_bytes(const struct smm_machine *m, uint32_t flags)

@@ -36,7 +36,7 @@ void smm_diag_no_ram_read_as_(struct smm_diag *diag, const char *source, uint32_
     for (size_t i = 0; i < sizeof(spell) / sizeof(spell[0]); i++)
         if (spell[i].f == fmt)
             ram = spell[i].ram;
-    smm_diag_set(diag, source, line,
+    smm_diag_set(diag, -SMM_EEMPTY, source, line,
                  "no RAM ranges found: read as %s, where RAM is %s; this line's range is '%s'",
                  smm_format_name(fmt), ram, smm_mem_type_name(type));
 }
@@ -56,10 +56,10 @@ static int undetected(const char *buf, size_t len, const char *source, struct sm
     if (rc < 0)
         return rc;
     if (blank) {
-        smm_diag_set(diag, source, 0, "empty input");
+        smm_diag_set(diag, -SMM_EEMPTY, source, 0, "empty input");
         return -SMM_EEMPTY;
     }
-    smm_diag_set(diag, source, 0, "unrecognised memory-map format (name one with --format)");
+    smm_diag_set(diag, -SMM_EINVAL, source, 0, "unrecognised memory-map format (name one with --format)");
     return -SMM_EINVAL;
 }
 
@@ -86,7 +86,7 @@ static int parse_format(const char *buf, size_t len, const char *source, enum sm
     case SMM_FMT_DTB:
         return smm_parse_dtb_(buf, len, source, out, diag);
     default:
-        smm_diag_set(diag, source, 0, "unknown input format %d", (int)fmt);
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "unknown input format %d", (int)fmt);
         return -SMM_EINVAL;
     }
 }
@@ -99,13 +99,13 @@ int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_f
     if (!source)
         source = "<input>";
     if (!buf && len) {
-        smm_diag_set(diag, source, 0, "no buffer");
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "no buffer");
         return -SMM_EINVAL;
     }
     size_t clean_len = 0;
     char *clean;
     if (smm_strip_ansi_(buf, len, fmt, &clean, &clean_len)) {
-        smm_diag_set(diag, source, 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
         return -SMM_ENOMEM;
     }
     if (clean) {
@@ -122,7 +122,7 @@ int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_f
         *detected = fmt;
     rc = parse_format(buf, len, source, fmt, out, diag);
     if (rc == 0 && out->n == n0) {
-        smm_diag_set(diag, source, 0, "no memory ranges found (format %s)", smm_format_name(fmt));
+        smm_diag_set(diag, -SMM_EEMPTY, source, 0, "no memory ranges found (format %s)", smm_format_name(fmt));
         rc = -SMM_EEMPTY;
     }
     if (rc)
@@ -130,34 +130,40 @@ int smm_parse_buffer(const char *buf, size_t len, const char *source, enum smm_f
     return rc;
 }
 
+int smm_normalize_(const struct smm_range *raw, size_t n, const char *source,
+                   struct smm_memmap *map, struct smm_diag *diag)
+{
+    void *scratch = malloc(smm_memmap_normalize_scratch_bytes(n));
+    *map = (struct smm_memmap){.ranges = malloc(2 * n * sizeof(struct smm_range)), .cap = 2 * n};
+    struct smm_diag core = {0};
+    int rc = scratch && map->ranges ? smm_memmap_normalize(raw, n, scratch, map, &core)
+                                    : -SMM_ENOMEM;
+    free(scratch);
+    if (rc == -SMM_ENOMEM)
+        smm_diag_set(diag, rc, source, 0, "out of memory");
+    else if (rc) {
+        smm_diag_set(diag, rc, source, core.line, "%s", core.msg);
+        if (diag && diag->code == rc)
+            diag->other_line = core.other_line;
+    }
+    return rc;
+}
+
 /* Normalize m->raw into m->map (owned by m). */
 static int normalize(struct smm_loaded_map *m, const char *source, struct smm_diag *diag)
 {
     size_t n = m->raw.n;
-    struct smm_memmap_conflict cf = {0};
     if (n == 0 || n > UINT32_MAX / 2 || n > SIZE_MAX / (2 * sizeof(struct smm_range))) {
-        smm_diag_set(diag, source, 0, "%zu ranges: cannot normalize", n);
+        smm_diag_set(diag, -SMM_ENOSPC, source, 0, "%zu ranges: cannot normalize", n);
         return -SMM_ENOSPC;
     }
-    void *scratch = malloc(smm_memmap_normalize_scratch_bytes(n));
-    m->map = (struct smm_memmap){.ranges = malloc(2 * n * sizeof(struct smm_range)), .cap = 2 * n};
-    int rc = scratch && m->map.ranges ? smm_memmap_normalize(m->raw.v, n, scratch, &m->map, &cf)
-                                      : -SMM_ENOMEM;
-    free(scratch);
-    if (rc == -SMM_EOVERLAP && cf.line && cf.other_line)
-        smm_diag_set(diag, source, cf.line,
-                     "RAM range overlaps RAM at line %" PRIu32 " with a different NUMA node",
-                     cf.other_line);
-    else if (rc == -SMM_EOVERLAP)
-        smm_diag_set(diag, source, 0, "RAM ranges with different NUMA nodes overlap");
-    else if (rc)
-        smm_diag_set(diag, source, 0, "cannot normalize: %s", smm_strerror(rc));
+    int rc = smm_normalize_(m->raw.v, n, source, &m->map, diag);
     if (!rc && smm_memmap_ram_bytes(&m->map) == 0) {
         size_t first_ram = 0;
         while (first_ram < n && m->raw.v[first_ram].type != SMM_MEM_RAM)
             first_ram++;
         if (first_ram < n)
-            smm_diag_set(diag, source, m->raw.v[first_ram].line,
+            smm_diag_set(diag, -SMM_EEMPTY, source, m->raw.v[first_ram].line,
                          "no RAM ranges found: this RAM range and any other are all claimed by "
                          "non-RAM ranges");
         else
@@ -168,26 +174,36 @@ static int normalize(struct smm_loaded_map *m, const char *source, struct smm_di
     return rc;
 }
 
-int smm_load_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
-                    struct smm_loaded_map *m, struct smm_diag *diag)
+int smm_loaded_map_create_buffer(const char *buf, size_t len, const char *source,
+                                 enum smm_format fmt, struct smm_loaded_map **out,
+                                 struct smm_diag *diag)
 {
-    *m = (struct smm_loaded_map){0};
+    struct smm_loaded_map *m = calloc(1, sizeof(*m));
+    *out = NULL;
     if (!source)
         source = "<input>";
+    if (!m) {
+        smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
+        return -SMM_ENOMEM;
+    }
     snprintf(m->source, sizeof(m->source), "%s", source);
     int rc = smm_parse_buffer(buf, len, source, fmt, &m->format, &m->raw, diag);
     if (!rc)
         rc = normalize(m, source, diag);
     if (rc)
-        smm_loaded_map_free(m);
+        smm_loaded_map_destroy(m);
+    else
+        *out = m;
     return rc;
 }
 
-void smm_loaded_map_free(struct smm_loaded_map *m)
+void smm_loaded_map_destroy(struct smm_loaded_map *m)
 {
+    if (!m)
+        return;
     free(m->map.ranges);
-    smm_rangelist_free(&m->raw);
-    *m = (struct smm_loaded_map){0};
+    smm_rangelist_release_(&m->raw);
+    free(m);
 }
 
 /* A growable byte buffer. */
@@ -244,7 +260,7 @@ static int read_path(const char *path, const char *source, size_t max, struct by
     struct stat st;
     int rc;
     if (fd < 0) {
-        smm_diag_set(diag, source, 0, "cannot open: %s", strerror(errno));
+        smm_diag_set(diag, -SMM_EFAULT, source, 0, "cannot open: %s", strerror(errno));
         return -SMM_EFAULT;
     }
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max)
@@ -255,11 +271,11 @@ static int read_path(const char *path, const char *source, size_t max, struct by
     if (path)
         close(fd);
     if (rc == 1) {
-        smm_diag_set(diag, source, 0, "larger than %zu bytes", max);
+        smm_diag_set(diag, -SMM_EINVAL, source, 0, "larger than %zu bytes", max);
         return -SMM_EINVAL;
     }
     if (rc < 0)
-        smm_diag_set(diag, source, 0, "cannot read: %s", strerror(err));
+        smm_diag_set(diag, rc, source, 0, "cannot read: %s", strerror(err));
     return rc;
 }
 
@@ -276,7 +292,7 @@ static int list_entries(const char *dir, unsigned long **v, size_t *n, struct sm
     struct dirent *e;
     size_t cap = 0;
     if (!d) {
-        smm_diag_set(diag, dir, 0, "cannot open directory: %s", strerror(errno));
+        smm_diag_set(diag, -SMM_EFAULT, dir, 0, "cannot open directory: %s", strerror(errno));
         return -SMM_EFAULT;
     }
     while ((e = readdir(d)) != NULL) {
@@ -288,7 +304,7 @@ static int list_entries(const char *dir, unsigned long **v, size_t *n, struct sm
             unsigned long *nv = realloc(*v, cap * sizeof(*nv));
             if (!nv) {
                 closedir(d);
-                smm_diag_set(diag, dir, 0, "out of memory");
+                smm_diag_set(diag, -SMM_ENOMEM, dir, 0, "out of memory");
                 return -SMM_ENOMEM;
             }
             *v = nv;
@@ -297,7 +313,7 @@ static int list_entries(const char *dir, unsigned long **v, size_t *n, struct sm
     }
     closedir(d);
     if (*n == 0) {
-        smm_diag_set(diag, dir, 0, "no numbered entries (not a /sys/firmware/memmap tree?)");
+        smm_diag_set(diag, -SMM_EEMPTY, dir, 0, "no numbered entries (not a /sys/firmware/memmap tree?)");
         return -SMM_EEMPTY;
     }
     qsort(*v, *n, sizeof(**v), cmp_ulong);
@@ -311,22 +327,22 @@ static int append_field(const char *dir, unsigned long entry, const char *field,
     char path[PATH_MAX];
     struct bytes b = {0};
     if (snprintf(path, sizeof(path), "%s/%lu/%s", dir, entry, field) >= (int)sizeof(path)) {
-        smm_diag_set(diag, dir, 0, "path too long");
+        smm_diag_set(diag, -SMM_EINVAL, dir, 0, "path too long");
         return -SMM_EINVAL;
     }
     int rc = read_path(path, path, 4096, &b, diag);
     if (!rc && b.n > 0 && b.p[b.n - 1] == '\n')
         b.n--;
     if (!rc && (b.n == 0 || memchr(b.p, '\n', b.n))) {
-        smm_diag_set(diag, path, 0, "expected one non-empty line");
+        smm_diag_set(diag, -SMM_EINVAL, path, 0, "expected one non-empty line");
         rc = -SMM_EINVAL;
     }
     if (!rc && text->n + b.n + 1 > SMM_INPUT_MAX) {
-        smm_diag_set(diag, dir, 0, "larger than %u bytes", SMM_INPUT_MAX);
+        smm_diag_set(diag, -SMM_EINVAL, dir, 0, "larger than %u bytes", SMM_INPUT_MAX);
         rc = -SMM_EINVAL;
     }
     if (!rc && bytes_reserve(text, b.n + 1) != 0) {
-        smm_diag_set(diag, dir, 0, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, dir, 0, "out of memory");
         rc = -SMM_ENOMEM;
     }
     if (!rc) {
@@ -362,7 +378,7 @@ int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *
     struct stat st;
     int rc;
     if (!path) {
-        smm_diag_set(diag, "<input>", 0, "no path");
+        smm_diag_set(diag, -SMM_EINVAL, "<input>", 0, "no path");
         return -SMM_EINVAL;
     }
     bool is_stdin = strcmp(path, "-") == 0;
@@ -370,7 +386,7 @@ int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *
     *source_out = source;
     if (!is_stdin && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         if (*fmt != SMM_FMT_AUTO && *fmt != SMM_FMT_SYSFS) {
-            smm_diag_set(diag, source, 0, "a directory is read as sysfs, not as %s",
+            smm_diag_set(diag, -SMM_EINVAL, source, 0, "a directory is read as sysfs, not as %s",
                          smm_format_name(*fmt));
             return -SMM_EINVAL;
         }
@@ -388,17 +404,17 @@ int smm_read_input_(const char *path, enum smm_format *fmt, char **buf, size_t *
     return 0;
 }
 
-int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                 struct smm_diag *diag)
+int smm_loaded_map_create(const char *path, enum smm_format fmt, struct smm_loaded_map **out,
+                          struct smm_diag *diag)
 {
     char *buf = NULL;
     size_t len = 0;
     const char *source;
 
-    *m = (struct smm_loaded_map){0};
+    *out = NULL;
     int rc = smm_read_input_(path, &fmt, &buf, &len, &source, diag);
     if (!rc)
-        rc = smm_load_buffer(buf, len, source, fmt, m, diag);
+        rc = smm_loaded_map_create_buffer(buf, len, source, fmt, out, diag);
     free(buf);
     return rc;
 }

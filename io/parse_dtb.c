@@ -40,9 +40,9 @@ static int dtb_error(const struct dtb *d, int node, const char *fmt, ...)
     va_end(ap);
     const char *name = node >= 0 ? fdt_get_name(d->fdt, node, NULL) : NULL;
     if (name)
-        smm_diag_set(d->diag, d->source, 0, "node '%s': %s", *name ? name : "/", msg);
+        smm_diag_set(d->diag, -SMM_EINVAL, d->source, 0, "node '%s': %s", *name ? name : "/", msg);
     else
-        smm_diag_set(d->diag, d->source, 0, "%s", msg);
+        smm_diag_set(d->diag, -SMM_EINVAL, d->source, 0, "%s", msg);
     return -SMM_EINVAL;
 }
 
@@ -191,7 +191,7 @@ int smm_parse_dtb_(const char *buf, size_t len, const char *source, struct smm_r
     void *copy = NULL;
     if ((uintptr_t)buf % 8 != 0) {
         if (!(copy = malloc(len ? len : 1))) {
-            smm_diag_set(diag, source, 0, "out of memory");
+            smm_diag_set(diag, -SMM_ENOMEM, source, 0, "out of memory");
             return -SMM_ENOMEM;
         }
         memcpy(copy, buf, len);

@@ -116,7 +116,7 @@ static int next_token(struct lexer *lx, struct tok *tk)
     *tk = (struct tok){.kind = T_EOF, .line = lx->t->line};
     if (rc == 1) {
         if (lx->comment_line) {
-            smm_diag_set(lx->t->diag, lx->t->source, lx->comment_line, "unterminated comment");
+            smm_diag_set(lx->t->diag, -SMM_EINVAL, lx->t->source, lx->comment_line, "unterminated comment");
             return -SMM_EINVAL;
         }
         return 0;
@@ -323,7 +323,7 @@ static int emit_memory(struct dts_state *st)
     if (!m->candidate || !m->device_memory || m->disabled)
         return 0;
     if (m->nr % per != 0) {
-        smm_diag_set(t->diag, t->source, m->reg_line,
+        smm_diag_set(t->diag, -SMM_EINVAL, t->source, m->reg_line,
                      "reg has %zu cells, not a multiple of #address-cells + #size-cells = %u",
                      m->nr, per);
         return -SMM_EINVAL;
@@ -339,7 +339,7 @@ static int emit_memory(struct dts_state *st)
         if (size == 0)
             continue;
         if (size > UINT64_MAX - addr) {
-            smm_diag_set(t->diag, t->source, r.line,
+            smm_diag_set(t->diag, -SMM_ERANGE, t->source, r.line,
                          "address past 2^52 (0x%" PRIx64 " + 0x%" PRIx64 " overflows)", addr, size);
             return -SMM_ERANGE;
         }
@@ -432,7 +432,7 @@ static int parse_dts(struct dts_state *st)
         if (tk.kind == T_EOF) {
             if (depth == 0)
                 return 0;
-            smm_diag_set(lx->t->diag, lx->t->source, open_line[depth < 3 ? depth : 2],
+            smm_diag_set(lx->t->diag, -SMM_EINVAL, lx->t->source, open_line[depth < 3 ? depth : 2],
                          "node never closed: missing '};' before the end of input");
             return -SMM_EINVAL;
         }

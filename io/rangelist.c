@@ -4,15 +4,16 @@
  * checks every range passes (start < end, end <= 2^52), and the
  * "source:line: message" diagnostics.
  */
-#include <sparsemm/io/memmap_io.h>
+#include "io_internal.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
-void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line, const char *fmt, ...)
+void smm_diag_set(struct smm_diag *diag, int code, const char *source, uint32_t line,
+                  const char *fmt, ...)
 {
-    if (!diag)
+    if (!smm_diag_begin(diag, code))
         return;
     if (!source)
         source = "<input>";
@@ -28,10 +29,24 @@ void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line, cons
     va_end(ap);
 }
 
-void smm_rangelist_free(struct smm_rangelist *l)
+void smm_rangelist_release_(struct smm_rangelist *l)
 {
     free(l->v);
     *l = (struct smm_rangelist){0};
+}
+
+int smm_rangelist_create(struct smm_rangelist **out)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : -SMM_ENOMEM;
+}
+
+void smm_rangelist_destroy(struct smm_rangelist *l)
+{
+    if (!l)
+        return;
+    free(l->v);
+    free(l);
 }
 
 static int grow(struct smm_rangelist *l)
@@ -53,19 +68,19 @@ int smm_rangelist_push(struct smm_rangelist *l, const struct smm_range *r, const
     int rc = smm_range_check(r);
     if (rc != 0) {
         if (r->type >= SMM_MEM_TYPE_COUNT)
-            smm_diag_set(diag, source, r->line, "invalid memory type %" PRIu32, r->type);
+            smm_diag_set(diag, rc, source, r->line, "invalid memory type %" PRIu32, r->type);
         else if (r->start >= r->end)
-            smm_diag_set(diag, source, r->line,
+            smm_diag_set(diag, rc, source, r->line,
                          "empty or inverted range [0x%" PRIx64 ", 0x%" PRIx64 ")", r->start,
                          r->end);
         else
-            smm_diag_set(diag, source, r->line,
+            smm_diag_set(diag, rc, source, r->line,
                          "address past 2^52 (range [0x%" PRIx64 ", 0x%" PRIx64 "))", r->start,
                          r->end);
         return rc;
     }
     if (l->n == l->cap && grow(l) != 0) {
-        smm_diag_set(diag, source, r->line, "out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, source, r->line, "out of memory");
         return -SMM_ENOMEM;
     }
     l->v[l->n++] = *r;

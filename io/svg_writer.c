@@ -7,6 +7,8 @@
  */
 #include "svg_writer.h"
 
+#include "bytes_text.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -82,23 +84,7 @@ static const char *piece_color(const struct piece *p)
 /* "1.5 TiB", "640 KiB": three significant digits at most. */
 static const char *size_str(uint64_t bytes, char *buf, size_t len)
 {
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    unsigned u = 0;
-    for (uint64_t b = bytes; b >= 1024 && u < 5; b >>= 10)
-        u++;
-    double v = ldexp((double)bytes, -10 * (int)u);
-    int prec = v >= 100 ? 0 : v >= 10 ? 1 : 2;
-    char num[32];
-    snprintf(num, sizeof(num), "%.*f", prec, v);
-    if (strchr(num, '.')) {
-        size_t k = strlen(num);
-        while (num[k - 1] == '0')
-            num[--k] = '\0';
-        if (num[k - 1] == '.')
-            num[k - 1] = '\0';
-    }
-    snprintf(buf, len, "%s %s", num, units[u]);
-    return buf;
+    return smm_bytes_text(bytes, SMM_BYTES_3_DIGITS, buf, len);
 }
 
 /* Text with the XML specials escaped and control characters dropped. */

@@ -52,10 +52,12 @@ static int hold_scheme(struct held_pdx *h, struct smm_xen_verdict *v, enum smm_p
     return hold(h, v, rc, ctx);
 }
 
-void smm_xen_verdict_free(struct smm_xen_verdict *v)
+void smm_xen_verdict_destroy(struct smm_xen_verdict *v)
 {
+    if (!v)
+        return;
     free(v->checks);
-    memset(v, 0, sizeof(*v));
+    free(v);
 }
 
 /* Xen's parse_size_and_unit(): a number, then T/G/M/K/B (default KiB). */
@@ -416,10 +418,10 @@ static int x86_base(struct smm_xen_verdict *v, const struct smm_machine *m,
     return 0;
 }
 
-int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
-                   struct smm_xen_verdict *v)
+/* The verdict into v (zeroed); what it allocates is v's either way. */
+static int decide(const struct smm_machine *m, const struct smm_xen_options *o,
+                  struct smm_xen_verdict *v)
 {
-    memset(v, 0, sizeof(*v));
     v->arch = m->arch;
     v->agrees = -1;
     version_of(m, v);
@@ -512,7 +514,18 @@ int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
     smm_pdx_destroy(h.ctx);
     if (have_plat)
         smm_posix_platform_fini(&h.plat);
-    if (rc)
-        smm_xen_verdict_free(v);
+    return rc;
+}
+
+int smm_xen_verdict_create(const struct smm_machine *m, const struct smm_xen_options *o,
+                           struct smm_xen_verdict **out)
+{
+    struct smm_xen_verdict *v = calloc(1, sizeof(*v));
+    int rc = v ? decide(m, o, v) : -SMM_ENOMEM;
+    if (rc) {
+        smm_xen_verdict_destroy(v);
+        v = NULL;
+    }
+    *out = v;
     return rc;
 }

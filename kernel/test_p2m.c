@@ -261,12 +261,12 @@ static void run_guest(struct smm_platform *plat, const char *name, uint64_t max_
     cfg.backend = SMM_P2M_TREE;
     cfg.multi_top = true;
     if (rc == 0)
-        rc = smm_p2m_create(plat, &cfg, &t.tree);
+        rc = smm_p2m_create(plat, &cfg, &t.tree, NULL);
     cfg.backend = SMM_P2M_LINEAR;
     cfg.multi_top = false;
     cfg.identity_ranges = IDENTITY_RANGES;
     if (rc == 0)
-        rc = smm_p2m_create(plat, &cfg, &t.core_linear);
+        rc = smm_p2m_create(plat, &cfg, &t.core_linear, NULL);
     if (!check(rc == 0, "%s: creating the P2Ms: %s", name, smm_strerror(rc)))
         goto out;
     uint64_t list_frame = leaf_frame(&t.lin, max_pfn / 2);

@@ -207,7 +207,7 @@ int smm_sim_domain_create(struct smm_sim_host *h, const struct smm_sim_domain_co
     pc.bits = cfg->bits;
     pc.max_pfn = d->max_pfn;
     pc.multi_top = true;
-    rc = smm_p2m_create(h->plat, &pc, &d->p2m);
+    rc = smm_p2m_create(h->plat, &pc, &d->p2m, NULL);
     if (rc == 0)
         rc = smm_p2m_set_identity(d->p2m, d->hole_start, d->hole_end);
     if (rc == 0 && !cfg->empty) {

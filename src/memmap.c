@@ -105,8 +105,37 @@ static int emit(struct smm_memmap *out, uint64_t start, uint64_t end, uint32_t t
     return 0;
 }
 
+/* The reason of a failed normalization, about range r (and the RAM range at other_line). */
+static int refuse(struct smm_diag *d, int rc, const struct smm_range *r, uint32_t other_line)
+{
+    if (!smm_diag_begin(d, rc))
+        return rc;
+    d->line = r->line;
+    d->other_line = other_line;
+    switch (rc) {
+    case -SMM_EOVERLAP:
+        smm_diag_str(d, "RAM range overlaps RAM at line ");
+        smm_diag_u64(d, other_line);
+        smm_diag_str(d, " with a different NUMA node");
+        break;
+    case -SMM_ENOSPC:
+        smm_diag_str(d, "more ranges than the output holds, at [");
+        break;
+    default:
+        smm_diag_str(d, "invalid range [");
+        break;
+    }
+    if (rc != -SMM_EOVERLAP) {
+        smm_diag_hex(d, r->start);
+        smm_diag_str(d, ", ");
+        smm_diag_hex(d, r->end);
+        smm_diag_str(d, rc == -SMM_ENOSPC ? ")" : ") (empty, past 2^52 or of an unknown type)");
+    }
+    return rc;
+}
+
 int smm_memmap_normalize(const struct smm_range *in, size_t n, void *scratch,
-                         struct smm_memmap *out, struct smm_memmap_conflict *conflict)
+                         struct smm_memmap *out, struct smm_diag *d)
 {
     struct sweep_event *ev = scratch;
     size_t active[SMM_MEM_TYPE_COUNT] = {0};
@@ -117,7 +146,7 @@ int smm_memmap_normalize(const struct smm_range *in, size_t n, void *scratch,
     out->nr = 0;
     for (size_t i = 0; i < n; i++) {
         if (smm_range_check(&in[i]) != 0)
-            return -SMM_EINVAL;
+            return refuse(d, -SMM_EINVAL, &in[i], 0);
         ev[2 * i] = (struct sweep_event){.pos = in[i].start, .idx = (uint32_t)i, .kind = 1};
         ev[2 * i + 1] = (struct sweep_event){.pos = in[i].end, .idx = (uint32_t)i, .kind = 0};
     }
@@ -129,11 +158,7 @@ int smm_memmap_normalize(const struct smm_range *in, size_t n, void *scratch,
         const struct smm_range *r = &in[ev[e].idx];
         if (ev[e].kind == 1) {
             if (r->type == SMM_MEM_RAM && active[SMM_MEM_RAM] > 0 && r->node != ram_node) {
-                if (conflict) {
-                    conflict->line = r->line;
-                    conflict->other_line = active_line[SMM_MEM_RAM];
-                }
-                rc = -SMM_EOVERLAP;
+                rc = refuse(d, -SMM_EOVERLAP, r, active_line[SMM_MEM_RAM]);
                 break;
             }
             if (r->type == SMM_MEM_RAM)
@@ -149,8 +174,12 @@ int smm_memmap_normalize(const struct smm_range *in, size_t n, void *scratch,
         for (int t = SMM_MEM_TYPE_COUNT - 1; t >= 0; t--) {
             if (active[t] == 0)
                 continue;
-            rc = emit(out, ev[e].pos, ev[e + 1].pos, (uint32_t)t,
-                      t == SMM_MEM_RAM ? ram_node : SMM_NODE_NONE, active_line[t]);
+            struct smm_range at = {.start = ev[e].pos, .end = ev[e + 1].pos, .type = (uint32_t)t,
+                                   .node = t == SMM_MEM_RAM ? ram_node : SMM_NODE_NONE,
+                                   .line = active_line[t]};
+            rc = emit(out, at.start, at.end, at.type, at.node, at.line);
+            if (rc != 0)
+                refuse(d, rc, &at, 0);
             break;
         }
         if (rc != 0)

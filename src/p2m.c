@@ -4,13 +4,15 @@
  * dispatch, the identity set of the linear backend, snapshots under the
  * generation protocol, run iteration and the tree's frame-list export.
  */
+#include "names_internal.h"
 #include "p2m_internal.h"
+#include <sparsemm/diag.h>
 
 static const char *const backend_names[SMM_P2M_BACKEND_COUNT] = {"linear", "tree"};
 static const struct p2m_ops_ *const backends[SMM_P2M_BACKEND_COUNT] = {&smm_p2m_linear_ops_,
                                                                        &smm_p2m_tree_ops_};
 
-static const struct p2m_ops_ *ops(const struct smm_p2m *p)
+static const struct p2m_ops_ *ops(const struct smm_p2m_priv *p)
 {
     return backends[p->backend];
 }
@@ -20,21 +22,9 @@ const char *smm_p2m_backend_name(enum smm_p2m_backend b)
     return (unsigned)b < SMM_P2M_BACKEND_COUNT ? backend_names[b] : "?";
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
-
 enum smm_p2m_backend smm_p2m_backend_from_name(const char *name)
 {
-    for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++)
-        if (str_eq(name, backend_names[b]))
-            return (enum smm_p2m_backend)b;
-    return SMM_P2M_BACKEND_COUNT;
+    return (enum smm_p2m_backend)smm_name_index(backend_names, SMM_P2M_BACKEND_COUNT, name);
 }
 
 void smm_p2m_config_default(struct smm_p2m_config *cfg)
@@ -74,130 +64,104 @@ int smm_p2m_limits(unsigned bits, uint64_t va_budget, size_t page_size,
     return 0;
 }
 
-/* --- a bounded message writer (no libc) ----------------------------------- */
-
-struct msgw {
-    char *buf;
-    size_t len, pos;
-};
-
-static void msg_str(struct msgw *w, const char *s)
-{
-    if (!w->buf || w->len == 0)
-        return;
-    while (*s && w->pos + 1 < w->len)
-        w->buf[w->pos++] = *s++;
-    w->buf[w->pos] = '\0';
-}
-
-static void msg_u64(struct msgw *w, uint64_t v)
-{
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char out[24];
-    for (int i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-    msg_str(w, out);
-}
-
-/* Bytes in the largest binary unit that divides them exactly. */
-static void msg_bytes(struct msgw *w, uint64_t b)
-{
-    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    unsigned u = 0;
-    while (u < 6 && b >= 1024 && b % 1024 == 0) {
-        b /= 1024;
-        u++;
-    }
-    msg_u64(w, b);
-    msg_str(w, " ");
-    msg_str(w, units[u]);
-}
-
 /* --- create / destroy ------------------------------------------------------ */
 
-int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
-                   struct smm_p2m **out)
+/* "a 64-bit " - how every limit reason starts. */
+static void say_width(struct smm_diag *d, unsigned bits)
 {
-    struct msgw w = {cfg ? cfg->msg : NULL, cfg ? cfg->msg_len : 0, 0};
+    smm_diag_str(d, "a ");
+    smm_diag_u64(d, bits);
+    smm_diag_str(d, "-bit ");
+}
+
+int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
+                   struct smm_p2m **out, struct smm_diag *diag)
+{
     struct smm_p2m_limits lim;
 
-    msg_str(&w, "");
+    if (out)
+        *out = NULL;
     if (!plat || !cfg || !out || (unsigned)cfg->backend >= SMM_P2M_BACKEND_COUNT ||
         smm_p2m_limits(cfg->bits, cfg->va_budget, plat->page_size, &lim) != 0 ||
         cfg->max_pfn == 0) {
-        msg_str(&w, "bad P2M configuration");
+        if (smm_diag_begin(diag, -SMM_EINVAL))
+            smm_diag_str(diag, "bad P2M configuration");
         return -SMM_EINVAL;
     }
     uint64_t limit = cfg->limit_pfn ? cfg->limit_pfn : cfg->max_pfn;
     if (cfg->max_pfn > limit) {
-        msg_str(&w, "max_pfn is above the hot-add limit");
+        if (smm_diag_begin(diag, -SMM_EINVAL))
+            smm_diag_str(diag, "max_pfn is above the hot-add limit");
         return -SMM_EINVAL;
     }
     if (limit > lim.pfn_cap) {
-        msg_str(&w, "a ");
-        msg_u64(&w, cfg->bits);
-        msg_str(&w, "-bit guest's P2M covers at most ");
-        msg_bytes(&w, lim.pfn_cap << SMM_PAGE_SHIFT);
+        if (smm_diag_begin(diag, -SMM_ERANGE)) {
+            say_width(diag, cfg->bits);
+            smm_diag_str(diag, "guest's P2M covers at most ");
+            smm_diag_bytes(diag, lim.pfn_cap << SMM_PAGE_SHIFT);
+        }
         return -SMM_ERANGE;
     }
     if (cfg->backend == SMM_P2M_LINEAR && limit > lim.linear_max_pfns) {
-        msg_str(&w, "a ");
-        msg_u64(&w, cfg->bits);
-        msg_str(&w, "-bit linear P2M for ");
-        msg_bytes(&w, limit << SMM_PAGE_SHIFT);
-        msg_str(&w, " of guest needs ");
-        msg_bytes(&w, (limit + lim.entries_per_page - 1) / lim.entries_per_page *
-                          plat->page_size);
-        msg_str(&w, " of list address space, over the ");
-        msg_bytes(&w, lim.va_budget);
-        msg_str(&w, " budget; the largest guest that fits is ");
-        msg_bytes(&w, lim.linear_max_pfns << SMM_PAGE_SHIFT);
+        if (smm_diag_begin(diag, -SMM_ERANGE)) {
+            say_width(diag, cfg->bits);
+            smm_diag_str(diag, "linear P2M for ");
+            smm_diag_bytes(diag, limit << SMM_PAGE_SHIFT);
+            smm_diag_str(diag, " of guest needs ");
+            smm_diag_bytes(diag, (limit + lim.entries_per_page - 1) / lim.entries_per_page *
+                                     plat->page_size);
+            smm_diag_str(diag, " of list address space, over the ");
+            smm_diag_bytes(diag, lim.va_budget);
+            smm_diag_str(diag, " budget; the largest guest that fits is ");
+            smm_diag_bytes(diag, lim.linear_max_pfns << SMM_PAGE_SHIFT);
+        }
         return -SMM_ERANGE;
     }
     if (cfg->backend == SMM_P2M_TREE && limit > lim.tree_top_pfns && !cfg->multi_top) {
-        msg_str(&w, "a ");
-        msg_u64(&w, cfg->bits);
-        msg_str(&w, "-bit P2M tree with one top page covers at most ");
-        msg_bytes(&w, lim.tree_top_pfns << SMM_PAGE_SHIFT);
-        msg_str(&w, " of guest (");
-        msg_bytes(&w, limit << SMM_PAGE_SHIFT);
-        msg_str(&w, " asked); use multi_top or the linear list");
+        if (smm_diag_begin(diag, -SMM_ERANGE)) {
+            say_width(diag, cfg->bits);
+            smm_diag_str(diag, "P2M tree with one top page covers at most ");
+            smm_diag_bytes(diag, lim.tree_top_pfns << SMM_PAGE_SHIFT);
+            smm_diag_str(diag, " of guest (");
+            smm_diag_bytes(diag, limit << SMM_PAGE_SHIFT);
+            smm_diag_str(diag, " asked); use multi_top or the linear list");
+        }
         return -SMM_ERANGE;
     }
 
-    struct smm_p2m proto = {0};
-    proto.max_pfn = cfg->max_pfn; /* not yet shared: plain stores */
+    struct smm_p2m_priv proto = {0};
+    proto.head.max_pfn = cfg->max_pfn; /* not yet shared: plain stores */
     proto.width = lim.entry_bytes;
     proto.backend = cfg->backend;
-    proto.kind = (uint32_t)cfg->backend * 2u + (proto.width == 4);
     proto.epp = lim.entries_per_page;
-    proto.shift = log2_exact(proto.epp);
-    proto.mask = cfg->bits == 32 ? SMM_P2M_INVALID32 : SMM_P2M_INVALID64;
-    proto.ident_bit = cfg->bits == 32 ? SMM_P2M_IDENTITY_BIT32 : SMM_P2M_IDENTITY_BIT64;
-    proto.foreign_bit = cfg->bits == 32 ? SMM_P2M_FOREIGN_BIT32 : SMM_P2M_FOREIGN_BIT64;
+    proto.head.shift = (uint16_t)log2_exact(proto.epp);
+    proto.head.mask = cfg->bits == 32 ? SMM_P2M_INVALID32 : SMM_P2M_INVALID64;
+    proto.head.ident_bit = cfg->bits == 32 ? SMM_P2M_IDENTITY_BIT32 : SMM_P2M_IDENTITY_BIT64;
+    proto.head.foreign_bit = cfg->bits == 32 ? SMM_P2M_FOREIGN_BIT32 : SMM_P2M_FOREIGN_BIT64;
     proto.plat = plat;
     proto.page = plat->page_size;
     proto.limit_pfn = limit;
-    proto.leaves = (limit + proto.epp - 1) >> proto.shift;
-    if (proto.kind == SMM_P2M_KIND_LINEAR64)
-        SMM_ATOMIC_STORE_RELAXED(&proto.fast_max, cfg->max_pfn);
+    proto.leaves = (limit + proto.epp - 1) >> proto.head.shift;
+    if (cfg->backend == SMM_P2M_LINEAR && proto.width == 8)
+        SMM_ATOMIC_STORE_RELAXED(&proto.head.fast_max, cfg->max_pfn);
+    proto.head.tree64 = cfg->backend == SMM_P2M_TREE && proto.width == 8;
 
-    int rc = backends[cfg->backend]->create(plat, cfg, &proto, out);
+    struct smm_p2m_priv *p = NULL;
+    int rc = backends[cfg->backend]->create(plat, cfg, &proto, &p);
     if (rc != 0) {
-        msg_str(&w, "the platform refused the P2M: ");
-        msg_str(&w, smm_strerror(rc));
+        if (smm_diag_begin(diag, rc)) {
+            smm_diag_str(diag, "the platform refused the P2M: ");
+            smm_diag_str(diag, smm_strerror(rc));
+        }
+        return rc;
     }
-    return rc;
+    *out = &p->head;
+    return 0;
 }
 
-void smm_p2m_destroy(struct smm_p2m *p)
+void smm_p2m_destroy(struct smm_p2m *pub)
 {
+    struct smm_p2m_priv *p = p2m_priv_(pub);
     if (!p)
         return;
     struct smm_platform *plat = p->plat;
@@ -222,7 +186,7 @@ void smm_p2m_destroy(struct smm_p2m *p)
 #define REPLACE_BEGIN() SMM_TSAN_IGNORE_WRITES_BEGIN()
 #define REPLACE_END() SMM_TSAN_IGNORE_WRITES_END()
 
-int smm_p2m_plat_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64_t *counter)
+int smm_p2m_plat_populate_(struct smm_p2m_priv *p, void *addr, uint64_t pages, uint64_t *counter)
 {
     struct smm_platform *plat = p->plat;
     size_t len = (size_t)(pages * p->page);
@@ -235,7 +199,7 @@ int smm_p2m_plat_populate_(struct smm_p2m *p, void *addr, uint64_t pages, uint64
     return rc;
 }
 
-int smm_p2m_plat_share_zero_(struct smm_p2m *p, void *addr, uint64_t span, uint64_t *counter,
+int smm_p2m_plat_share_zero_(struct smm_p2m_priv *p, void *addr, uint64_t span, uint64_t *counter,
                              uint64_t backed)
 {
     struct smm_platform *plat = p->plat;
@@ -251,12 +215,12 @@ int smm_p2m_plat_share_zero_(struct smm_p2m *p, void *addr, uint64_t span, uint6
 
 /* --- writer-side dispatch -------------------------------------------------- */
 
-static __attribute__((noinline)) int store_checked(struct smm_p2m *p, uint64_t pfn, uint64_t v)
+static __attribute__((noinline)) int store_checked(struct smm_p2m_priv *p, uint64_t pfn, uint64_t v)
 {
-    if (v > p->mask)
+    if (v > p->head.mask)
         return -SMM_EINVAL;
     if (pfn >= p2m_max_(p))
-        return v == p->mask ? 0 : -SMM_ERANGE;
+        return v == p->head.mask ? 0 : -SMM_ERANGE;
     return ops(p)->store(p, pfn, v);
 }
 
@@ -268,10 +232,11 @@ static __attribute__((noinline)) int store_checked(struct smm_p2m *p, uint64_t p
  * in flight to a third (bench p2m "set").  Everything else goes through
  * store_checked.
  */
-int smm_p2m_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
+int smm_p2m_store(struct smm_p2m *pub, uint64_t pfn, uint64_t v)
 {
-    if (SMM_LIKELY(pfn < SMM_ATOMIC_LOAD_RELAXED(&p->fast_max))) {
-        uint64_t leaf = pfn >> p->shift; /* v: any 64-bit value is an entry */
+    struct smm_p2m_priv *p = p2m_priv_(pub);
+    if (SMM_LIKELY(pfn < SMM_ATOMIC_LOAD_RELAXED(&p->head.fast_max))) {
+        uint64_t leaf = pfn >> p->head.shift; /* v: any 64-bit value is an entry */
         uint64_t w = SMM_ATOMIC_LOAD_RELAXED(&p->bitmap[leaf / 64]);
         if (SMM_LIKELY((w >> (leaf % 64)) & 1)) {
             uint64_t *list = (uint64_t *)(void *)((char *)p + SMM_P2M_LIST_OFFSET);
@@ -282,9 +247,9 @@ int smm_p2m_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
     return store_checked(p, pfn, v);
 }
 
-void smm_p2m_clear(struct smm_p2m *p, uint64_t pfn)
+void smm_p2m_clear(struct smm_p2m *pub, uint64_t pfn)
 {
-    (void)smm_p2m_store(p, pfn, p->mask); /* INVALID never allocates */
+    (void)smm_p2m_store(pub, pfn, pub->mask); /* INVALID never allocates */
 }
 
 /* Clamp [*start, *end) to [0, top): -SMM_EINVAL if backwards, 1 if empty, else 0. */
@@ -296,14 +261,16 @@ static int clamp_range(uint64_t *start, uint64_t *end, uint64_t top)
     return *start >= *end;
 }
 
-int smm_p2m_set_identity(struct smm_p2m *p, uint64_t start, uint64_t end)
+int smm_p2m_set_identity(struct smm_p2m *pub, uint64_t start, uint64_t end)
 {
+    struct smm_p2m_priv *p = p2m_priv_(pub);
     int rc = clamp_range(&start, &end, p2m_max_(p));
     return rc != 0 ? (rc < 0 ? rc : 0) : ops(p)->set_identity(p, start, end);
 }
 
-int smm_p2m_populate(struct smm_p2m *p, uint64_t start, uint64_t end)
+int smm_p2m_populate(struct smm_p2m *pub, uint64_t start, uint64_t end)
 {
+    struct smm_p2m_priv *p = p2m_priv_(pub);
     uint64_t stop = start, released;
     int rc = clamp_range(&start, &end, p2m_max_(p));
     if (rc != 0)
@@ -314,8 +281,9 @@ int smm_p2m_populate(struct smm_p2m *p, uint64_t start, uint64_t end)
     return rc;
 }
 
-int smm_p2m_release(struct smm_p2m *p, uint64_t start, uint64_t end, uint64_t *released)
+int smm_p2m_release(struct smm_p2m *pub, uint64_t start, uint64_t end, uint64_t *released)
 {
+    struct smm_p2m_priv *p = p2m_priv_(pub);
     uint64_t dummy;
     if (!released)
         released = &dummy;
@@ -324,8 +292,9 @@ int smm_p2m_release(struct smm_p2m *p, uint64_t start, uint64_t end, uint64_t *r
     return rc != 0 ? (rc < 0 ? rc : 0) : ops(p)->release(p, start, end, released);
 }
 
-int smm_p2m_grow(struct smm_p2m *p, uint64_t new_max)
+int smm_p2m_grow(struct smm_p2m *pub, uint64_t new_max)
 {
+    struct smm_p2m_priv *p = p2m_priv_(pub);
     uint64_t max = p2m_max_(p);
     if (new_max < max)
         return -SMM_EINVAL;
@@ -334,34 +303,39 @@ int smm_p2m_grow(struct smm_p2m *p, uint64_t new_max)
     if (new_max == max)
         return 0;
     p2m_gen_begin_(p);
-    SMM_ATOMIC_STORE_RELAXED(&p->max_pfn, new_max);
-    if (p->kind == SMM_P2M_KIND_LINEAR64)
-        SMM_ATOMIC_STORE_RELAXED(&p->fast_max, new_max);
+    SMM_ATOMIC_STORE_RELAXED(&p->head.max_pfn, new_max);
+    if (p->backend == SMM_P2M_LINEAR && p->width == 8)
+        SMM_ATOMIC_STORE_RELAXED(&p->head.fast_max, new_max);
     p2m_gen_end_(p);
     return 0;
 }
 
 /* --- readers ---------------------------------------------------------------- */
 
-uint64_t smm_p2m_load_slow_(const struct smm_p2m *p, uint64_t pfn)
+uint64_t smm_p2m_load_slow(const struct smm_p2m *pub, uint64_t pfn)
 {
+    const struct smm_p2m_priv *p = p2m_cpriv_(pub);
+    if (p->backend == SMM_P2M_LINEAR && p->width == 8) /* a hole of the list: no indirect call */
+        return smm_p2m_linear_hole_(p, pfn);
     return ops(p)->slow(p, pfn);
 }
 
-uint64_t smm_p2m_generation(const struct smm_p2m *p)
+uint64_t smm_p2m_generation(const struct smm_p2m *pub)
 {
+    const struct smm_p2m_priv *p = p2m_cpriv_(pub);
     return SMM_ATOMIC_LOAD_ACQUIRE(&p->generation);
 }
 
-void smm_p2m_get_usage(const struct smm_p2m *p, struct smm_p2m_usage *out)
+void smm_p2m_get_usage(const struct smm_p2m *pub, struct smm_p2m_usage *out)
 {
+    const struct smm_p2m_priv *p = p2m_cpriv_(pub);
     *out = p->usage;
     out->committed_bytes = (p->usage.leaf_pages + p->usage.mid_pages + p->usage.meta_pages) *
                            p->page;
 }
 
 /* Values of [pfn, pfn + n) inside one leaf, under one generation window. */
-static void read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_t *out)
+static void read_leaf(const struct smm_p2m_priv *p, uint64_t pfn, uint64_t n, uint64_t *out)
 {
     uint64_t max = p2m_max_(p);
     uint64_t in = pfn < max ? p2m_min_(n, max - pfn) : 0;
@@ -371,9 +345,10 @@ static void read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_
         out[k] = p2m_ident_(p, pfn + k);
 }
 
-int smm_p2m_snapshot(const struct smm_p2m *p, uint64_t start, uint64_t n, uint64_t *out,
+int smm_p2m_snapshot(const struct smm_p2m *pub, uint64_t start, uint64_t n, uint64_t *out,
                      uint64_t *retries)
 {
+    const struct smm_p2m_priv *p = p2m_cpriv_(pub);
     uint64_t dummy;
     if (!retries)
         retries = &dummy;
@@ -389,7 +364,7 @@ int smm_p2m_snapshot(const struct smm_p2m *p, uint64_t start, uint64_t n, uint64
                 break;
             ++*retries;
             if (++tries >= P2M_SNAPSHOT_TRIES)
-                return -SMM_EFAULT;
+                return -SMM_EBUSY;
         }
         pfn += chunk;
     }
@@ -397,13 +372,14 @@ int smm_p2m_snapshot(const struct smm_p2m *p, uint64_t start, uint64_t n, uint64
 }
 
 /* 0 INVALID, 1 mapped, 2 identity. */
-static unsigned value_class(const struct smm_p2m *p, uint64_t v)
+static unsigned value_class(const struct smm_p2m_priv *p, uint64_t v)
 {
-    return v == p->mask ? 0 : (v & p->ident_bit) ? 2 : 1;
+    return v == p->head.mask ? 0 : (v & p->head.ident_bit) ? 2 : 1;
 }
 
-bool smm_p2m_next_run(const struct smm_p2m *p, uint64_t from, struct smm_p2m_run *run)
+bool smm_p2m_next_run(const struct smm_p2m *pub, uint64_t from, struct smm_p2m_run *run)
 {
+    const struct smm_p2m_priv *p = p2m_cpriv_(pub);
     enum { CHUNK = 256 };
     uint64_t buf[CHUNK];
     uint64_t max = p2m_max_(p), pfn = from;
@@ -417,7 +393,7 @@ bool smm_p2m_next_run(const struct smm_p2m *p, uint64_t from, struct smm_p2m_run
             pfn = p2m_max2_(pfn, c);
         }
         uint64_t n = p2m_min_(p2m_min_(CHUNK, max - pfn), p->epp - (pfn & (p->epp - 1)));
-        if (smm_p2m_snapshot(p, pfn, n, buf, NULL) != 0)
+        if (smm_p2m_snapshot(pub, pfn, n, buf, NULL) != 0)
             return false;
         for (uint64_t k = 0; k < n; k++) {
             unsigned c = value_class(p, buf[k]);
@@ -438,8 +414,9 @@ bool smm_p2m_next_run(const struct smm_p2m *p, uint64_t from, struct smm_p2m_run
     return true;
 }
 
-int smm_p2m_fll(const struct smm_p2m *p, uint64_t *top_mfn, uint64_t *tops)
+int smm_p2m_fll(const struct smm_p2m *pub, uint64_t *top_mfn, uint64_t *tops)
 {
+    const struct smm_p2m_priv *p = p2m_cpriv_(pub);
     if (p->backend != SMM_P2M_TREE)
         return -SMM_ENOTSUP;
     *top_mfn = SMM_P2M_TREE_FIRST_TOP;
@@ -447,20 +424,21 @@ int smm_p2m_fll(const struct smm_p2m *p, uint64_t *top_mfn, uint64_t *tops)
     return 0;
 }
 
-int smm_p2m_map_frame(const struct smm_p2m *p, uint64_t mfn, const void **page)
+int smm_p2m_map_frame(const struct smm_p2m *pub, uint64_t mfn, const void **page)
 {
+    const struct smm_p2m_priv *p = p2m_cpriv_(pub);
     if (p->backend != SMM_P2M_TREE)
         return -SMM_ENOTSUP;
     if (mfn >= p->leaf_base + p->leaves)
         return -SMM_ERANGE;
-    *page = p2m_page_addr_(p, (const void *)p->words.e64, mfn);
+    *page = p2m_page_addr_(p, (const void *)p->head.words.e64, mfn);
     return 0;
 }
 
 /* --- identity set ---------------------------------------------------------- */
 
 /* [i, j): the ranges that overlap or touch [s, e). */
-static void set_span(const struct smm_p2m *p, uint64_t s, uint64_t e, uint32_t *i, uint32_t *j)
+static void set_span(const struct smm_p2m_priv *p, uint64_t s, uint64_t e, uint32_t *i, uint32_t *j)
 {
     uint32_t n = p2m_set_count_(p);
     *i = s ? smm_p2m_set_find_(p, s - 1) : 0; /* first with end >= s */
@@ -469,20 +447,20 @@ static void set_span(const struct smm_p2m *p, uint64_t s, uint64_t e, uint32_t *
         ++*j;
 }
 
-bool smm_p2m_set_full_for_(const struct smm_p2m *p, uint64_t s, uint64_t e)
+bool smm_p2m_set_full_for_(const struct smm_p2m_priv *p, uint64_t s, uint64_t e)
 {
     uint32_t i, j;
     set_span(p, s, e, &i, &j);
     return i == j && p2m_set_count_(p) >= p->set_cap;
 }
 
-static void set_put(struct smm_p2m *p, uint32_t i, uint64_t s, uint64_t e)
+static void set_put(struct smm_p2m_priv *p, uint32_t i, uint64_t s, uint64_t e)
 {
     SMM_ATOMIC_STORE_RELAXED(&p->set_start[i], s);
     SMM_ATOMIC_STORE_RELAXED(&p->set_end[i], e);
 }
 
-void smm_p2m_set_insert_(struct smm_p2m *p, uint64_t s, uint64_t e)
+void smm_p2m_set_insert_(struct smm_p2m_priv *p, uint64_t s, uint64_t e)
 {
     uint32_t i, j, n = p2m_set_count_(p);
     set_span(p, s, e, &i, &j);

@@ -8,7 +8,7 @@
  *   base
  *   | bitmap pages           | header pages          | list pages (one leaf each)   |
  *   | bit L: leaf L backed   | identity set, summary,| entries stored as they are;  |
- *   | zero page until a bit  | struct smm_p2m at     | zero page (reads 0) until    |
+ *   | zero page until a bit  | struct smm_p2m_priv at     | zero page (reads 0) until    |
  *   | in the page is set     | list - 4096 (populated)| the first store into the leaf|
  *
  * The struct sits a constant SMM_P2M_LIST_OFFSET below the list, so the
@@ -33,19 +33,19 @@
  */
 #include "p2m_internal.h"
 
-static uint64_t bits_per_page(const struct smm_p2m *p)
+static uint64_t bits_per_page(const struct smm_p2m_priv *p)
 {
     return (uint64_t)p->page * 8;
 }
 
-static bool leaf_backed(const struct smm_p2m *p, uint64_t leaf)
+static bool leaf_backed(const struct smm_p2m_priv *p, uint64_t leaf)
 {
     uint64_t w = SMM_ATOMIC_LOAD_RELAXED(&p->bitmap[leaf / 64]);
     return (w >> (leaf % 64)) & 1;
 }
 
 /* Single writer: a load and a store, no locked read-modify-write. */
-static void leaf_mark(struct smm_p2m *p, uint64_t leaf, bool on)
+static void leaf_mark(struct smm_p2m_priv *p, uint64_t leaf, bool on)
 {
     uint64_t *w = &p->bitmap[leaf / 64];
     uint64_t v = SMM_ATOMIC_LOAD_RELAXED(w), bit = UINT64_C(1) << (leaf % 64);
@@ -53,7 +53,7 @@ static void leaf_mark(struct smm_p2m *p, uint64_t leaf, bool on)
 }
 
 /* First backed leaf in [from, to), or to. */
-static uint64_t next_backed(const struct smm_p2m *p, uint64_t from, uint64_t to)
+static uint64_t next_backed(const struct smm_p2m_priv *p, uint64_t from, uint64_t to)
 {
     while (from < to) {
         uint64_t w = SMM_ATOMIC_LOAD_RELAXED(&p->bitmap[from / 64]);
@@ -65,12 +65,12 @@ static uint64_t next_backed(const struct smm_p2m *p, uint64_t from, uint64_t to)
     return to;
 }
 
-static bool summary_has(const struct smm_p2m *p, uint64_t bp)
+static bool summary_has(const struct smm_p2m_priv *p, uint64_t bp)
 {
     return (p->summary[bp / 8] >> (bp % 8)) & 1;
 }
 
-static void summary_mark(struct smm_p2m *p, uint64_t bp, bool on)
+static void summary_mark(struct smm_p2m_priv *p, uint64_t bp, bool on)
 {
     if (on)
         p->summary[bp / 8] |= (uint8_t)(1u << (bp % 8));
@@ -78,14 +78,14 @@ static void summary_mark(struct smm_p2m *p, uint64_t bp, bool on)
         p->summary[bp / 8] &= (uint8_t)~(1u << (bp % 8));
 }
 
-static void *bitmap_page(const struct smm_p2m *p, uint64_t bp)
+static void *bitmap_page(const struct smm_p2m_priv *p, uint64_t bp)
 {
     return (uint8_t *)(uintptr_t)p->bitmap + bp * p->page;
 }
 
-static void *list_page(const struct smm_p2m *p, uint64_t leaf)
+static void *list_page(const struct smm_p2m_priv *p, uint64_t leaf)
 {
-    return p2m_page_addr_(p, (const void *)p->words.e64, leaf);
+    return p2m_page_addr_(p, (const void *)p->head.words.e64, leaf);
 }
 
 /*
@@ -93,9 +93,9 @@ static void *list_page(const struct smm_p2m *p, uint64_t leaf)
  * (freshly backed, reading 0): IDENTITY(pfn) inside a range, INVALID
  * elsewhere - past max_pfn too, so that a later grow finds them right.
  */
-static void materialise(struct smm_p2m *p, uint64_t l0, uint64_t l1)
+static void materialise(struct smm_p2m_priv *p, uint64_t l0, uint64_t l1)
 {
-    uint64_t pfn = l0 << p->shift, b = l1 << p->shift;
+    uint64_t pfn = l0 << p->head.shift, b = l1 << p->head.shift;
     uint32_t n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     for (uint32_t i = smm_p2m_set_find_(p, pfn); pfn < b; i++) {
         uint64_t s = b, e = b;
@@ -105,7 +105,7 @@ static void materialise(struct smm_p2m *p, uint64_t l0, uint64_t l1)
             s = p2m_min_(s, b);
         }
         for (; pfn < s; pfn++)
-            p2m_st_(p, pfn, p->mask);
+            p2m_st_(p, pfn, p->head.mask);
         for (; pfn < e; pfn++)
             p2m_st_(p, pfn, p2m_ident_(p, pfn));
     }
@@ -117,7 +117,7 @@ static void materialise(struct smm_p2m *p, uint64_t l0, uint64_t l1)
  * generation window) the identity verdicts and the bits.  On error
  * everything taken is given back.
  */
-static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
+static int back_leaves(struct smm_p2m_priv *p, uint64_t l0, uint64_t l1)
 {
     uint64_t bp0 = l0 / bits_per_page(p), bp1 = (l1 - 1) / bits_per_page(p);
     uint64_t fresh = 0; /* bit k: bitmap page bp0 + k populated here */
@@ -151,11 +151,11 @@ static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
     return 0;
 }
 
-static int linear_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
+static int linear_store(struct smm_p2m_priv *p, uint64_t pfn, uint64_t v)
 {
-    uint64_t leaf = pfn >> p->shift;
+    uint64_t leaf = pfn >> p->head.shift;
     if (!leaf_backed(p, leaf)) {
-        uint64_t cur = smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
+        uint64_t cur = smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->head.mask;
         if (v == cur)
             return 0;
         int rc = back_leaves(p, leaf, leaf + 1);
@@ -166,9 +166,9 @@ static int linear_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
     return 0;
 }
 
-static int linear_populate(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *stop)
+static int linear_populate(struct smm_p2m_priv *p, uint64_t s, uint64_t e, uint64_t *stop)
 {
-    uint64_t l = s >> p->shift, end = ((e - 1) >> p->shift) + 1;
+    uint64_t l = s >> p->head.shift, end = ((e - 1) >> p->head.shift) + 1;
     uint64_t most = 63 * bits_per_page(p); /* leaves per call: at most 64 bitmap pages */
     while (l < end) {
         if (leaf_backed(p, l)) {
@@ -178,7 +178,7 @@ static int linear_populate(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *
         uint64_t r = p2m_min_(next_backed(p, l, end), l + most);
         int rc = back_leaves(p, l, r);
         if (rc != 0) {
-            *stop = l << p->shift;
+            *stop = l << p->head.shift;
             return rc;
         }
         l = r;
@@ -186,16 +186,16 @@ static int linear_populate(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *
     return 0;
 }
 
-static int linear_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
+static int linear_set_identity(struct smm_p2m_priv *p, uint64_t s, uint64_t e)
 {
     if (smm_p2m_set_full_for_(p, s, e))
         return -SMM_ENOSPC;
     p2m_gen_begin_(p);
     smm_p2m_set_insert_(p, s, e);
-    uint64_t end = ((e - 1) >> p->shift) + 1;
-    for (uint64_t l = next_backed(p, s >> p->shift, end); l < end;
+    uint64_t end = ((e - 1) >> p->head.shift) + 1;
+    for (uint64_t l = next_backed(p, s >> p->head.shift, end); l < end;
          l = next_backed(p, l + 1, end)) {
-        uint64_t a = p2m_max2_(s, l << p->shift), b = p2m_min_(e, (l + 1) << p->shift);
+        uint64_t a = p2m_max2_(s, l << p->head.shift), b = p2m_min_(e, (l + 1) << p->head.shift);
         for (uint64_t pfn = a; pfn < b; pfn++)
             p2m_st_(p, pfn, p2m_ident_(p, pfn));
     }
@@ -204,15 +204,15 @@ static int linear_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
 }
 
 /* Does every entry of a backed leaf equal what the identity set says? */
-static bool releasable(const struct smm_p2m *p, uint64_t leaf)
+static bool releasable(const struct smm_p2m_priv *p, uint64_t leaf)
 {
-    uint64_t a = leaf << p->shift, b = a + p->epp;
+    uint64_t a = leaf << p->head.shift, b = a + p->epp;
     uint32_t i = smm_p2m_set_find_(p, a), n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     for (uint64_t pfn = a; pfn < b; pfn++) {
         while (i < n && SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]) <= pfn)
             i++;
         bool in = i < n && SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]) <= pfn;
-        uint64_t want = in ? p2m_ident_(p, pfn) : p->mask;
+        uint64_t want = in ? p2m_ident_(p, pfn) : p->head.mask;
         if (p2m_ld_(p, pfn) != want)
             return false;
     }
@@ -220,7 +220,7 @@ static bool releasable(const struct smm_p2m *p, uint64_t leaf)
 }
 
 /* Give back bitmap page bp if no bit in it is set (best effort). */
-static void trim_bitmap(struct smm_p2m *p, uint64_t bp)
+static void trim_bitmap(struct smm_p2m_priv *p, uint64_t bp)
 {
     uint64_t w0 = bp * bits_per_page(p) / 64, w1 = w0 + p->page / 8;
     for (uint64_t w = w0; w < w1; w++)
@@ -230,10 +230,10 @@ static void trim_bitmap(struct smm_p2m *p, uint64_t bp)
         summary_mark(p, bp, false);
 }
 
-static int linear_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *released)
+static int linear_release(struct smm_p2m_priv *p, uint64_t s, uint64_t e, uint64_t *released)
 {
-    uint64_t end = ((e - 1) >> p->shift) + 1;
-    uint64_t l = next_backed(p, s >> p->shift, end);
+    uint64_t end = ((e - 1) >> p->head.shift) + 1;
+    uint64_t l = next_backed(p, s >> p->head.shift, end);
     while (l < end) {
         if (!releasable(p, l)) {
             l = next_backed(p, l + 1, end);
@@ -263,38 +263,50 @@ static int linear_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *r
     return 0;
 }
 
-/* The value behind a stored 0 (leaf backed or not; the caller holds a gen window). */
-static uint64_t zero_means(const struct smm_p2m *p, uint64_t pfn, bool backed)
+/*
+ * The value of pfn < max_pfn, under the generation protocol (the fast path
+ * read 0 there, or could not look): a backed leaf's own word (0 is MFN 0;
+ * re-read, since the leaf may have been backed and written since the
+ * caller's read); for an unbacked leaf, the identity set's verdict, without
+ * touching the list: its page reads 0, or, between a release's window and
+ * its discard, values equal to that verdict.  A hole therefore costs the
+ * list the one read of its word in the fast path, and a few loads from the
+ * header and bitmap, which stay in the cache.
+ */
+static uint64_t read_entry(const struct smm_p2m_priv *p, uint64_t pfn)
 {
-    if (backed)
-        return 0;
-    return smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->mask;
-}
-
-static uint64_t linear_slow(const struct smm_p2m *p, uint64_t pfn)
-{
-    if (p->width == 4 && pfn < p2m_max_(p)) { /* the 32-bit fast path */
-        uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&p->words.e32[pfn]);
-        if (e != 0)
-            return e;
-    }
     for (;;) {
         uint64_t g = p2m_read_begin_(p), r;
-        if (pfn >= p2m_max_(p)) {
-            r = p2m_ident_(p, pfn);
-        } else {
+        if (leaf_backed(p, pfn >> p->head.shift))
             r = p2m_ld_(p, pfn);
-            if (r == 0)
-                r = zero_means(p, pfn, leaf_backed(p, pfn >> p->shift));
-        }
+        else
+            r = smm_p2m_set_contains_(p, pfn) ? p2m_ident_(p, pfn) : p->head.mask;
         if (!p2m_read_retry_(p, g))
             return r;
     }
 }
 
-static void linear_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_t *out)
+/* smm_p2m_load_slow_ for the 64-bit list, called directly rather than through the ops. */
+uint64_t smm_p2m_linear_hole_(const struct smm_p2m_priv *p, uint64_t pfn)
 {
-    bool backed = leaf_backed(p, pfn >> p->shift);
+    return read_entry(p, pfn); /* pfn < max_pfn: the inline paths checked, it never shrinks */
+}
+
+static uint64_t linear_slow(const struct smm_p2m_priv *p, uint64_t pfn)
+{
+    if (pfn >= p2m_max_(p))
+        return p2m_ident_(p, pfn); /* max_pfn never shrinks: no window needed */
+    if (p->width == 4) { /* the 32-bit fast path */
+        uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&p->head.words.e32[pfn]);
+        if (e != 0)
+            return e;
+    }
+    return read_entry(p, pfn);
+}
+
+static void linear_read_leaf(const struct smm_p2m_priv *p, uint64_t pfn, uint64_t n, uint64_t *out)
+{
+    bool backed = leaf_backed(p, pfn >> p->head.shift);
     uint32_t i = smm_p2m_set_find_(p, pfn), cnt = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     cnt = cnt < p->set_cap ? cnt : p->set_cap;
     for (uint64_t k = 0; k < n; k++) {
@@ -306,14 +318,14 @@ static void linear_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, 
         while (i < cnt && SMM_ATOMIC_LOAD_RELAXED(&p->set_end[i]) <= pfn + k)
             i++;
         bool in = i < cnt && SMM_ATOMIC_LOAD_RELAXED(&p->set_start[i]) <= pfn + k;
-        out[k] = in ? p2m_ident_(p, pfn + k) : p->mask;
+        out[k] = in ? p2m_ident_(p, pfn + k) : p->head.mask;
     }
 }
 
-static uint64_t linear_next_candidate(const struct smm_p2m *p, uint64_t pfn)
+static uint64_t linear_next_candidate(const struct smm_p2m_priv *p, uint64_t pfn)
 {
-    uint64_t leaf = next_backed(p, pfn >> p->shift, p->leaves);
-    uint64_t c = leaf < p->leaves ? p2m_max2_(pfn, leaf << p->shift) : UINT64_MAX;
+    uint64_t leaf = next_backed(p, pfn >> p->head.shift, p->leaves);
+    uint64_t c = leaf < p->leaves ? p2m_max2_(pfn, leaf << p->head.shift) : UINT64_MAX;
     uint32_t i = smm_p2m_set_find_(p, pfn);
     uint32_t n = SMM_ATOMIC_LOAD_RELAXED(&p->set_count);
     if (i < n && i < p->set_cap)
@@ -322,7 +334,7 @@ static uint64_t linear_next_candidate(const struct smm_p2m *p, uint64_t pfn)
 }
 
 static int linear_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
-                       struct smm_p2m *proto, struct smm_p2m **out)
+                       struct smm_p2m_priv *proto, struct smm_p2m_priv **out)
 {
     size_t page = plat->page_size;
     uint32_t cap = cfg->identity_ranges ? cfg->identity_ranges : SMM_P2M_IDENTITY_RANGES_DEFAULT;
@@ -352,7 +364,7 @@ static int linear_create(struct smm_platform *plat, const struct smm_p2m_config 
         plat->release(plat, base, (size_t)(total * page));
         return rc;
     }
-    struct smm_p2m *p = (struct smm_p2m *)(list - SMM_P2M_LIST_OFFSET);
+    struct smm_p2m_priv *p = (struct smm_p2m_priv *)(list - SMM_P2M_LIST_OFFSET);
     *p = *proto;
     p->base = base;
     p->len = (size_t)(total * page);
@@ -362,7 +374,7 @@ static int linear_create(struct smm_platform *plat, const struct smm_p2m_config 
     p->summary = hdr + 2 * set_bytes;
     p->bitmap = (uint64_t *)base;
     p->bitmap_pages = bitmap_pages;
-    p->words.e64 = (uint64_t *)list;
+    p->head.words.e64 = (uint64_t *)list;
     p->usage.meta_pages = hdr_pages;
     *out = p;
     return 0;

@@ -33,30 +33,30 @@
 #define IDENT_MID SMM_P2M_TREE_IDENTITY_MID
 #define FIRST_TOP SMM_P2M_TREE_FIRST_TOP
 
-static int tree_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *released);
+static int tree_release(struct smm_p2m_priv *p, uint64_t s, uint64_t e, uint64_t *released);
 
-static uint64_t emask(const struct smm_p2m *p)
+static uint64_t emask(const struct smm_p2m_priv *p)
 {
     return p->epp - 1;
 }
 
-static void *arena_page(const struct smm_p2m *p, uint64_t idx)
+static void *arena_page(const struct smm_p2m_priv *p, uint64_t idx)
 {
-    return p2m_page_addr_(p, (const void *)p->words.e64, idx);
+    return p2m_page_addr_(p, (const void *)p->head.words.e64, idx);
 }
 
-static uint64_t top_slot(const struct smm_p2m *p, uint64_t t)
+static uint64_t top_slot(const struct smm_p2m_priv *p, uint64_t t)
 {
-    return p->top_word + t;
+    return p->head.top_word + t;
 }
 
-static uint64_t mid_slot(const struct smm_p2m *p, uint64_t mid, uint64_t leaf_no)
+static uint64_t mid_slot(const struct smm_p2m_priv *p, uint64_t mid, uint64_t leaf_no)
 {
-    return (mid << p->shift) + (leaf_no & emask(p));
+    return (mid << p->head.shift) + (leaf_no & emask(p));
 }
 
 /* Leaves in arena slots [leaf_base + l0, leaf_base + l1): clamp to the arena. */
-static uint64_t leaf_end(const struct smm_p2m *p, uint64_t l)
+static uint64_t leaf_end(const struct smm_p2m_priv *p, uint64_t l)
 {
     return p2m_min_(l, p->leaves);
 }
@@ -65,7 +65,7 @@ static uint64_t leaf_end(const struct smm_p2m *p, uint64_t l)
  * Give mid t a private page (if shared), filled like the shared page it
  * replaces, and publish it.  Values do not change.
  */
-static int back_mid(struct smm_p2m *p, uint64_t t)
+static int back_mid(struct smm_p2m_priv *p, uint64_t t)
 {
     uint64_t mid = p2m_ld_(p, top_slot(p, t));
     if (mid >= p->mid_base)
@@ -76,7 +76,7 @@ static int back_mid(struct smm_p2m *p, uint64_t t)
         return rc;
     uint64_t fill = mid == IDENT_MID ? IDENT_LEAF : MISS_LEAF;
     for (uint64_t j = 0; j < p->epp; j++)
-        p2m_st_(p, (page << p->shift) + j, fill);
+        p2m_st_(p, (page << p->head.shift) + j, fill);
     p2m_gen_begin_(p);
     p2m_st_rel_(p, top_slot(p, t), page);
     p2m_gen_end_(p);
@@ -89,9 +89,9 @@ static int back_mid(struct smm_p2m *p, uint64_t t)
  * replaces, then published in one generation window.  Values do not
  * change; on error nothing is kept.
  */
-static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
+static int back_leaves(struct smm_p2m_priv *p, uint64_t l0, uint64_t l1)
 {
-    uint64_t t = l0 >> p->shift;
+    uint64_t t = l0 >> p->head.shift;
     uint64_t mid = p2m_ld_(p, top_slot(p, t));
     bool new_mid = mid < p->mid_base;
     uint64_t page = new_mid ? p->mid_base + t : mid;
@@ -103,7 +103,7 @@ static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
             return rc;
         uint64_t fill = mid == IDENT_MID ? IDENT_LEAF : MISS_LEAF;
         for (uint64_t j = 0; j < p->epp; j++)
-            p2m_st_(p, (page << p->shift) + j, fill);
+            p2m_st_(p, (page << p->head.shift) + j, fill);
     }
     rc = smm_p2m_plat_populate_(p, arena_page(p, p->leaf_base + l0), l1 - l0, &p->usage.leaf_pages);
     if (rc != 0) {
@@ -114,9 +114,9 @@ static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
     for (uint64_t l = l0; l < l1; l++) {
         if (p2m_ld_(p, mid_slot(p, page, l)) != IDENT_LEAF)
             continue; /* a missing leaf: the fresh page already reads INVALID */
-        uint64_t w = (p->leaf_base + l) << p->shift;
+        uint64_t w = (p->leaf_base + l) << p->head.shift;
         for (uint64_t j = 0; j < p->epp; j++)
-            p2m_st_(p, w + j, p2m_stored_(p, p2m_ident_(p, (l << p->shift) + j)));
+            p2m_st_(p, w + j, p2m_stored_(p, p2m_ident_(p, (l << p->head.shift) + j)));
     }
     p2m_gen_begin_(p);
     for (uint64_t l = l0; l < l1; l++)
@@ -127,17 +127,17 @@ static int back_leaves(struct smm_p2m *p, uint64_t l0, uint64_t l1)
     return 0;
 }
 
-static uint64_t leaf_index(const struct smm_p2m *p, uint64_t leaf_no)
+static uint64_t leaf_index(const struct smm_p2m_priv *p, uint64_t leaf_no)
 {
-    uint64_t mid = p2m_ld_acq_(p, top_slot(p, leaf_no >> p->shift));
+    uint64_t mid = p2m_ld_acq_(p, top_slot(p, leaf_no >> p->head.shift));
     return p2m_ld_acq_(p, mid_slot(p, mid, leaf_no));
 }
 
-static int tree_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
+static int tree_store(struct smm_p2m_priv *p, uint64_t pfn, uint64_t v)
 {
-    uint64_t l = pfn >> p->shift, leaf = leaf_index(p, l);
+    uint64_t l = pfn >> p->head.shift, leaf = leaf_index(p, l);
     if (leaf < p->leaf_base) {
-        uint64_t cur = leaf == IDENT_LEAF ? p2m_ident_(p, pfn) : p->mask;
+        uint64_t cur = leaf == IDENT_LEAF ? p2m_ident_(p, pfn) : p->head.mask;
         if (v == cur)
             return 0;
         int rc = back_leaves(p, l, l + 1);
@@ -145,24 +145,24 @@ static int tree_store(struct smm_p2m *p, uint64_t pfn, uint64_t v)
             return rc;
         leaf = p->leaf_base + l;
     }
-    p2m_st_(p, (leaf << p->shift) + (pfn & emask(p)), p2m_stored_(p, v));
+    p2m_st_(p, (leaf << p->head.shift) + (pfn & emask(p)), p2m_stored_(p, v));
     return 0;
 }
 
-static int tree_populate(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *stop)
+static int tree_populate(struct smm_p2m_priv *p, uint64_t s, uint64_t e, uint64_t *stop)
 {
-    uint64_t l = s >> p->shift, end = ((e - 1) >> p->shift) + 1;
+    uint64_t l = s >> p->head.shift, end = ((e - 1) >> p->head.shift) + 1;
     while (l < end) {
         if (leaf_index(p, l) >= p->leaf_base) {
             l++;
             continue;
         }
-        uint64_t mid_end = p2m_min_(end, ((l >> p->shift) + 1) << p->shift), r = l + 1;
+        uint64_t mid_end = p2m_min_(end, ((l >> p->head.shift) + 1) << p->head.shift), r = l + 1;
         while (r < mid_end && leaf_index(p, r) < p->leaf_base)
             r++;
         int rc = back_leaves(p, l, r);
         if (rc != 0) {
-            *stop = l << p->shift;
+            *stop = l << p->head.shift;
             return rc;
         }
         l = r;
@@ -171,9 +171,9 @@ static int tree_populate(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *st
 }
 
 /* Give back private leaves of mid page `mid` (slot t) after it was unhooked. */
-static void free_mid_subtree(struct smm_p2m *p, uint64_t t, uint64_t mid)
+static void free_mid_subtree(struct smm_p2m_priv *p, uint64_t t, uint64_t mid)
 {
-    uint64_t l0 = t << p->shift, l1 = leaf_end(p, l0 + p->epp), backed = 0;
+    uint64_t l0 = t << p->head.shift, l1 = leaf_end(p, l0 + p->epp), backed = 0;
     for (uint64_t l = l0; l < l1; l++)
         backed += p2m_ld_(p, mid_slot(p, mid, l)) >= p->leaf_base;
     if (backed)
@@ -183,17 +183,17 @@ static void free_mid_subtree(struct smm_p2m *p, uint64_t t, uint64_t mid)
 }
 
 /* Phase A of set_identity: private pages wherever [s, e) cuts a shared page. */
-static int identity_prepare(struct smm_p2m *p, uint64_t s, uint64_t e)
+static int identity_prepare(struct smm_p2m_priv *p, uint64_t s, uint64_t e)
 {
-    uint64_t span = UINT64_C(1) << (2 * p->shift), ls = s >> p->shift, le = (e - 1) >> p->shift;
+    uint64_t span = UINT64_C(1) << (2 * p->head.shift), ls = s >> p->head.shift, le = (e - 1) >> p->head.shift;
     uint64_t edges[2] = {ls, le};
     for (int k = 0; k < 2; k++) {
-        uint64_t l = edges[k], a = l << p->shift, b = a + p->epp;
+        uint64_t l = edges[k], a = l << p->head.shift, b = a + p->epp;
         if (k == 1 && le == ls)
             break;
         if (s <= a && b <= e)
             continue; /* a whole leaf: becomes the identity leaf */
-        uint64_t mid = p2m_ld_(p, top_slot(p, l >> p->shift));
+        uint64_t mid = p2m_ld_(p, top_slot(p, l >> p->head.shift));
         if (mid == IDENT_MID || leaf_index(p, l) != MISS_LEAF)
             continue; /* already identity, or private */
         int rc = back_leaves(p, l, l + 1);
@@ -214,13 +214,13 @@ static int identity_prepare(struct smm_p2m *p, uint64_t s, uint64_t e)
     return 0;
 }
 
-static int tree_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
+static int tree_set_identity(struct smm_p2m_priv *p, uint64_t s, uint64_t e)
 {
-    uint64_t span = UINT64_C(1) << (2 * p->shift);
+    uint64_t span = UINT64_C(1) << (2 * p->head.shift);
     int rc = identity_prepare(p, s, e);
     if (rc != 0) { /* give back what phase A took: it still reads as before */
         uint64_t dummy = 0;
-        uint64_t a = (s >> p->shift) << p->shift, b = (((e - 1) >> p->shift) + 1) << p->shift;
+        uint64_t a = (s >> p->head.shift) << p->head.shift, b = (((e - 1) >> p->head.shift) + 1) << p->head.shift;
         tree_release(p, a, p2m_min_(b, p->limit_pfn), &dummy);
         return rc;
     }
@@ -237,8 +237,8 @@ static int tree_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
                 free_mid_subtree(p, t, mid);
             continue;
         }
-        for (uint64_t l = cs >> p->shift; l <= (ce - 1) >> p->shift; l++) {
-            uint64_t a = l << p->shift, b = a + p->epp, slot = mid_slot(p, mid, l);
+        for (uint64_t l = cs >> p->head.shift; l <= (ce - 1) >> p->head.shift; l++) {
+            uint64_t a = l << p->head.shift, b = a + p->epp, slot = mid_slot(p, mid, l);
             uint64_t leaf = p2m_ld_(p, slot);
             if (leaf == IDENT_LEAF)
                 continue;
@@ -251,7 +251,7 @@ static int tree_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
                 continue;
             }
             for (uint64_t pfn = p2m_max2_(a, cs); pfn < p2m_min_(b, ce); pfn++)
-                p2m_st_(p, (leaf << p->shift) + (pfn & emask(p)),
+                p2m_st_(p, (leaf << p->head.shift) + (pfn & emask(p)),
                         p2m_stored_(p, p2m_ident_(p, pfn)));
         }
     }
@@ -259,10 +259,10 @@ static int tree_set_identity(struct smm_p2m *p, uint64_t s, uint64_t e)
 }
 
 /* What a private leaf could be replaced by: MISS_LEAF, IDENT_LEAF or 0 (neither). */
-static uint64_t uniform_leaf(const struct smm_p2m *p, uint64_t l)
+static uint64_t uniform_leaf(const struct smm_p2m_priv *p, uint64_t l)
 {
-    uint64_t w = (p->leaf_base + l) << p->shift, first = p2m_ld_(p, w);
-    uint64_t a = l << p->shift;
+    uint64_t w = (p->leaf_base + l) << p->head.shift, first = p2m_ld_(p, w);
+    uint64_t a = l << p->head.shift;
     if (first == 0) {
         for (uint64_t j = 1; j < p->epp; j++)
             if (p2m_ld_(p, w + j) != 0)
@@ -275,13 +275,13 @@ static uint64_t uniform_leaf(const struct smm_p2m *p, uint64_t l)
     return IDENT_LEAF;
 }
 
-static int release_mid_if_uniform(struct smm_p2m *p, uint64_t t, uint64_t *released)
+static int release_mid_if_uniform(struct smm_p2m_priv *p, uint64_t t, uint64_t *released)
 {
     uint64_t mid = p2m_ld_(p, top_slot(p, t)), first = p2m_ld_(p, mid_slot(p, mid, 0));
     if (first != MISS_LEAF && first != IDENT_LEAF)
         return 0;
     for (uint64_t j = 1; j < p->epp; j++)
-        if (p2m_ld_(p, (mid << p->shift) + j) != first)
+        if (p2m_ld_(p, (mid << p->head.shift) + j) != first)
             return 0;
     uint64_t repl = first == MISS_LEAF ? MISS_MID : IDENT_MID;
     p2m_gen_begin_(p);
@@ -298,15 +298,15 @@ static int release_mid_if_uniform(struct smm_p2m *p, uint64_t t, uint64_t *relea
     return 0;
 }
 
-static int tree_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *released)
+static int tree_release(struct smm_p2m_priv *p, uint64_t s, uint64_t e, uint64_t *released)
 {
-    uint64_t span = UINT64_C(1) << (2 * p->shift);
+    uint64_t span = UINT64_C(1) << (2 * p->head.shift);
     for (uint64_t t = s / span; t <= (e - 1) / span; t++) {
         uint64_t mid = p2m_ld_(p, top_slot(p, t));
         if (mid < p->mid_base)
             continue;
-        uint64_t l = p2m_max2_(s, t * span) >> p->shift;
-        uint64_t lend = ((p2m_min_(e, (t + 1) * span) - 1) >> p->shift) + 1;
+        uint64_t l = p2m_max2_(s, t * span) >> p->head.shift;
+        uint64_t lend = ((p2m_min_(e, (t + 1) * span) - 1) >> p->head.shift) + 1;
         while (l < lend) {
             uint64_t repl;
             if (p2m_ld_(p, mid_slot(p, mid, l)) < p->leaf_base || !(repl = uniform_leaf(p, l))) {
@@ -341,20 +341,20 @@ static int tree_release(struct smm_p2m *p, uint64_t s, uint64_t e, uint64_t *rel
 }
 
 /* One walk: the value and the leaf index it came from. */
-static uint64_t walk(const struct smm_p2m *p, uint64_t pfn)
+static uint64_t walk(const struct smm_p2m_priv *p, uint64_t pfn)
 {
-    uint64_t leaf = leaf_index(p, pfn >> p->shift);
-    uint64_t e = ~p2m_ld_(p, (leaf << p->shift) + (pfn & emask(p))) & p->mask;
-    if (e == p->mask && leaf == IDENT_LEAF)
+    uint64_t leaf = leaf_index(p, pfn >> p->head.shift);
+    uint64_t e = ~p2m_ld_(p, (leaf << p->head.shift) + (pfn & emask(p))) & p->head.mask;
+    if (e == p->head.mask && leaf == IDENT_LEAF)
         return p2m_ident_(p, pfn);
     return e;
 }
 
-static uint64_t tree_slow(const struct smm_p2m *p, uint64_t pfn)
+static uint64_t tree_slow(const struct smm_p2m_priv *p, uint64_t pfn)
 {
     if (p->width == 4 && pfn < p2m_max_(p)) { /* the 32-bit fast path */
         uint64_t e = walk(p, pfn);
-        if (e != p->mask)
+        if (e != p->head.mask)
             return e;
     }
     for (;;) {
@@ -365,39 +365,39 @@ static uint64_t tree_slow(const struct smm_p2m *p, uint64_t pfn)
     }
 }
 
-static void tree_read_leaf(const struct smm_p2m *p, uint64_t pfn, uint64_t n, uint64_t *out)
+static void tree_read_leaf(const struct smm_p2m_priv *p, uint64_t pfn, uint64_t n, uint64_t *out)
 {
-    uint64_t leaf = leaf_index(p, pfn >> p->shift), w = (leaf << p->shift) + (pfn & emask(p));
+    uint64_t leaf = leaf_index(p, pfn >> p->head.shift), w = (leaf << p->head.shift) + (pfn & emask(p));
     for (uint64_t k = 0; k < n; k++) {
-        uint64_t e = ~p2m_ld_(p, w + k) & p->mask;
-        out[k] = e == p->mask && leaf == IDENT_LEAF ? p2m_ident_(p, pfn + k) : e;
+        uint64_t e = ~p2m_ld_(p, w + k) & p->head.mask;
+        out[k] = e == p->head.mask && leaf == IDENT_LEAF ? p2m_ident_(p, pfn + k) : e;
     }
 }
 
-static uint64_t tree_next_candidate(const struct smm_p2m *p, uint64_t pfn)
+static uint64_t tree_next_candidate(const struct smm_p2m_priv *p, uint64_t pfn)
 {
-    uint64_t span = UINT64_C(1) << (2 * p->shift);
+    uint64_t span = UINT64_C(1) << (2 * p->head.shift);
     for (uint64_t t = pfn / span; t < p->mids; t++, pfn = t * span) {
         uint64_t mid = p2m_ld_acq_(p, top_slot(p, t));
         if (mid == IDENT_MID)
             return pfn;
         if (mid < p->mid_base)
             continue;
-        for (uint64_t l = pfn >> p->shift; l < leaf_end(p, (t + 1) << p->shift); l++)
+        for (uint64_t l = pfn >> p->head.shift; l < leaf_end(p, (t + 1) << p->head.shift); l++)
             if (p2m_ld_(p, mid_slot(p, mid, l)) != MISS_LEAF)
-                return p2m_max2_(pfn, l << p->shift);
+                return p2m_max2_(pfn, l << p->head.shift);
     }
     return UINT64_MAX;
 }
 
 static int tree_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
-                     struct smm_p2m *proto, struct smm_p2m **out)
+                     struct smm_p2m_priv *proto, struct smm_p2m_priv **out)
 {
     (void)cfg;
     size_t page = plat->page_size;
-    uint64_t mids = (proto->leaves + proto->epp - 1) >> proto->shift;
-    uint64_t tops = (mids + proto->epp - 1) >> proto->shift;
-    uint64_t hdr_pages = (sizeof(struct smm_p2m) + page - 1) / page;
+    uint64_t mids = (proto->leaves + proto->epp - 1) >> proto->head.shift;
+    uint64_t tops = (mids + proto->epp - 1) >> proto->head.shift;
+    uint64_t hdr_pages = (sizeof(struct smm_p2m_priv) + page - 1) / page;
     uint64_t mid_base = FIRST_TOP + tops, leaf_base = mid_base + mids;
     uint64_t arena_pages = leaf_base + proto->leaves;
     uint64_t total = hdr_pages + arena_pages;
@@ -419,22 +419,23 @@ static int tree_create(struct smm_platform *plat, const struct smm_p2m_config *c
         plat->release(plat, base, (size_t)(total * page));
         return rc;
     }
-    struct smm_p2m *p = base;
+    struct smm_p2m_priv *p = base;
     *p = *proto;
     p->base = base;
     p->len = (size_t)(total * page);
-    p->words.e64 = (uint64_t *)arena;
+    p->head.words.e64 = (uint64_t *)arena;
+    p->head.identity_leaf = IDENT_LEAF;
     p->tops = tops;
     p->mids = mids;
     p->mid_base = mid_base;
     p->leaf_base = leaf_base;
-    p->top_word = (uint64_t)FIRST_TOP << p->shift;
+    p->head.top_word = (uint64_t)FIRST_TOP << p->head.shift;
     for (uint64_t j = 0; j < p->epp; j++) {
-        p2m_st_(p, ((uint64_t)MISS_MID << p->shift) + j, MISS_LEAF);
-        p2m_st_(p, ((uint64_t)IDENT_MID << p->shift) + j, IDENT_LEAF);
+        p2m_st_(p, ((uint64_t)MISS_MID << p->head.shift) + j, MISS_LEAF);
+        p2m_st_(p, ((uint64_t)IDENT_MID << p->head.shift) + j, IDENT_LEAF);
     }
     for (uint64_t j = 0; j < tops * p->epp; j++)
-        p2m_st_(p, p->top_word + j, MISS_MID);
+        p2m_st_(p, p->head.top_word + j, MISS_MID);
     /* Stray writes into a shared page would corrupt every pfn behind it:
      * trap them (the zero-page ones are read-only already without dz). */
     uint64_t first_shared = dz ? NULL_PG : MISS_MID;

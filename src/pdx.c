@@ -6,6 +6,7 @@
  * them), the pdx-group bitmap behind smm_mfn_valid(), region checks and
  * batch conversions.
  */
+#include "names_internal.h"
 #include "pdx_internal.h"
 
 static const char *const scheme_names[SMM_PDX_SCHEME_COUNT] = {
@@ -20,21 +21,9 @@ const char *smm_pdx_scheme_name(enum smm_pdx_scheme s)
     return (unsigned)s < SMM_PDX_SCHEME_COUNT ? scheme_names[s] : "invalid";
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
-
 enum smm_pdx_scheme smm_pdx_scheme_from_name(const char *name)
 {
-    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
-        if (str_eq(name, scheme_names[s]))
-            return (enum smm_pdx_scheme)s;
-    return SMM_PDX_SCHEME_COUNT;
+    return (enum smm_pdx_scheme)smm_name_index(scheme_names, SMM_PDX_SCHEME_COUNT, name);
 }
 
 void smm_pdx_config_default(struct smm_pdx_config *cfg)

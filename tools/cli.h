@@ -34,7 +34,7 @@ struct cli_map_opts {
 
 /* A loaded map plus its page view and the PDX config that applies to it. */
 struct cli_map {
-    struct smm_loaded_map lm;
+    struct smm_loaded_map *lm; /* owned */
     struct smm_frame_range *frames;
     size_t nr_frames;
     const char *arch_name;     /* "x86" or "arm" */

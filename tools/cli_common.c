@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include "bytes_text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,15 +25,7 @@ void cli_map_opts_init(struct cli_map_opts *o)
 
 const char *cli_human_bytes(uint64_t bytes, char *buf, size_t len)
 {
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double v = (double)bytes;
-    unsigned u = 0;
-    while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, len, v == (double)(uint64_t)v ? "%.0f %s" : "%.2f %s", v, units[u]);
-    return buf;
+    return smm_bytes_text(bytes, SMM_BYTES_HUNDREDTHS, buf, len);
 }
 
 static int need_value(int argc, char **argv, int *i, const char **val)
@@ -171,29 +165,33 @@ static int load_this_machine(const struct cli_map_opts *o, struct cli_map *m,
                              struct smm_diag *diag)
 {
     if (access("/sys/firmware/memmap", R_OK) == 0 &&
-        smm_load_map("/sys/firmware/memmap", SMM_FMT_SYSFS, &m->lm, diag) == 0) {
+        smm_loaded_map_create("/sys/firmware/memmap", SMM_FMT_SYSFS, &m->lm, diag) == 0) {
         m->origin = "/sys/firmware/memmap";
         return 0;
     }
-    smm_loaded_map_free(&m->lm);
-    if (smm_load_map("/proc/iomem", SMM_FMT_IOMEM, &m->lm, diag) == 0 &&
-        !iomem_is_censored(&m->lm)) {
+    smm_loaded_map_destroy(m->lm);
+    m->lm = NULL;
+    smm_diag_clear(diag); /* each source tried afresh: the last one's reason is the one told */
+    if (smm_loaded_map_create("/proc/iomem", SMM_FMT_IOMEM, &m->lm, diag) == 0 &&
+        !iomem_is_censored(m->lm)) {
         m->origin = "/proc/iomem";
         return 0;
     }
-    smm_loaded_map_free(&m->lm);
+    smm_loaded_map_destroy(m->lm);
+    m->lm = NULL;
+    smm_diag_clear(diag);
     size_t len = 0;
     char *log = read_kmsg(&len);
     int rc = -SMM_EEMPTY;
     if (log)
-        rc = smm_load_buffer(log, len, "/dev/kmsg", o->format, &m->lm, diag);
+        rc = smm_loaded_map_create_buffer(log, len, "/dev/kmsg", o->format, &m->lm, diag);
     free(log);
     if (rc == 0)
         m->origin = "kernel log (/dev/kmsg)";
     else if (!log)
-        snprintf(diag->msg, sizeof(diag->msg),
-                 "sparsemm: cannot read this machine's memory map (/sys/firmware/memmap, "
-                 "/proc/iomem and /dev/kmsg all unavailable); pass a MAPFILE");
+        smm_diag_set(diag, rc, "sparsemm", 0,
+                     "cannot read this machine's memory map (/sys/firmware/memmap, "
+                     "/proc/iomem and /dev/kmsg all unavailable); pass a MAPFILE");
     return rc;
 }
 
@@ -212,18 +210,17 @@ int cli_load_map_diag(const struct cli_map_opts *o, struct cli_map *m, struct sm
 
     memset(m, 0, sizeof(*m));
     if (o->path)
-        rc = smm_load_map(o->path, o->format, &m->lm, diag);
+        rc = smm_loaded_map_create(o->path, o->format, &m->lm, diag);
     else
         rc = load_this_machine(o, m, diag);
     if (rc != 0) {
-        if (!diag->msg[0])
-            snprintf(diag->msg, sizeof(diag->msg), "%s", smm_strerror(rc));
+        smm_diag_set(diag, rc, o->path, 0, "%s", smm_strerror(rc)); /* unless the loader said why */
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }
     enum cli_arch arch = o->arch;
     if (arch == CLI_ARCH_DEFAULT)
-        arch = (m->lm.format == SMM_FMT_DTS || m->lm.format == SMM_FMT_DTB) ? CLI_ARCH_ARM
+        arch = (m->lm->format == SMM_FMT_DTS || m->lm->format == SMM_FMT_DTB) ? CLI_ARCH_ARM
                                                                              : CLI_ARCH_X86;
     return cli_map_prepare_diag(o, arch, m, diag);
 }
@@ -240,16 +237,16 @@ int cli_map_prepare(const struct cli_map_opts *o, enum cli_arch arch, struct cli
 int cli_map_prepare_diag(const struct cli_map_opts *o, enum cli_arch arch, struct cli_map *m,
                          struct smm_diag *diag)
 {
-    size_t n = smm_memmap_frames(&m->lm.map, NULL, 0);
+    size_t n = smm_memmap_frames(&m->lm->map, NULL, 0);
     m->frames = calloc(n ? n : 1, sizeof(*m->frames));
     if (!m->frames) {
-        snprintf(diag->msg, sizeof(diag->msg), "sparsemm: out of memory");
+        smm_diag_set(diag, -SMM_ENOMEM, "sparsemm", 0, "out of memory");
         cli_map_free(m);
         return CLI_EXIT_FAIL;
     }
-    m->nr_frames = smm_memmap_frames(&m->lm.map, m->frames, n);
+    m->nr_frames = smm_memmap_frames(&m->lm->map, m->frames, n);
     if (m->nr_frames == 0) {
-        snprintf(diag->msg, sizeof(diag->msg), "%s: no whole 4 KiB frame of RAM", m->lm.source);
+        smm_diag_set(diag, -SMM_EEMPTY, m->lm->source, 0, "no whole 4 KiB frame of RAM");
         cli_map_free(m);
         return CLI_EXIT_USAGE;
     }
@@ -276,13 +273,14 @@ bool cli_va_fits(const struct cli_map *m, const char *what, uint64_t need)
     fprintf(stderr,
             "%s: map needs %" PRIu64 " bytes of address space for %s, limit %" PRIu64
             " (--max-va)\n",
-            m->lm.source, need, what, m->max_va);
+            m->lm->source, need, what, m->max_va);
     return false;
 }
 
 void cli_map_free(struct cli_map *m)
 {
-    smm_loaded_map_free(&m->lm);
+    smm_loaded_map_destroy(m->lm);
+    m->lm = NULL;
     free(m->frames);
     m->frames = NULL;
 }

@@ -45,11 +45,11 @@ static void usage(FILE *f)
                "--online hotplug|cxl|all: count hot-plug windows / CXL memory as RAM.\n");
 }
 
-static void json_scheme_params(struct smm_json *j, const struct smm_pdx_info *p,
-                               const struct smm_pdx *view, const struct smm_pdx_config *cfg)
+static void json_scheme_params(struct smm_json *j, enum smm_pdx_scheme s,
+                               const struct smm_analysis_params *p)
 {
     smm_json_object_begin(j);
-    switch (p->requested) {
+    switch (s) {
     case SMM_PDX_MASK:
         smm_json_key(j, "hole_shift");
         smm_json_u64(j, p->hole_shift);
@@ -62,7 +62,7 @@ static void json_scheme_params(struct smm_json *j, const struct smm_pdx_info *p,
         break;
     case SMM_PDX_OFFSET:
         smm_json_key(j, "table_order");
-        smm_json_u64(j, cfg->offset_order);
+        smm_json_u64(j, p->table_order);
         smm_json_key(j, "pfn_index_shift");
         smm_json_u64(j, p->pfn_index_shift);
         smm_json_key(j, "pdx_index_shift");
@@ -72,17 +72,17 @@ static void json_scheme_params(struct smm_json *j, const struct smm_pdx_info *p,
         break;
     case SMM_PDX_DENSE:
         smm_json_key(j, "table_order");
-        smm_json_u64(j, cfg->dense_order);
+        smm_json_u64(j, p->table_order);
         smm_json_key(j, "fwd_shift");
         smm_json_u64(j, p->fwd_shift);
         smm_json_key(j, "rev_shift");
         smm_json_u64(j, p->rev_shift);
         smm_json_key(j, "regions");
-        smm_json_u64(j, p->dense_regions);
+        smm_json_u64(j, p->regions);
         smm_json_key(j, "fwd_dir_entries");
-        smm_json_u64(j, p->dense_dir_slots);
+        smm_json_u64(j, p->fwd_dir_entries);
         smm_json_key(j, "rev_dir_entries");
-        smm_json_u64(j, (uint64_t)view->rev_dir_mask + 1);
+        smm_json_u64(j, p->rev_dir_entries);
         smm_json_key(j, "table_bytes");
         smm_json_u64(j, p->table_bytes);
         break;
@@ -94,12 +94,12 @@ static void json_scheme_params(struct smm_json *j, const struct smm_pdx_info *p,
 
 static double vs_minimum(const struct analysis *a, uint64_t bytes)
 {
-    return a->minimum.total ? (double)bytes / (double)a->minimum.total : 0.0;
+    return a->r.minimum.total ? (double)bytes / (double)a->r.minimum.total : 0.0;
 }
 
 static double vs_floor(const struct analysis *a, uint64_t bytes)
 {
-    return a->floor.total ? (double)bytes / (double)a->floor.total : 0.0;
+    return a->r.floor.total ? (double)bytes / (double)a->r.floor.total : 0.0;
 }
 
 struct json_kv {
@@ -141,7 +141,7 @@ static void json_overhead(struct smm_json *j, const struct analysis *a,
 /* The NUMA node of the RAM range holding machine address ma, or SMM_NODE_NONE. */
 static int node_of(const struct cli_map *m, uint64_t ma)
 {
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     for (size_t i = 0; i < map->nr; i++)
         if (map->ranges[i].type == SMM_MEM_RAM && map->ranges[i].start <= ma &&
             ma < map->ranges[i].end)
@@ -152,8 +152,8 @@ static int node_of(const struct cli_map *m, uint64_t ma)
 static void json_scheme_tables(struct smm_json *j, const struct cli_map *m,
                                const struct analysis *a, unsigned s)
 {
-    const struct smm_overhead *o = &a->over[s];
-    const struct smm_fit *f = &a->fit[s];
+    const struct smm_overhead *o = &a->r.scheme[s].over;
+    const struct smm_fit *f = &a->r.scheme[s].fit;
     smm_json_key(j, "overhead");
     json_overhead(j, a, o);
     smm_json_key(j, "fits");
@@ -163,15 +163,15 @@ static void json_scheme_tables(struct smm_json *j, const struct cli_map *m,
                                  {"compat_m2p", o->va_compat_m2p},
                                  {"directmap", o->va_directmap}};
     json_u64_object(j, "virtual", va, sizeof(va) / sizeof(va[0]));
-    const struct smm_layout *l = a->layout;
+    const struct smm_layout *l = &a->cfg.layout;
     const struct json_kv win[] = {
         {"frame_table_span", o->va_frame_table}, {"frame_table_window", l->frame_table_va},
         {"directmap_span", o->va_directmap},     {"directmap_window", l->directmap_va},
         {"m2p_span", o->va_m2p},                 {"m2p_window", l->m2p_va},
-        {"pdx_limit", a->va[s].pdx_limit},
-        {"hotadd_headroom_bytes", a->va[s].headroom_pdxs << SMM_PAGE_SHIFT},
-        {"headroom_log2_pdxs", a->va[s].headroom_log2},
-        {"conversion_rank", a->va[s].conversion},
+        {"pdx_limit", a->r.scheme[s].fit.pdx_limit},
+        {"hotadd_headroom_bytes", a->r.scheme[s].headroom_pdxs << SMM_PAGE_SHIFT},
+        {"headroom_log2_pdxs", a->r.scheme[s].headroom_log2},
+        {"conversion_rank", a->r.scheme[s].conversion_rank},
     };
     json_u64_object(j, "address_space", win, sizeof(win) / sizeof(win[0]));
     smm_json_key(j, "pv_visible");
@@ -197,14 +197,14 @@ static void json_scheme_tables(struct smm_json *j, const struct cli_map *m,
 
 static void json_layout(struct smm_json *j, const struct analysis *a)
 {
-    const struct smm_layout *l = a->layout;
+    const struct smm_layout *l = &a->cfg.layout;
     smm_json_key(j, "table_config");
     smm_json_object_begin(j);
-    smm_json_kv_u64(j, "page_info_size", a->acfg.page_info_size);
+    smm_json_kv_u64(j, "page_info_size", a->cfg.account.page_info_size);
     smm_json_key(j, "granularity");
-    smm_json_string(j, a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4k" : "2m");
+    smm_json_string(j, a->cfg.account.granule_shift == SMM_GRANULE_SHIFT_4K ? "4k" : "2m");
     smm_json_key(j, "compat");
-    smm_json_bool(j, a->acfg.compat);
+    smm_json_bool(j, a->cfg.account.compat);
     smm_json_object_end(j);
     smm_json_key(j, "layout");
     smm_json_object_begin(j);
@@ -219,27 +219,27 @@ static void json_layout(struct smm_json *j, const struct analysis *a)
         smm_json_kv_u64(j, va[i].key, va[i].value);
     smm_json_object_end(j);
     smm_json_key(j, "minimum");
-    json_overhead(j, a, &a->minimum);
+    json_overhead(j, a, &a->r.minimum);
     smm_json_key(j, "floor");
-    json_overhead(j, a, &a->floor);
+    json_overhead(j, a, &a->r.floor);
     smm_json_key(j, "baseline");
-    json_overhead(j, a, &a->baseline);
+    json_overhead(j, a, &a->r.baseline);
 }
 
 static void print_json(const struct cli_map *m, const struct analysis *a,
                        const struct machine_report *mr)
 {
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     struct smm_json j;
     smm_json_document_begin(&j, stdout, ANALYZE_SCHEMA);
     smm_json_key(&j, "source");
-    smm_json_string(&j, m->lm.source);
+    smm_json_string(&j, m->lm->source);
     smm_json_key(&j, "format");
-    smm_json_string(&j, smm_format_name(m->lm.format));
+    smm_json_string(&j, smm_format_name(m->lm->format));
     smm_json_key(&j, "ram_bytes");
-    smm_json_u64(&j, a->ram_bytes);
+    smm_json_u64(&j, a->r.ram_bytes);
     smm_json_key(&j, "ram_pages");
-    smm_json_u64(&j, a->ram_pages);
+    smm_json_u64(&j, a->r.ram_pages);
     smm_json_key(&j, "ram_ranges");
     smm_json_array_begin(&j);
     for (size_t i = 0; i < map->nr; i++) {
@@ -260,9 +260,9 @@ static void print_json(const struct cli_map *m, const struct analysis *a,
     }
     smm_json_array_end(&j);
     smm_json_key(&j, "ram_extents");
-    smm_json_u64(&j, smm_memmap_ram_extents(map));
+    smm_json_u64(&j, a->r.ram_extents);
     smm_json_key(&j, "span_bytes");
-    smm_json_u64(&j, a->span_end - a->span_start);
+    smm_json_u64(&j, a->r.span_end - a->r.span_start);
     smm_json_key(&j, "arch");
     smm_json_string(&j, m->arch_name);
     smm_json_key(&j, "pdx_base");
@@ -270,37 +270,37 @@ static void print_json(const struct cli_map *m, const struct analysis *a,
     smm_json_key(&j, "max_order");
     smm_json_u64(&j, m->pdx.max_order);
     smm_json_key(&j, "block_ideal_max_pdx");
-    smm_json_u64(&j, a->block_ideal);
+    smm_json_u64(&j, a->r.block_ideal);
     smm_json_key(&j, "schemes");
     smm_json_object_begin(&j);
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        const struct smm_pdx *p = a->schemes[s];
+        const struct smm_analysis_scheme *p = &a->r.scheme[s];
         smm_json_key(&j, smm_pdx_scheme_name(s));
         smm_json_object_begin(&j);
         smm_json_key(&j, "compressible");
-        smm_json_bool(&j, a->info[s].compressible);
+        smm_json_bool(&j, p->compressible);
         smm_json_key(&j, "max_pdx");
         smm_json_u64(&j, p->max_pdx);
         smm_json_key(&j, "density");
-        smm_json_double(&j, density(a, p));
+        smm_json_double(&j, density(a, s));
         smm_json_key(&j, "vs_block_ideal");
-        smm_json_double(&j, (double)p->max_pdx / (double)a->block_ideal);
+        smm_json_double(&j, (double)p->max_pdx / (double)a->r.block_ideal);
         smm_json_key(&j, "params");
-        json_scheme_params(&j, &a->info[s], p, &m->pdx);
+        json_scheme_params(&j, s, &p->params);
         json_scheme_tables(&j, m, a, s);
         smm_json_object_end(&j);
     }
     smm_json_object_end(&j);
     smm_json_key(&j, "best");
-    smm_json_string(&j, smm_pdx_scheme_name(a->best));
+    smm_json_string(&j, smm_pdx_scheme_name(a->r.cheapest));
     smm_json_key(&j, "best_fits");
-    smm_json_bool(&j, a->best_fits);
+    smm_json_bool(&j, a->r.any_fits);
     smm_json_key(&j, "best_overall");
-    smm_json_string(&j, smm_pdx_scheme_name(a->best_overall));
+    smm_json_string(&j, smm_pdx_scheme_name(a->r.best));
     smm_json_key(&j, "best_xen");
-    smm_json_string(&j, smm_pdx_scheme_name(a->best_xen));
+    smm_json_string(&j, smm_pdx_scheme_name(a->r.best_xen));
     smm_json_key(&j, "best_rule");
-    smm_json_string(&j, "fit, then hot-add headroom (powers of two), then the simpler conversion");
+    smm_json_string(&j, SMM_ANALYZE_RULE);
     json_layout(&j, a);
     if (mr)
         machine_report_json(&j, mr);
@@ -311,14 +311,14 @@ static void print_json(const struct cli_map *m, const struct analysis *a,
 /* What decides between schemes: each table's span against its window. */
 static void print_address_space(const struct analysis *a)
 {
-    const struct smm_layout *l = a->layout;
+    const struct smm_layout *l = &a->cfg.layout;
     char b[6][32];
     printf("\nAddress space (layout %s; what decides between schemes: fit, then hot-add\n"
            "headroom in powers of two, then the simpler conversion):\n", l->name);
     printf("  %-7s %23s %23s %11s %-4s %13s  %s\n", "", "frame table span/window",
            "direct map span/window", "M2P span", "fits", "hot-add room", "conversion");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        const struct smm_overhead *o = &a->over[s];
+        const struct smm_overhead *o = &a->r.scheme[s].over;
         char ft[48], dm[48];
         snprintf(ft, sizeof(ft), "%s / %s", cli_human_bytes(o->va_frame_table, b[0], 32),
                  cli_human_bytes(l->frame_table_va, b[1], 32));
@@ -326,13 +326,13 @@ static void print_address_space(const struct analysis *a)
                  cli_human_bytes(l->directmap_va, b[3], 32));
         printf("  %-7s %23s %23s %11s %-4s %13s  %s%s%s\n", smm_pdx_scheme_name(s), ft, dm,
                l->m2p_va ? cli_human_bytes(o->va_m2p, b[4], 32) : "(none)",
-               a->fit[s].fits ? "yes" : "NO",
-               cli_human_bytes(a->va[s].headroom_pdxs << SMM_PAGE_SHIFT, b[5], 32),
-               a->va[s].conversion_name, s == a->best_xen ? "  <- best Xen" : "",
-               s == a->best_overall ? "  <- best" : "");
+               a->r.scheme[s].fit.fits ? "yes" : "NO",
+               cli_human_bytes(a->r.scheme[s].headroom_pdxs << SMM_PAGE_SHIFT, b[5], 32),
+               smm_analyze_conversion_name(s), s == a->r.best_xen ? "  <- best Xen" : "",
+               s == a->r.best ? "  <- best" : "");
     }
-    printf("  best Xen scheme: %s; best overall: %s\n", smm_pdx_scheme_name(a->best_xen),
-           smm_pdx_scheme_name(a->best_overall));
+    printf("  best Xen scheme: %s; best overall: %s\n", smm_pdx_scheme_name(a->r.best_xen),
+           smm_pdx_scheme_name(a->r.best));
 }
 
 static void print_overhead_row(const struct analysis *a, const char *name,
@@ -348,21 +348,21 @@ static void print_overhead_row(const struct analysis *a, const char *name,
 
 static void print_overhead(const struct cli_map *m, const struct analysis *a)
 {
-    const struct smm_layout *l = a->layout;
+    const struct smm_layout *l = &a->cfg.layout;
     char b[4][32];
     printf("\nMemory the tables take (layout %s: frame table %s, direct map %s, M2P %s;\n"
            "          page_info %u B, granularity %s, compat M2P %s):\n",
            l->name, cli_human_bytes(l->frame_table_va, b[0], 32), cli_human_bytes(l->directmap_va, b[1], 32),
-           l->m2p_va ? cli_human_bytes(l->m2p_va, b[2], 32) : "none", a->acfg.page_info_size,
-           a->acfg.granule_shift == SMM_GRANULE_SHIFT_4K ? "4 KiB" : "2 MiB",
-           a->acfg.compat ? "on" : "off");
+           l->m2p_va ? cli_human_bytes(l->m2p_va, b[2], 32) : "none", a->cfg.account.page_info_size,
+           a->cfg.account.granule_shift == SMM_GRANULE_SHIFT_4K ? "4 KiB" : "2 MiB",
+           a->cfg.account.compat ? "on" : "off");
     printf("  %-8s %11s %11s %11s %11s %11s %8s %8s %-4s\n", "", "frame table", "M2P", "compat M2P",
            "dm tables", "total", "% RAM", "vs floor", "fits");
-    print_overhead_row(a, "baseline", &a->baseline, "");
+    print_overhead_row(a, "baseline", &a->r.baseline, "");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
-        print_overhead_row(a, smm_pdx_scheme_name(s), &a->over[s], a->fit[s].fits ? "yes" : "NO");
-    print_overhead_row(a, "floor", &a->floor, "");
-    print_overhead_row(a, "4k-pte", &a->minimum, "");
+        print_overhead_row(a, smm_pdx_scheme_name(s), &a->r.scheme[s].over, a->r.scheme[s].fit.fits ? "yes" : "NO");
+    print_overhead_row(a, "floor", &a->r.floor, "");
+    print_overhead_row(a, "4k-pte", &a->r.minimum, "");
     printf(
         "  baseline: before 2009, dense tables over [0, highest frame) and a 4 KiB direct map.\n"
         "  floor: the least any layout can take: per RAM frame page_info + 8 (M2P) + 4 (compat),\n"
@@ -371,10 +371,10 @@ static void print_overhead(const struct cli_map *m, const struct analysis *a)
         "  because the direct map uses 2 MiB and 1 GiB pages (docs/OVERHEAD.md).  The schemes\n"
         "  differ by a few table pages at most: they populate only where RAM is.\n");
     printf("  baseline %.2f%% -> %s %.2f%% (floor %.2f%%) of RAM\n",
-           percent_of_ram(a, a->baseline.total), smm_pdx_scheme_name(a->best_overall),
-           percent_of_ram(a, a->over[a->best_overall].total), percent_of_ram(a, a->floor.total));
+           percent_of_ram(a, a->r.baseline.total), smm_pdx_scheme_name(a->r.best),
+           percent_of_ram(a, a->r.scheme[a->r.best].over.total), percent_of_ram(a, a->r.floor.total));
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        const struct smm_fit *f = &a->fit[s];
+        const struct smm_fit *f = &a->r.scheme[s].fit;
         if (!f->beyond_frames)
             continue;
         uint64_t ma = f->first_beyond << SMM_PAGE_SHIFT;
@@ -383,18 +383,18 @@ static void print_overhead(const struct cli_map *m, const struct analysis *a)
         if (node != SMM_NODE_NONE)
             printf(" (node %d)", node);
         printf(" lies beyond what %s can index (%" PRIu64 " PDXs", l->name, f->pdx_limit);
-        if (!a->acfg.no_m2p) /* a layout with no M2P sets no MFN limit */
+        if (!a->cfg.account.no_m2p) /* a layout with no M2P sets no MFN limit */
             printf(", %" PRIu64 " MFNs", f->mfn_limit);
         printf("): %s lost", cli_human_bytes(f->beyond_frames << SMM_PAGE_SHIFT, b[3], 32));
         const char *sep = "; rescued by ";
         for (unsigned r = 0; r < SMM_PDX_SCHEME_COUNT; r++)
-            if (a->fit[r].fits) {
+            if (a->r.scheme[r].fit.fits) {
                 printf("%s%s", sep, smm_pdx_scheme_name(r));
                 sep = ", ";
             }
         printf("\n");
     }
-    if (!a->best_fits)
+    if (!a->r.any_fits)
         printf("  no scheme fits %s: best is the one with the most headroom regardless\n",
                l->name);
 }
@@ -436,11 +436,11 @@ static const char *gap_label(const struct smm_memmap *map, uint64_t s, uint64_t 
 
 static void print_text(const struct cli_map *m, const struct analysis *a)
 {
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     char b1[32], b2[32], gl[96];
-    printf("source:  %s%s%s%s\n", m->lm.source, m->origin ? " (this machine, from " : "",
+    printf("source:  %s%s%s%s\n", m->lm->source, m->origin ? " (this machine, from " : "",
            m->origin ? m->origin : "", m->origin ? ")" : "");
-    printf("format:  %s\n\n", smm_format_name(m->lm.format));
+    printf("format:  %s\n\n", smm_format_name(m->lm->format));
     printf("%-20s %-20s %12s  %s\n", "RAM start", "end (excl.)", "size", "node");
     uint64_t prev_end = 0;
     bool have_prev = false;
@@ -464,58 +464,58 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
         prev_end = r->end;
         have_prev = true;
     }
-    size_t extents = smm_memmap_ram_extents(map);
+    size_t extents = (size_t)a->r.ram_extents;
     printf("\nRAM:     %s (%" PRIu64 " bytes, %" PRIu64 " whole 4 KiB frame%s) in %zu extent%s, "
            "%zu gap%s\n",
-           cli_human_bytes(a->ram_bytes, b1, sizeof(b1)), a->ram_bytes, a->ram_pages,
-           plural(a->ram_pages), extents, plural(extents), holes, plural(holes));
+           cli_human_bytes(a->r.ram_bytes, b1, sizeof(b1)), a->r.ram_bytes, a->r.ram_pages,
+           plural(a->r.ram_pages), extents, plural(extents), holes, plural(holes));
     printf("span:    %s (0x%" PRIx64 "-0x%" PRIx64 "), RAM/span %.4f\n",
-           cli_human_bytes(a->span_end - a->span_start, b2, sizeof(b2)), a->span_start, a->span_end,
-           (double)a->ram_bytes / (double)(a->span_end - a->span_start));
+           cli_human_bytes(a->r.span_end - a->r.span_start, b2, sizeof(b2)), a->r.span_start, a->r.span_end,
+           (double)a->r.ram_bytes / (double)(a->r.span_end - a->r.span_start));
     printf("\nPDX (arch %s, never-compress base 0x%" PRIx64 ", max_order %u):\n", m->arch_name,
            m->pdx.base, m->pdx.max_order);
     printf("  %-7s %-12s %14s %9s %10s\n", "scheme", "compresses", "max_pdx", "density",
            "vs ideal");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        const struct smm_pdx *p = a->schemes[s];
+        const struct smm_analysis_scheme *p = &a->r.scheme[s];
         printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", smm_pdx_scheme_name(s),
-               a->info[s].compressible ? "yes" : "no", p->max_pdx, density(a, p),
-               (double)p->max_pdx / (double)a->block_ideal);
+               p->compressible ? "yes" : "no", p->max_pdx, density(a, s),
+               (double)p->max_pdx / (double)a->r.block_ideal);
     }
-    printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", "ideal", "(blocks)", a->block_ideal,
-           (double)a->ram_pages / (double)a->block_ideal, 1.0);
+    printf("  %-7s %-12s %14" PRIu64 " %9.4f %9.3fx\n", "ideal", "(blocks)", a->r.block_ideal,
+           (double)a->r.ram_pages / (double)a->r.block_ideal, 1.0);
     print_address_space(a);
     print_overhead(m, a);
 }
 
 /* --svg: the picture of the map and of each scheme (svg_writer.h). */
 static int write_svg(FILE *f, const char *path, const struct cli_map *m,
-                     const struct analysis *a)
+                     const struct analysis *a, const struct analysis_pdx *schemes)
 {
     struct smm_svg_scheme s[SMM_PDX_SCHEME_COUNT];
     const struct smm_svg_scheme refs[] = {
-        {.name = "baseline", .over = &a->baseline},
-        {.name = "floor", .over = &a->floor},
+        {.name = "baseline", .over = &a->r.baseline},
+        {.name = "floor", .over = &a->r.floor},
     };
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
         s[k] = (struct smm_svg_scheme){.name = smm_pdx_scheme_name(k),
-                                       .pdx = a->schemes[k],
-                                       .info = &a->info[k],
-                                       .over = &a->over[k],
-                                       .fits = a->fit[k].fits,
-                                       .best = k == a->best_overall};
-    struct smm_svg_input in = {.source = m->lm.source,
-                               .map = &m->lm.map,
+                                       .pdx = schemes->view[k],
+                                       .info = &schemes->info[k],
+                                       .over = &a->r.scheme[k].over,
+                                       .fits = a->r.scheme[k].fit.fits,
+                                       .best = k == a->r.best};
+    struct smm_svg_input in = {.source = m->lm->source,
+                               .map = &m->lm->map,
                                .frames = m->frames,
                                .nr_frames = m->nr_frames,
                                .schemes = s,
                                .nr_schemes = SMM_PDX_SCHEME_COUNT,
                                .refs = refs,
                                .nr_refs = sizeof(refs) / sizeof(refs[0]),
-                               .layout_name = a->layout->name,
-                               .m2p_chunk_shift = a->acfg.granule_shift - 3,
+                               .layout_name = a->cfg.layout.name,
+                               .m2p_chunk_shift = a->cfg.account.granule_shift - 3,
                                .ram_frame_bytes = ram_frame_bytes(a)};
-    int rc = smm_ft_group_shift(a->acfg.page_info_size, a->acfg.granule_shift, &in.ft_group_shift);
+    int rc = smm_ft_group_shift(a->cfg.account.page_info_size, a->cfg.account.granule_shift, &in.ft_group_shift);
     if (rc == 0)
         rc = smm_svg_write(f, &in);
     if (fflush(f) != 0 && rc == 0) {
@@ -611,17 +611,19 @@ int cmd_analyze(int argc, char **argv)
     int rc = npaths ? machine_report_load(&o, paths, npaths, online, &mr, &m) : cli_load_map(&o, &m);
     bool loaded = rc == 0; /* a failed load has said why and freed what it took */
     struct analysis a = {0};
+    struct analysis_pdx schemes = {0};
     if (loaded) {
         scheme_layout_for_arch(m.arch_name, t.layout_given, &t.layout);
         rc = analyze_map(&m, &t, &a);
     }
+    if (loaded && rc == 0 && (npaths || svg)) /* what converts frames needs the parameters */
+        rc = analysis_schemes(&m, &a, &schemes);
     if (loaded && rc == 0 && npaths) {
-        struct machine_costing c = {.schemes = a.schemes, .over = a.over, .acfg = &a.acfg,
-                                    .fit = a.fit, .plat = &a.plat};
+        struct machine_costing c = {.pdx = &schemes, .an = &a.r, .acfg = &a.cfg.account};
         rc = machine_report_analyze(&mr, &m, &c);
     }
     if (loaded && rc != 0) {
-        fprintf(stderr, "%s: analysis failed: %s\n", m.lm.source, smm_strerror(rc));
+        fprintf(stderr, "%s: analysis failed: %s\n", m.lm->source, smm_strerror(rc));
         rc = CLI_EXIT_FAIL;
     } else if (loaded) {
         if (o.json && !svg_stdout) {
@@ -632,7 +634,7 @@ int cmd_analyze(int argc, char **argv)
                 machine_report_text(&mr);
         }
         if (svg)
-            rc = write_svg(sf, svg, &m, &a);
+            rc = write_svg(sf, svg, &m, &a, &schemes);
     }
     if (sf && !svg_stdout) {
         if ((fclose(sf) != 0 || (rc == 0 && rename(svg_tmp, svg) != 0)) && rc == 0) {
@@ -642,7 +644,7 @@ int cmd_analyze(int argc, char **argv)
         if (rc != 0)
             unlink(svg_tmp); /* nothing half-done, and FILE as it was */
     }
-    analysis_free(&a);
+    analysis_schemes_free(&schemes);
     cli_map_free(&m); /* safe after a failed load too */
     if (loaded && npaths)
         machine_report_free(&mr);

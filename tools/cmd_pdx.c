@@ -164,7 +164,7 @@ int cmd_pdx(int argc, char **argv)
     if (err == 0)
         smm_pdx_describe(ctx, &info);
     if (err != 0) {
-        fprintf(stderr, "%s: pdx setup (%s) failed: %s\n", m.lm.source,
+        fprintf(stderr, "%s: pdx setup (%s) failed: %s\n", m.lm->source,
                 smm_pdx_scheme_name(scheme), smm_strerror(err));
         rc = err == -SMM_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
         goto out_plat;
@@ -173,7 +173,7 @@ int cmd_pdx(int argc, char **argv)
     if (o.json) {
         smm_json_document_begin(&j, stdout, "sparsemm.pdx/1");
         smm_json_key(&j, "source");
-        smm_json_string(&j, m.lm.source);
+        smm_json_string(&j, m.lm->source);
         smm_json_key(&j, "scheme");
         smm_json_string(&j, smm_pdx_scheme_name(scheme));
         smm_json_key(&j, "compressible");
@@ -209,13 +209,13 @@ int cmd_pdx(int argc, char **argv)
         } else {
             printf("%s: scheme %s%s: max_pdx %" PRIu64 ", checked %" PRIu64
                    " valid frames (%s) and %" PRIu64 " invalid frames: %" PRIu64 " failures\n",
-                   m.lm.source, smm_pdx_scheme_name(scheme),
+                   m.lm->source, smm_pdx_scheme_name(scheme),
                    info.compressible ? "" : " (not compressible: identity)",
                    smm_pdx_view(ctx)->max_pdx, rep.valid_checked, rep.exhaustive ? "all" : "sampled",
                    rep.invalid_checked, rep.failures);
         }
         if (rep.failures) {
-            fprintf(stderr, "%s: first failure at frame 0x%" PRIx64 ": %s\n", m.lm.source,
+            fprintf(stderr, "%s: first failure at frame 0x%" PRIx64 ": %s\n", m.lm->source,
                     rep.first_bad_frame, smm_pdx_check_failure_name(rep.first_bad));
             rc = CLI_EXIT_FAIL;
         }

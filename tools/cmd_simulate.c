@@ -194,8 +194,8 @@ static void print_host_text(const char *name, const struct cli_map *m,
     const struct smm_sim_overhead *o = &r->overhead[i];
     char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
     cli_human_bytes(r->ram_frames[i] << SMM_PAGE_SHIFT, a, sizeof(a));
-    cli_human_bytes(smm_memmap_ram_bytes(&m->lm.map), b, sizeof(b));
-    printf("%s host: %s (%s)\n  RAM %s modelled of %s in the map\n", name, m->lm.source,
+    cli_human_bytes(smm_memmap_ram_bytes(&m->lm->map), b, sizeof(b));
+    printf("%s host: %s (%s)\n  RAM %s modelled of %s in the map\n", name, m->lm->source,
            m->origin ? "this machine" : "file", a, b);
     if (r->scale[i] < 1.0)
         printf("  scaled to %.3g%%: each of its %zu RAM range%s keeps that share at its own "
@@ -227,9 +227,9 @@ static void json_host(struct smm_json *j, const char *key, const struct cli_map 
     smm_json_key(j, key);
     smm_json_object_begin(j);
     smm_json_key(j, "source");
-    smm_json_string(j, m->lm.source);
+    smm_json_string(j, m->lm->source);
     smm_json_key(j, "map_ram_bytes");
-    smm_json_u64(j, smm_memmap_ram_bytes(&m->lm.map));
+    smm_json_u64(j, smm_memmap_ram_bytes(&m->lm->map));
     smm_json_key(j, "map_ram_pages");
     smm_json_u64(j, r->map_ram_frames[i]);
     smm_json_key(j, "modelled_ram_bytes");
@@ -380,8 +380,8 @@ int cmd_simulate(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     struct smm_sim_run_config rc_ = {
-        .src = &ms.lm.map,
-        .dst = &md.lm.map,
+        .src = &ms.lm->map,
+        .dst = &md.lm->map,
         .backend = o.backend,
         .bits = (unsigned)o.bits,
         .guest_bytes = o.guest_bytes,
@@ -399,7 +399,7 @@ int cmd_simulate(int argc, char **argv)
         cd = o.src.path ? DEFAULT_CAP_FILE : DEFAULT_CAP_DST;
     }
     if (!o.dst.path || (o.src.path && !strcmp(o.src.path, o.dst.path))) {
-        uint64_t ram = smm_memmap_ram_bytes(&md.lm.map);
+        uint64_t ram = smm_memmap_ram_bytes(&md.lm->map);
         uint64_t want = (ram < cs ? ram : cs) / 4 * 3;
         cd = want < cd ? want : cd;
     }

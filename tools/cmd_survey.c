@@ -113,15 +113,15 @@ static long count_nodes(const struct smm_memmap *map)
 static int row_verdict(const struct smm_machine *mach, struct survey_row *r)
 {
     struct smm_xen_options xo;
-    struct smm_xen_verdict v;
+    struct smm_xen_verdict *v = NULL;
     smm_xen_options_default(&xo);
-    int rc = smm_xen_decide(mach, &xo, &v);
+    int rc = smm_xen_verdict_create(mach, &xo, &v);
     if (rc != 0)
         return rc;
-    r->verdict_compresses = v.compresses;
-    r->verdict_scheme = smm_pdx_scheme_name(v.scheme);
-    snprintf(r->verdict_reason, sizeof(r->verdict_reason), "%s", v.reason);
-    smm_xen_verdict_free(&v);
+    r->verdict_compresses = v->compresses;
+    r->verdict_scheme = smm_pdx_scheme_name(v->scheme);
+    snprintf(r->verdict_reason, sizeof(r->verdict_reason), "%s", v->reason);
+    smm_xen_verdict_destroy(v);
     return 0;
 }
 
@@ -146,22 +146,18 @@ static int survey_row_compute(const struct smm_machine *mach, const struct cli_m
     scheme_layout_for_arch(m->arch_name, t->layout_given, &tl.layout);
     struct analysis a;
     rc = analyze_map(m, &tl, &a);
-    if (rc != 0) {
-        analysis_free(&a);
+    if (rc != 0)
         return rc;
-    }
-    const struct smm_memmap *map = &m->lm.map;
+    const struct smm_memmap *map = &m->lm->map;
     long nodes = count_nodes(map);
-    if (nodes < 0) {
-        analysis_free(&a);
+    if (nodes < 0)
         return -SMM_ENOMEM;
-    }
     r->nodes = (unsigned)nodes;
     r->arch = m->arch_name;
-    r->format = smm_format_name(m->lm.format);
-    r->ram_bytes = a.ram_bytes;
-    r->span_bytes = a.span_end - a.span_start;
-    r->ram_per_span = r->span_bytes ? (double)a.ram_bytes / (double)r->span_bytes : 0.0;
+    r->format = smm_format_name(m->lm->format);
+    r->ram_bytes = a.r.ram_bytes;
+    r->span_bytes = a.r.span_end - a.r.span_start;
+    r->ram_per_span = r->span_bytes ? (double)a.r.ram_bytes / (double)r->span_bytes : 0.0;
     for (size_t i = 0; i < map->nr; i++) {
         uint64_t len = map->ranges[i].end - map->ranges[i].start;
         if (map->ranges[i].type == SMM_MEM_SOFT_RESERVED)
@@ -171,26 +167,25 @@ static int survey_row_compute(const struct smm_machine *mach, const struct cli_m
     }
     uint64_t xen_cheapest = UINT64_MAX;
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        r->compresses[s] = a.info[s].compressible;
-        r->max_pdx[s] = a.schemes[s]->max_pdx;
-        r->density[s] = density(&a, a.schemes[s]);
-        r->overhead[s] = a.over[s].total;
-        r->fits[s] = a.fit[s].fits;
-        if (scheme_is_xen(s)) {
+        const struct smm_analysis_scheme *x = &a.r.scheme[s];
+        r->compresses[s] = x->compressible;
+        r->max_pdx[s] = x->max_pdx;
+        r->density[s] = density(&a, s);
+        r->overhead[s] = x->over.total;
+        r->fits[s] = x->fit.fits;
+        if (smm_analyze_is_xen_scheme(s)) {
             if (r->density[s] > r->xen_density)
                 r->xen_density = r->density[s];
-            if (a.over[s].total < xen_cheapest)
-                xen_cheapest = a.over[s].total;
+            if (x->over.total < xen_cheapest)
+                xen_cheapest = x->over.total;
         }
     }
-    r->best = a.best_overall; /* fit, then hot-add headroom, then conversion (scheme_choice.h) */
-    r->best_fits = a.fit[a.best_overall].fits;
-    r->best_percent = percent_of_ram(&a, a.over[a.best_overall].total);
+    r->best = a.r.best; /* fit, then hot-add headroom, then conversion (SMM_ANALYZE_RULE) */
+    r->best_fits = a.r.scheme[a.r.best].fit.fits;
+    r->best_percent = percent_of_ram(&a, a.r.scheme[a.r.best].over.total);
     r->dense_gain = r->xen_density > 0 ? r->density[SMM_PDX_DENSE] / r->xen_density : 0.0;
-    r->dense_table_gain = a.over[SMM_PDX_DENSE].total
-                              ? (double)xen_cheapest / (double)a.over[SMM_PDX_DENSE].total
-                              : 0.0;
-    analysis_free(&a);
+    uint64_t dense_total = a.r.scheme[SMM_PDX_DENSE].over.total;
+    r->dense_table_gain = dense_total ? (double)xen_cheapest / (double)dense_total : 0.0;
     return 0;
 }
 
@@ -356,7 +351,7 @@ static int survey_summarize(const struct survey *sv, struct survey_summary *s)
         bool xen = false;
         for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++) {
             s->compresses[k] += r->compresses[k];
-            if (scheme_is_xen(k))
+            if (smm_analyze_is_xen_scheme(k))
                 xen |= r->compresses[k];
         }
         s->xen_compresses += xen;
@@ -594,10 +589,9 @@ static int survey_run(struct survey *sv, const struct cli_map_opts *base,
         progress(bar, i, sv->nr);
         int rc = machine_report_load_diag(&o, &path, 1, 0, &mr, &m, &diag);
         if (rc == 0) {
-            rc = survey_row_compute(&mr.mach, &m, t, r);
+            rc = survey_row_compute(mr.mach, &m, t, r);
             if (rc != 0)
-                snprintf(diag.msg, sizeof(diag.msg), "%s: analysis failed: %s", r->file,
-                         smm_strerror(rc));
+                smm_diag_set(&diag, rc, r->file, 0, "analysis failed: %s", smm_strerror(rc));
             cli_map_free(&m);
             machine_report_free(&mr);
         }

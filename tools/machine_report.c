@@ -36,47 +36,29 @@ static enum cli_arch cli_arch_of(enum smm_arch a)
     return a == SMM_ARCH_ARM ? CLI_ARCH_ARM : a == SMM_ARCH_RISCV ? CLI_ARCH_RISCV : CLI_ARCH_X86;
 }
 
-/* A copy of the machine's map as the loaded map the analysis reads. */
-static int copy_map(const struct smm_machine *mach, struct smm_loaded_map *lm)
-{
-    size_t len = 0;
-    for (size_t i = 0; i < mach->nr_files && len + 4 < sizeof(lm->source); i++)
-        len += (size_t)snprintf(lm->source + len, sizeof(lm->source) - len, "%s%s",
-                                i ? " + " : "", mach->files[i]);
-    lm->format = mach->ram_format;
-    lm->map.ranges = malloc((mach->map.nr ? mach->map.nr : 1) * sizeof(*lm->map.ranges));
-    lm->raw.v = malloc((mach->raw.n ? mach->raw.n : 1) * sizeof(*lm->raw.v));
-    if (!lm->map.ranges || !lm->raw.v)
-        return -SMM_ENOMEM;
-    memcpy(lm->map.ranges, mach->map.ranges, mach->map.nr * sizeof(*lm->map.ranges));
-    lm->map.nr = lm->map.cap = mach->map.nr;
-    memcpy(lm->raw.v, mach->raw.v, mach->raw.n * sizeof(*lm->raw.v));
-    lm->raw.n = lm->raw.cap = mach->raw.n;
-    return 0;
-}
-
 int machine_report_load_diag(const struct cli_map_opts *o, const char *const *paths, size_t n,
                              unsigned online, struct machine_report *r, struct cli_map *m,
                              struct smm_diag *diag)
 {
     memset(r, 0, sizeof(*r));
     memset(m, 0, sizeof(*m));
-    int rc = smm_machine_load(&r->mach, paths, n, o->format, arch_of(o->arch), diag);
+    int rc = smm_machine_create(&r->mach);
+    if (!rc)
+        rc = smm_machine_load(r->mach, paths, n, o->format, arch_of(o->arch), diag);
     if (!rc && online)
-        rc = smm_machine_online(&r->mach, online, diag);
+        rc = smm_machine_online(r->mach, online, diag);
     if (rc) {
-        if (!diag->msg[0])
-            snprintf(diag->msg, sizeof(diag->msg), "%s", smm_strerror(rc));
+        smm_diag_set(diag, rc, n ? paths[0] : NULL, 0, "%s", smm_strerror(rc)); /* unless said */
         machine_report_free(r);
         return CLI_EXIT_USAGE;
     }
-    if (copy_map(&r->mach, &m->lm)) {
-        snprintf(diag->msg, sizeof(diag->msg), "sparsemm: out of memory");
+    if (smm_loaded_map_create_machine(r->mach, &m->lm)) {
+        smm_diag_set(diag, -SMM_ENOMEM, "sparsemm", 0, "out of memory");
         cli_map_free(m);
         machine_report_free(r);
         return CLI_EXIT_FAIL;
     }
-    rc = cli_map_prepare_diag(o, cli_arch_of(r->mach.arch), m, diag);
+    rc = cli_map_prepare_diag(o, cli_arch_of(r->mach->arch), m, diag);
     if (rc)
         machine_report_free(r);
     return rc;
@@ -91,8 +73,8 @@ int machine_report_load(const struct cli_map_opts *o, const char *const *paths, 
         fprintf(stderr, "%s\n", diag.msg);
         return rc;
     }
-    for (size_t i = 0; i < r->mach.nr_warn; i++)
-        fprintf(stderr, "warning: %s\n", r->mach.warn[i]);
+    for (size_t i = 0; i < r->mach->nr_warn; i++)
+        fprintf(stderr, "warning: %s\n", r->mach->warn[i]);
     return 0;
 }
 
@@ -111,17 +93,17 @@ static int cost_range(const struct cli_map *m, const struct machine_costing *c,
         n = smm_pairs_merge(f, n);
     }
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT && !rc; s++) {
-        const struct smm_pdx *boot = c->schemes[s];
+        const struct smm_pdx *boot = c->pdx->view[s];
         out->indexable[s] = fs < fe && smm_pdx_xen_region_ok(boot, fs << SMM_PAGE_SHIFT, fe - fs) &&
-                            smm_pfn_to_pdx(boot, fe - 1) < c->fit[s].pdx_limit;
+                            smm_pfn_to_pdx(boot, fe - 1) < c->an->scheme[s].fit.pdx_limit;
         struct smm_overhead o;
         struct smm_pdx_ctx *ctx;
-        rc = smm_pdx_create(c->plat, s, &m->pdx, f, n, &ctx);
+        rc = smm_pdx_create(&c->pdx->plat, s, &c->pdx->cfg, f, n, &ctx);
         if (!rc)
             rc = smm_account_tables(smm_pdx_view(ctx), c->acfg, f, n, &o);
         smm_pdx_destroy(ctx);
         if (!rc)
-            out->extra[s] = (int64_t)(o.total - c->over[s].total);
+            out->extra[s] = (int64_t)(o.total - c->an->scheme[s].over.total);
     }
     free(f);
     return rc;
@@ -133,16 +115,15 @@ int machine_report_analyze(struct machine_report *r, const struct cli_map *m,
     struct smm_xen_options xo;
     smm_xen_options_default(&xo);
     xo.page_info_size = c->acfg->page_info_size;
-    int rc = smm_xen_decide(&r->mach, &xo, &r->xen);
-    r->have_xen = rc == 0;
-    r->costs = calloc(r->mach.special.n + 1, sizeof(*r->costs));
+    int rc = smm_xen_verdict_create(r->mach, &xo, &r->xen);
+    r->costs = calloc(r->mach->special.n + 1, sizeof(*r->costs));
     if (!rc && !r->costs)
         rc = -SMM_ENOMEM;
     size_t costed = 0;
-    for (size_t i = 0; i < r->mach.special.n && !rc; i++) {
-        if ((r->mach.special.v[i].flags & SMM_MF_WINDOW) || costed == MACHINE_REPORT_COSTED_MAX)
+    for (size_t i = 0; i < r->mach->special.n && !rc; i++) {
+        if ((r->mach->special.v[i].flags & SMM_MF_WINDOW) || costed == MACHINE_REPORT_COSTED_MAX)
             continue;
-        rc = cost_range(m, c, &r->mach.special.v[i], &r->costs[i]);
+        rc = cost_range(m, c, &r->mach->special.v[i], &r->costs[i]);
         r->costs[i].costed = rc == 0;
         costed++;
     }
@@ -151,10 +132,9 @@ int machine_report_analyze(struct machine_report *r, const struct cli_map *m,
 
 void machine_report_free(struct machine_report *r)
 {
-    if (r->have_xen)
-        smm_xen_verdict_free(&r->xen);
+    smm_xen_verdict_destroy(r->xen);
     free(r->costs);
-    smm_machine_free(&r->mach);
+    smm_machine_destroy(r->mach);
     memset(r, 0, sizeof(*r));
 }
 
@@ -210,7 +190,7 @@ static void print_nodes(const struct smm_machine *mach)
 
 static void print_special(const struct machine_report *r)
 {
-    const struct smm_machine *mach = &r->mach;
+    const struct smm_machine *mach = r->mach;
     char b1[32], w[128];
     if (!mach->special.n)
         return;
@@ -245,9 +225,9 @@ static void print_special(const struct machine_report *r)
 
 static void print_xen(const struct machine_report *r)
 {
-    const struct smm_xen_verdict *v = &r->xen;
+    const struct smm_xen_verdict *v = r->xen;
     char b[32];
-    if (!r->have_xen)
+    if (!r->xen)
         return;
     printf("\nXen (%s, %s%s): %s\n", v->version, smm_arch_name(v->arch),
            v->arch == SMM_ARCH_RISCV ? "" : v->scheme == SMM_PDX_OFFSET ? ", offset" : ", mask",
@@ -266,14 +246,14 @@ static void print_xen(const struct machine_report *r)
                c->hotplug ? "hot-add window" : "RAM", c->start, c->end,
                c->indexable ? "indexable" : "NOT indexable: ", c->indexable ? "" : c->why);
     }
-    if (v->agrees >= 0 || r->mach.xen.seen)
+    if (v->agrees >= 0 || r->mach->xen.seen)
         printf("  the log:    %s; agrees: %s\n", v->log_says,
                v->agrees < 0 ? "unknown" : v->agrees ? "true" : "false");
 }
 
 void machine_report_text(const struct machine_report *r)
 {
-    const struct smm_machine *mach = &r->mach;
+    const struct smm_machine *mach = r->mach;
     printf("\nmachine: %zu source%s, RAM from %s (%s); arch %s from %s\n", mach->nr_files,
            mach->nr_files == 1 ? "" : "s", smm_source_kind_name(mach->ram_kind),
            mach->ram_kind == SMM_SRC_SRAT ? "affinity windows: no firmware map given"
@@ -330,7 +310,7 @@ static void json_flags(struct smm_json *j, uint32_t f)
 
 static void json_machine(struct smm_json *j, const struct machine_report *r)
 {
-    const struct smm_machine *mach = &r->mach;
+    const struct smm_machine *mach = r->mach;
     smm_json_key(j, "machine");
     smm_json_object_begin(j);
     smm_json_key(j, "files");
@@ -419,9 +399,9 @@ static void json_machine(struct smm_json *j, const struct machine_report *r)
 
 static void json_xen(struct smm_json *j, const struct machine_report *r)
 {
-    const struct smm_xen_verdict *v = &r->xen;
+    const struct smm_xen_verdict *v = r->xen;
     smm_json_key(j, "xen");
-    if (!r->have_xen) {
+    if (!r->xen) {
         smm_json_null(j);
         return;
     }
@@ -485,7 +465,7 @@ static void json_xen(struct smm_json *j, const struct machine_report *r)
     }
     smm_json_array_end(j);
     smm_json_key(j, "log_says");
-    if (r->mach.xen.seen)
+    if (r->mach->xen.seen)
         smm_json_string(j, v->log_says);
     else
         smm_json_null(j);

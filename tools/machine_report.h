@@ -11,17 +11,18 @@
 #define SPARSEMM_TOOLS_MACHINE_REPORT_H
 
 #include "cli.h"
+#include "cli_analysis.h"
 #include "json_writer.h"
+
+#include <sparsemm/analyze.h>
 #include <sparsemm/io/machine.h>
 #include <sparsemm/io/xen_verdict.h>
 
 /* What the per-range costing needs from the analysis. */
 struct machine_costing {
-    const struct smm_pdx *const *schemes;  /* SMM_PDX_SCHEME_COUNT, computed on the map */
-    struct smm_platform *plat;             /* for the contexts costing takes */
-    const struct smm_overhead *over;       /* each scheme's overhead on the map */
+    struct analysis_pdx *pdx;              /* every scheme's context on the map */
+    const struct smm_analysis *an;         /* each scheme's overhead and fit on the map */
     const struct smm_account_config *acfg;
-    const struct smm_fit *fit;             /* each scheme's fit (pdx_limit) */
 };
 
 /* Special ranges costed per scheme, at most (each costs a PDX setup and an account). */
@@ -34,9 +35,8 @@ struct special_cost {
 };
 
 struct machine_report {
-    struct smm_machine mach;
-    struct smm_xen_verdict xen;
-    bool have_xen;
+    struct smm_machine *mach;
+    struct smm_xen_verdict *xen; /* NULL until machine_report_analyze() */
     struct special_cost *costs; /* one per mach.special */
 };
 

@@ -59,14 +59,14 @@ int example_main(struct example_result *out)
     static uint64_t scratch[64]; /* >= smm_memmap_normalize_scratch_bytes(NR_RAW) */
     struct smm_range norm[2 * NR_RAW];
     struct smm_memmap map = {.ranges = norm, .cap = 2 * NR_RAW};
-    struct smm_memmap_conflict conflict;
+    struct smm_diag why = {0};
     struct smm_frame_range fr[NR_RAW];
     struct smm_platform plat;
     struct arena arena;
 
     if (smm_memmap_normalize_scratch_bytes(NR_RAW) > sizeof(scratch))
         return -SMM_ENOSPC;
-    int rc = smm_memmap_normalize(juno, NR_RAW, scratch, &map, &conflict);
+    int rc = smm_memmap_normalize(juno, NR_RAW, scratch, &map, &why);
     if (rc != 0)
         return rc;
     size_t n = smm_memmap_frames(&map, fr, NR_RAW);

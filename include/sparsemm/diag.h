@@ -3,7 +3,7 @@
  * diag.h - the one channel for reasons: a code and a line of text.
  *
  * Every function that can say why it failed takes an optional
- * struct smm_diag * (NULL: say nothing) and, on failure, fills it with the
+ * struct smm_diag * as its last parameter (NULL: say nothing) and, on failure, fills it with the
  * same negative -SMM_E* code it returns and a text, "source:line: what is
  * wrong" when a source line is known, otherwise "what is wrong".  The first
  * reason written wins until smm_diag_clear().  The core formats with the

@@ -30,7 +30,7 @@
 #ifndef SPARSEMM_MEMMAP_H
 #define SPARSEMM_MEMMAP_H
 
-#include <sparsemm/sparsemm.h>
+#include <sparsemm/diag.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,12 +71,6 @@ struct smm_memmap {
     size_t cap;
 };
 
-/* Where normalization failed: the two conflicting source lines. */
-struct smm_memmap_conflict {
-    uint32_t line;
-    uint32_t other_line;
-};
-
 /* smm_mem_type_name - "ram", "reserved", ... (stable: used in JSON). */
 SMM_API const char *smm_mem_type_name(uint32_t type);
 
@@ -100,13 +94,15 @@ SMM_API size_t smm_memmap_normalize_scratch_bytes(size_t n);
  * @scratch: smm_memmap_normalize_scratch_bytes(n) bytes, 8-byte aligned
  * @out:     destination; out->ranges/out->cap provided by the caller,
  *           out->nr set on success
- * @conflict: filled on -SMM_EOVERLAP
+ * @d:       optional (diag.h): why it failed, with the range's source line
+ *           in d->line and, on -SMM_EOVERLAP, the other range's in
+ *           d->other_line; the text names no source (the caller's to add)
  * Return: 0; -SMM_EOVERLAP (RAM ranges with different nodes overlap);
  * -SMM_ENOSPC (out->cap too small); -SMM_EINVAL (an input range invalid).
  * On failure out->nr is 0.
  */
 SMM_API int smm_memmap_normalize(const struct smm_range *in, size_t n, void *scratch,
-                                 struct smm_memmap *out, struct smm_memmap_conflict *conflict);
+                                 struct smm_memmap *out, struct smm_diag *d);
 
 /* Sum of RAM bytes of a normalized map. */
 SMM_API uint64_t smm_memmap_ram_bytes(const struct smm_memmap *m);

@@ -48,6 +48,7 @@
 #ifndef SPARSEMM_P2M_H
 #define SPARSEMM_P2M_H
 
+#include <sparsemm/diag.h>
 #include <sparsemm/platform.h>
 
 #ifdef __cplusplus
@@ -84,8 +85,6 @@ struct smm_p2m_config {
     uint64_t va_budget;       /* linear: list bytes allowed; 0 = width default */
     bool multi_top;           /* tree: allow more than one top page */
     uint32_t identity_ranges; /* linear: identity set capacity; 0 = default */
-    char *msg;                /* optional: create writes why it failed here */
-    size_t msg_len;
 };
 
 /* What a width can hold (smm_p2m_limits). */
@@ -114,65 +113,32 @@ struct smm_p2m_usage {
 };
 
 /*
- * One P2M.  It lives in the first page of its own reservation.  The first
- * block is read by every lookup and never written after creation except
- * max_pfn (smm_p2m_grow); the rest is private to src/p2m*.c.  Fields marked
- * "atomic" are plain integers accessed only through env.h's SMM_ATOMIC_*
- * (one layout for C and C++).
+ * One P2M, as the inline lookups below see it: the read side only.  A P2M
+ * is made by smm_p2m_create and given back by smm_p2m_destroy; callers
+ * never lay one out, copy it or write these fields.  They are set at
+ * creation and never change after it, except max_pfn and fast_max
+ * (smm_p2m_grow).  Fields marked "atomic" are plain integers accessed only
+ * through env.h's SMM_ATOMIC_* (one layout for C and C++).  The writer's
+ * state follows this head in memory and is private to the library.
  */
 struct smm_p2m {
     uint64_t fast_max;          /* atomic; linear 64-bit: max_pfn; other kinds: 0 */
     uint64_t max_pfn;           /* atomic; pfns covered */
-    uint32_t kind;              /* SMM_P2M_KIND_* */
-    uint32_t shift;             /* log2 entries per page */
     union {
         uint64_t *e64;
         uint32_t *e32;
-    } words;                    /* atomic words; linear: the list; tree: the arena */
-    uint64_t top_word;          /* tree: entry index of the first top page */
+    } words;                    /* atomic words; linear: the list; tree: the page arena */
+    uint64_t top_word;          /* tree: word index of the first top page in words */
+    uint32_t identity_leaf;     /* tree: page index of the shared identity leaf */
+    uint16_t shift;             /* log2 entries per page */
+    uint16_t tree64;            /* 1: a 64-bit tree (walked inline); 0: any other kind */
     uint64_t mask;              /* INVALID: all ones of the entry width */
     uint64_t ident_bit;
     uint64_t foreign_bit;
-    /* --- private: the writer's side ------------------------------------- */
-    SMM_ALIGNAS(64) uint64_t generation; /* atomic */
-    struct smm_platform *plat;
-    uint8_t *base;              /* the reservation */
-    size_t len;
-    size_t page;                /* platform page size */
-    uint64_t limit_pfn;
-    uint64_t leaves;            /* leaf slots covering limit_pfn */
-    unsigned backend, width;
-    uint64_t epp;               /* entries per page */
-    struct smm_p2m_usage usage;
-    /* linear */
-    uint64_t *bitmap; /* atomic words; bit per leaf: backed (sparse) */
-    uint64_t bitmap_pages;
-    uint8_t *summary;           /* bit per bitmap page: populated */
-    uint64_t *set_start, *set_end; /* atomic; identity set, sorted, disjoint */
-    uint32_t set_count;            /* atomic */
-    uint32_t set_cap;
-    /* tree */
-    uint64_t tops, mids, mid_base, leaf_base;
 };
 
-/* Linear: the list starts this many bytes after the struct (same as words). */
-#define SMM_P2M_LIST_OFFSET 4096
-
-/* kind = backend * 2 + (width == 4). */
-#define SMM_P2M_KIND_LINEAR64 0u
-#define SMM_P2M_KIND_LINEAR32 1u
-#define SMM_P2M_KIND_TREE64 2u
-#define SMM_P2M_KIND_TREE32 3u
-/* Tree arena pages shared by every P2M ("MFN" = arena page index). */
-#define SMM_P2M_TREE_NULL 0u
-#define SMM_P2M_TREE_MISSING_LEAF 1u
-#define SMM_P2M_TREE_IDENTITY_LEAF 2u
-#define SMM_P2M_TREE_MISSING_MID 3u
-#define SMM_P2M_TREE_IDENTITY_MID 4u
-#define SMM_P2M_TREE_FIRST_TOP 5u
-
 SMM_API const char *smm_p2m_backend_name(enum smm_p2m_backend b);
-/* Returns SMM_P2M_BACKEND_COUNT when unknown. */
+/* Returns SMM_P2M_BACKEND_COUNT when unknown (or NULL). */
 SMM_API enum smm_p2m_backend smm_p2m_backend_from_name(const char *name);
 
 /* Defaults: linear, 64-bit, everything else 0 (= defaults). */
@@ -187,19 +153,21 @@ SMM_API int smm_p2m_limits(unsigned bits, uint64_t va_budget, size_t page_size,
                            struct smm_p2m_limits *out);
 
 /*
- * smm_p2m_create - build an empty P2M (everything INVALID below max_pfn).
- * Memory comes only from @plat; nothing is committed beyond a header page
- * (linear) or the header, top and shared mid pages (tree).
+ * smm_p2m_create - build an empty P2M (everything INVALID below max_pfn)
+ * into *out.  Memory comes only from @plat; nothing is committed beyond a
+ * header page (linear) or the header, top and shared mid pages (tree).
+ * On failure *out is NULL, nothing is left allocated and @diag (may be
+ * NULL) says why.
  * Return: 0; -SMM_EINVAL (bad width/backend, max_pfn 0 or above limit_pfn);
  * -SMM_ERANGE (limit_pfn beyond the width's pfn cap, a linear list over
- * its VA budget, a tree over one top page without multi_top: cfg->msg
- * says which and the largest guest that fits); -SMM_ENOMEM or another
- * platform error (nothing left allocated).
+ * its VA budget, a tree over one top page without multi_top: @diag says
+ * which and the largest guest that fits); -SMM_ENOMEM or another
+ * platform error.
  */
 SMM_API int smm_p2m_create(struct smm_platform *plat, const struct smm_p2m_config *cfg,
-                           struct smm_p2m **out);
+                           struct smm_p2m **out, struct smm_diag *diag);
 
-/* smm_p2m_destroy - give everything back.  NULL is allowed. */
+/* smm_p2m_destroy - give everything back.  NULL is allowed; cannot fail. */
 SMM_API void smm_p2m_destroy(struct smm_p2m *p);
 
 /*
@@ -263,8 +231,8 @@ SMM_API int smm_p2m_grow(struct smm_p2m *p, uint64_t new_max);
  * structural change overlaps it): every value is one its pfn held during
  * the call.  Safe against a concurrent writer.  *retries (may be NULL)
  * counts the retried leaves.
- * Return: 0; -SMM_EFAULT (the writer kept changing the structure through
- * 2^20 attempts on one leaf).
+ * Return: 0; -SMM_EBUSY (the writer kept changing the structure through
+ * 2^20 attempts on one leaf; out holds the values before that leaf).
  */
 SMM_API int smm_p2m_snapshot(const struct smm_p2m *p, uint64_t start, uint64_t n,
                              uint64_t *out, uint64_t *retries);
@@ -279,7 +247,7 @@ SMM_API bool smm_p2m_next_run(const struct smm_p2m *p, uint64_t from, struct smm
 /* smm_p2m_generation - the toolstack's view of the counter (acquire). */
 SMM_API uint64_t smm_p2m_generation(const struct smm_p2m *p);
 
-/* smm_p2m_usage - committed memory, by kind of page. */
+/* smm_p2m_get_usage - committed memory, by kind of page. */
 SMM_API void smm_p2m_get_usage(const struct smm_p2m *p, struct smm_p2m_usage *out);
 
 /*
@@ -294,8 +262,15 @@ SMM_API void smm_p2m_get_usage(const struct smm_p2m *p, struct smm_p2m_usage *ou
 SMM_API int smm_p2m_fll(const struct smm_p2m *p, uint64_t *top_mfn, uint64_t *tops);
 SMM_API int smm_p2m_map_frame(const struct smm_p2m *p, uint64_t mfn, const void **page);
 
-/* smm_p2m_load_slow_ - everything but the inline fast paths (internal). */
-SMM_API uint64_t smm_p2m_load_slow_(const struct smm_p2m *p, uint64_t pfn);
+/*
+ * smm_p2m_load_slow - pfn's raw entry, out of line: the value smm_p2m_load
+ * returns, for any pfn, always read under the generation protocol.  The
+ * inline lookups call it for what they cannot answer themselves (holes,
+ * identity ranges, 32-bit guests, a leaf being replaced); call it directly
+ * where code size matters more than a few nanoseconds.  Lock-free, safe
+ * against one concurrent writer.
+ */
+SMM_API uint64_t smm_p2m_load_slow(const struct smm_p2m *p, uint64_t pfn);
 
 /* IDENTITY(pfn) in the P2M's width. */
 static inline uint64_t smm_p2m_identity(const struct smm_p2m *p, uint64_t pfn)
@@ -310,9 +285,11 @@ static inline uint64_t smm_p2m_invalid(const struct smm_p2m *p)
 
 /*
  * smm_p2m_load - pfn's raw entry, flags kept (__pfn_to_mfn).  Lock-free,
- * safe against one concurrent writer.  Linear 64-bit: one bounds compare,
- * one load, one test, and the loaded word is the answer (nothing between
- * the load and the caller); tree 64-bit: three dependent loads.  A stored
+ * safe against one concurrent writer.  Linear 64-bit: the bound and the
+ * list's address (two loads from the head, independent), one bounds
+ * compare, the entry's load and one test, and the loaded word is the
+ * answer (nothing between the load and the caller); tree 64-bit: three
+ * dependent loads.  A stored
  * 0 (linear), INVALID (tree) or a stale pointer take the out-of-line path,
  * which resolves identity under the generation protocol.
  */
@@ -321,16 +298,14 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
     /* linear 64-bit: fast_max == max_pfn (0 for the other kinds); laid out
      * so that a hit runs straight through without a taken branch */
     if (SMM_LIKELY(pfn < SMM_ATOMIC_LOAD_RELAXED(&p->fast_max))) {
-        const uint64_t *list =
-            (const uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
-        uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&list[pfn]);
+        uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&p->words.e64[pfn]);
         if (SMM_LIKELY(e != 0))
             return e;
-        return smm_p2m_load_slow_(p, pfn);
+        return smm_p2m_load_slow(p, pfn);
     }
     if (pfn >= SMM_ATOMIC_LOAD_RELAXED(&p->max_pfn))
         return smm_p2m_identity(p, pfn);
-    if (p->kind == SMM_P2M_KIND_TREE64) {
+    if (p->tree64 == 1) {
         const uint64_t *a = p->words.e64;
         unsigned s = p->shift;
         uint64_t m = (UINT64_C(1) << s) - 1;
@@ -339,17 +314,18 @@ static inline uint64_t smm_p2m_load(const struct smm_p2m *p, uint64_t pfn)
         uint64_t e = ~SMM_ATOMIC_LOAD_RELAXED(&a[(leaf << s) + (pfn & m)]);
         if (SMM_LIKELY(e != SMM_P2M_INVALID64))
             return e;
-        if (leaf == SMM_P2M_TREE_IDENTITY_LEAF)
+        if (leaf == p->identity_leaf)
             return pfn | SMM_P2M_IDENTITY_BIT64;
     }
-    return smm_p2m_load_slow_(p, pfn);
+    return smm_p2m_load_slow(p, pfn);
 }
 
 /*
  * A lookup view, for loops of lookups.  smm_p2m_load re-reads the list's
- * bound (an atomic, because smm_p2m_grow may move it) on every call, and a
- * compiler may not keep an atomic in a register across a loop; measured,
- * that extra load costs a linear lookup 20-35 % in a loop over many pfns.
+ * bound (an atomic, because smm_p2m_grow may move it) and address from the
+ * head on every call, and a compiler may not keep an atomic in a register
+ * across a loop; measured, those loads cost a linear lookup 20-35 % in a
+ * loop over many pfns.
  * A view copies the list's address and bound once: lookups through it keep
  * both in registers, the way Linux's __pfn_to_mfn keeps xen_p2m_addr and
  * xen_p2m_size (plain variables).  A view stays valid for the P2M's life:
@@ -370,7 +346,7 @@ struct smm_p2m_view {
 static inline void smm_p2m_view_init(struct smm_p2m_view *v, const struct smm_p2m *p)
 {
     v->p = p;
-    v->list = (const uint64_t *)(const void *)((const char *)p + SMM_P2M_LIST_OFFSET);
+    v->list = p->words.e64;
     v->bound = SMM_ATOMIC_LOAD_RELAXED(&p->fast_max);
 }
 
@@ -381,7 +357,7 @@ static inline uint64_t smm_p2m_view_load(const struct smm_p2m_view *v, uint64_t 
         uint64_t e = SMM_ATOMIC_LOAD_RELAXED(&v->list[pfn]);
         if (SMM_LIKELY(e != 0))
             return e;
-        return smm_p2m_load_slow_(v->p, pfn);
+        return smm_p2m_load_slow(v->p, pfn);
     }
     return smm_p2m_load(v->p, pfn);
 }

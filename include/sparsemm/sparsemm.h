@@ -16,10 +16,12 @@
  * Every fallible function returns 0 or a negative -SMM_E* code; results go
  * through out-parameters.  smm_strerror() names a code; each code has one
  * meaning.  Functions that can say why take an optional struct smm_diag *
- * (<sparsemm/diag.h>): the one channel for reasons, a code and a text.
+ * as their last parameter (<sparsemm/diag.h>): the one channel for
+ * reasons, a code and a text.
  *
  * Lifecycle, the one rule every object follows: an object is made by
- * smm_<obj>_create(..., struct smm_<obj> **out) and given back by
+ * smm_<obj>_create(..., struct smm_<obj> **out[, struct smm_diag *diag])
+ * and given back by
  * smm_<obj>_destroy(obj), which accepts NULL and cannot fail.  create
  * allocates the object itself (core objects through the platform, hosted
  * ones from the C heap), so a caller never holds one by value and never

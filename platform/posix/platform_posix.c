@@ -27,7 +27,10 @@
  * neither applies here: a transparent huge page on a read fault (THP
  * "always", or MADV_HUGEPAGE, with use_zero_page 0 allocates 2 MiB), which
  * MADV_NOHUGEPAGE rules out; and a shared mapping (a memfd hole read
- * allocates a page), which only machine memory uses.  mincore() reports
+ * allocates a page), which only machine memory uses.  The huge zero page is
+ * not used either: tried under the P2M's list, its holes got no faster, and
+ * a write fault into it commits 2 MiB (docs/PERFORMANCE.md, "Holes and
+ * stores", `experiment_holes`).  mincore() reports
  * a page mapped to the zero page as resident: it does not measure commit.
  *
  * Every primitive holds one mutex over the bookkeeping and its system

@@ -7,6 +7,7 @@
 // stored to and read back through smm_p2m_load and a view, the overhead
 // model run.  Usage: consumer.  Exit 0 when everything holds.
 #include <sparsemm/account.h>
+#include <sparsemm/analyze.h>
 #include <sparsemm/directmap.h>
 #include <sparsemm/diag.h>
 #include <sparsemm/env.h>
@@ -66,15 +67,23 @@ const smm_range juno[] = {
     {0x880000000, 0xa00000000, SMM_MEM_RAM, SMM_NODE_NONE, 0},
 };
 
-void check_pdx(smm_platform *plat)
+// The Juno map normalized into norm (room for 4 ranges).
+smm_memmap juno_map(smm_range (&norm)[4])
 {
     std::vector<uint64_t> scratch(smm_memmap_normalize_scratch_bytes(2) / 8 + 1);
-    smm_range norm[4];
     smm_memmap map = {};
     map.ranges = norm;
     map.cap = 4;
-    smm_memmap_conflict conflict;
-    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &conflict) == 0, "normalize");
+    smm_diag why = {};
+    check(smm_memmap_normalize(juno, 2, scratch.data(), &map, &why) == 0 && why.code == 0,
+          "normalize");
+    return map;
+}
+
+void check_pdx(smm_platform *plat)
+{
+    smm_range norm[4];
+    smm_memmap map = juno_map(norm);
     smm_frame_range fr[2];
     size_t n = smm_memmap_frames(&map, fr, 2);
     check(n == 2, "two frame ranges");
@@ -117,7 +126,7 @@ void check_p2m(smm_platform *plat)
         cfg.backend = static_cast<smm_p2m_backend>(b);
         cfg.max_pfn = UINT64_C(1) << 18;
         smm_p2m *p = nullptr;
-        int rc = smm_p2m_create(plat, &cfg, &p);
+        int rc = smm_p2m_create(plat, &cfg, &p, nullptr);
         check(rc == 0, "smm_p2m_create");
         if (rc != 0)
             continue;
@@ -139,6 +148,35 @@ void check_p2m(smm_platform *plat)
                     smm_p2m_generation(p));
         smm_p2m_destroy(p);
     }
+    // a refused create: *out NULL, the reason in the diag
+    smm_p2m_config cfg;
+    smm_p2m_config_default(&cfg);
+    cfg.backend = SMM_P2M_TREE;
+    cfg.max_pfn = UINT64_C(1) << 28; // 1 TiB: more than one top page
+    smm_diag diag = {};
+    smm_p2m *p = nullptr;
+    int rc = smm_p2m_create(plat, &cfg, &p, &diag);
+    check(rc == -SMM_ERANGE && p == nullptr && diag.code == rc &&
+              std::strstr(diag.msg, "multi_top") != nullptr,
+          "a refused smm_p2m_create says why");
+    smm_p2m_destroy(nullptr);
+}
+
+// Every scheme on the Juno map, through smm_analyze: mask squeezes bits 21-22 out.
+void check_analysis(smm_platform *plat)
+{
+    smm_range norm[4];
+    smm_memmap map = juno_map(norm);
+    smm_analyze_config cfg;
+    smm_analyze_config_default(&cfg);
+    smm_analyze_config_set_layout(&cfg, smm_layout_profile(SMM_LAYOUT_XEN_ARM64));
+    smm_analysis a;
+    smm_diag diag = {};
+    check(smm_analyze(plat, &cfg, &map, &a, &diag) == 0, "smm_analyze");
+    check(a.scheme[SMM_PDX_MASK].max_pdx == 0x400000, "mask max_pdx on Juno");
+    check(a.best < SMM_PDX_SCHEME_COUNT && a.why < SMM_ANALYZE_WHY_COUNT, "a choice and a reason");
+    std::printf("analysis: best %s (%s), mask density %u ppm\n", smm_pdx_scheme_name(a.best),
+                smm_analyze_why_name(a.why), a.scheme[SMM_PDX_MASK].density_ppm);
 }
 
 // One machine from a log with two kinds of lines, and what Xen decides on it.
@@ -146,21 +184,23 @@ void check_machine()
 {
     static const char log[] = "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n"
                               "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable\n";
-    static smm_machine m; // large: not on the stack
+    smm_machine *m = nullptr;
     smm_diag diag = {};
-    smm_machine_init(&m);
-    int rc = smm_machine_add_buffer(&m, log, sizeof(log) - 1, "log", SMM_FMT_AUTO, &diag);
+    int rc = smm_machine_create(&m);
     if (rc == 0)
-        rc = smm_machine_finish(&m, SMM_ARCH_UNKNOWN, &diag);
+        rc = smm_machine_add_buffer(m, log, sizeof(log) - 1, "log", SMM_FMT_AUTO, &diag);
+    if (rc == 0)
+        rc = smm_machine_finish(m, SMM_ARCH_UNKNOWN, &diag);
     check(rc == 0, "machine from a log");
-    if (rc != 0)
-        return;
-    check(smm_memmap_ram_bytes(&m.map) == 0x100000000ull, "machine RAM");
-    smm_xen_options xo = {32, 1ull << 32};
-    smm_xen_verdict v = {};
-    check(smm_xen_decide(&m, &xo, &v) == 0 && !v.compresses, "Xen: no SRAT, no compression");
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    if (rc == 0) {
+        check(smm_memmap_ram_bytes(&m->map) == 0x100000000ull, "machine RAM");
+        smm_xen_options xo = {32, 1ull << 32};
+        smm_xen_verdict *v = nullptr;
+        check(smm_xen_verdict_create(m, &xo, &v) == 0 && !v->compresses,
+              "Xen: no SRAT, no compression");
+        smm_xen_verdict_destroy(v);
+    }
+    smm_machine_destroy(m);
 }
 
 } // namespace
@@ -177,6 +217,7 @@ int main()
     }
     check_pdx(&plat);
     check_p2m(&plat);
+    check_analysis(&plat);
     check_machine();
     check(smm_posix_live_reservations(&plat) == 0, "everything given back");
     smm_posix_platform_fini(&plat);

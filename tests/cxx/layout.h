@@ -7,6 +7,7 @@
 #ifndef SMM_TEST_CXX_LAYOUT_H
 #define SMM_TEST_CXX_LAYOUT_H
 
+#include <sparsemm/analyze.h>
 #include <sparsemm/p2m.h>
 #include <sparsemm/pdx.h>
 
@@ -18,11 +19,13 @@ extern "C" {
     X(smm_p2m, fast_max)                                                                           \
     X(smm_p2m, max_pfn)                                                                            \
     X(smm_p2m, words)                                                                              \
-    X(smm_p2m, generation)                                                                         \
-    X(smm_p2m, set_count)                                                                          \
-    X(smm_p2m, tops)                                                                               \
+    X(smm_p2m, top_word)                                                                           \
+    X(smm_p2m, identity_leaf)                                                                      \
+    X(smm_p2m, shift)                                                                              \
+    X(smm_p2m, tree64)                                                                             \
+    X(smm_p2m, foreign_bit)                                                                        \
     X(smm_p2m_view, bound)                                                                         \
-    X(smm_p2m_config, msg_len)                                                                     \
+    X(smm_p2m_config, identity_ranges)                                                             \
     X(smm_pdx, max_pdx)                                                                            \
     X(smm_pdx, rev_dir_at)                                                                         \
     X(smm_pdx, dense_leaf)                                                                         \
@@ -31,7 +34,9 @@ extern "C" {
     X(smm_pdx_usage, groups)                                                                       \
     X(smm_pdx, rev_flat_at)                                                                        \
     X(smm_platform, machine_map)                                                                   \
-    X(smm_frame_range, end)
+    X(smm_frame_range, end)                                                                        \
+    X(smm_analysis, any_fits)                                                                      \
+    X(smm_analysis_scheme, conversion_rank)
 
 struct smm_layout_entry {
     const char *name;

@@ -52,38 +52,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum smm_arch arch = (enum smm_arch)(data[0] & 3);
     unsigned online = (data[0] & 4 ? SMM_MF_HOTPLUG : 0) | (data[0] & 8 ? SMM_MF_CXL : 0);
     const char *p = (const char *)data + 1, *end = (const char *)data + size;
-    struct smm_machine m;
+    struct smm_machine *m = NULL;
     struct smm_diag d = {0};
-    smm_machine_init(&m);
+    if (smm_machine_create(&m) != 0)
+        return 0;
     for (int k = 0; k < 4 && p <= end; k++) {
         const char *z = memchr(p, '\0', (size_t)(end - p));
         size_t len = z ? (size_t)(z - p) : (size_t)(end - p);
-        size_t before = m.all.n, files = m.nr_files;
+        size_t before = m->all.n, files = m->nr_files;
         char name[8] = {'s', (char)('0' + k), 0};
-        int rc = smm_machine_add_buffer(&m, p, len, name, SMM_FMT_AUTO, &d);
+        smm_diag_clear(&d);
+        int rc = smm_machine_add_buffer(m, p, len, name, SMM_FMT_AUTO, &d);
         if (rc) {
-            FUZZ_ASSERT(rc < 0 && d.msg[0] == 's');
-            FUZZ_ASSERT(m.all.n == before && m.nr_files == files);
+            FUZZ_ASSERT(rc < 0 && d.code == rc && d.msg[0] == 's');
+            FUZZ_ASSERT(m->all.n == before && m->nr_files == files);
         }
         if (!z)
             break;
         p = z + 1;
     }
-    if (m.nr_files && smm_machine_finish(&m, arch, &d) == 0) {
-        check_machine(&m);
-        uint64_t ram = smm_memmap_ram_bytes(&m.map);
+    smm_diag_clear(&d);
+    if (m->nr_files && smm_machine_finish(m, arch, &d) == 0) {
+        check_machine(m);
+        uint64_t ram = smm_memmap_ram_bytes(&m->map);
         struct smm_xen_options o;
         smm_xen_options_default(&o);
-        struct smm_xen_verdict v;
-        if (smm_xen_decide(&m, &o, &v) == 0) {
-            check_verdict(&m, &v);
-            smm_xen_verdict_free(&v);
+        struct smm_xen_verdict *v = NULL;
+        if (smm_xen_verdict_create(m, &o, &v) == 0) {
+            check_verdict(m, v);
+            smm_xen_verdict_destroy(v);
         }
-        if (online && smm_machine_online(&m, online, &d) == 0) {
-            check_machine(&m);
-            FUZZ_ASSERT(smm_memmap_ram_bytes(&m.map) >= ram);
+        if (online && smm_machine_online(m, online, &d) == 0) {
+            check_machine(m);
+            FUZZ_ASSERT(smm_memmap_ram_bytes(&m->map) >= ram);
         }
     }
-    smm_machine_free(&m);
+    smm_machine_destroy(m);
     return 0;
 }

@@ -93,7 +93,7 @@ static uint64_t le(const uint8_t *b, int n)
 }
 
 static void run(struct smm_p2m *p, struct smm_platform *plat, struct model *m, const uint8_t *ops,
-                size_t nops, uint64_t limit, bool is32)
+                size_t nops, uint64_t limit, bool is32, bool linear)
 {
     for (size_t k = 0; k < nops; k++) {
         const uint8_t *o = ops + 8 * k;
@@ -125,7 +125,7 @@ static void run(struct smm_p2m *p, struct smm_platform *plat, struct model *m, c
             break;
         case 4:
             rc = smm_p2m_set_identity(p, pfn, end);
-            FUZZ_ASSERT(rc == 0 || (rc == -SMM_ENOSPC && p->backend == SMM_P2M_LINEAR));
+            FUZZ_ASSERT(rc == 0 || (rc == -SMM_ENOSPC && linear));
             if (rc == 0 && pfn < m->max_pfn && pfn < end)
                 m->log[m->n++] = (struct logged){pfn, end < m->max_pfn ? end : m->max_pfn, 0, true};
             break;
@@ -182,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct smm_platform plat;
     struct smm_p2m_config cfg;
     struct smm_p2m *p = NULL;
-    char msg[256];
+    struct smm_diag diag;
 
     if (size < 4)
         return 0;
@@ -193,13 +193,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.multi_top = (data[0] & 4) != 0;
     cfg.max_pfn = 1 + (le(data + 1, 2) << scale);
     cfg.limit_pfn = cfg.max_pfn + ((uint64_t)data[3] << scale);
-    cfg.msg = msg;
-    cfg.msg_len = sizeof(msg);
     FUZZ_ASSERT(smm_posix_platform_init(&plat) == 0);
-    int rc = smm_p2m_create(&plat, &cfg, &p);
+    smm_diag_clear(&diag);
+    int rc = smm_p2m_create(&plat, &cfg, &p, &diag);
     if (rc != 0) {
         /* too big for the width, budget or one top page: refused, nothing kept */
         FUZZ_ASSERT(rc == -SMM_ERANGE || rc == -SMM_ENOMEM);
+        FUZZ_ASSERT(p == NULL && diag.code == rc && diag.msg[0] != '\0');
         FUZZ_ASSERT(smm_posix_live_reservations(&plat) == 0);
         smm_posix_platform_fini(&plat);
         return 0;
@@ -210,7 +210,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     m.n = 0;
     m.max_pfn = cfg.max_pfn;
     m.p = p;
-    run(p, &plat, &m, data + 4, nops, cfg.limit_pfn, cfg.bits == 32);
+    run(p, &plat, &m, data + 4, nops, cfg.limit_pfn, cfg.bits == 32,
+        cfg.backend == SMM_P2M_LINEAR);
     check_snapshots(&m);
     struct smm_p2m_usage u;
     smm_p2m_get_usage(p, &u);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_parse.c - one parser under fuzz: the input bytes go through
- * smm_load_buffer() (parse, then normalize) in the format named by
+ * smm_loaded_map_create_buffer() (parse, then normalize) in the format named by
  * SMM_FUZZ_FORMAT at compile time (SMM_FMT_AUTO: detection first), one
  * binary per format.  Beyond "no crash, no leak, no UB" it checks what the
  * loader promises:
@@ -74,19 +74,19 @@ static void check_map(const struct smm_loaded_map *lm)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct smm_loaded_map lm;
+    struct smm_loaded_map *lm = NULL;
     struct smm_diag diag;
     memset(&diag, 0, sizeof(diag));
-    int rc = smm_load_buffer((const char *)data, size, "fuzz", SMM_FUZZ_FORMAT, &lm, &diag);
+    int rc = smm_loaded_map_create_buffer((const char *)data, size, "fuzz", SMM_FUZZ_FORMAT, &lm, &diag);
     if (rc != 0) {
-        FUZZ_ASSERT(rc < 0 && rc > -SMM_ERROR_COUNT);
+        FUZZ_ASSERT(rc < 0 && rc > -SMM_ERROR_COUNT && diag.code == rc);
         FUZZ_ASSERT(diag.msg[0] != '\0');
         FUZZ_ASSERT(memchr(diag.msg, '\0', sizeof(diag.msg)) != NULL);
-        FUZZ_ASSERT(lm.map.ranges == NULL && lm.map.nr == 0 && lm.raw.v == NULL);
+        FUZZ_ASSERT(lm == NULL); /* a failed create leaves nothing */
         return 0;
     }
-    FUZZ_ASSERT(SMM_FUZZ_FORMAT == SMM_FMT_AUTO || lm.format == SMM_FUZZ_FORMAT);
-    check_map(&lm);
-    smm_loaded_map_free(&lm);
+    FUZZ_ASSERT(SMM_FUZZ_FORMAT == SMM_FMT_AUTO || lm->format == SMM_FUZZ_FORMAT);
+    check_map(lm);
+    smm_loaded_map_destroy(lm);
     return 0;
 }

@@ -57,17 +57,17 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct smm_loaded_map lm;
+    struct smm_loaded_map *lm = NULL;
     struct smm_diag diag;
     struct smm_platform plat;
 
-    if (smm_load_buffer((const char *)data, size, "fuzz", SMM_FMT_AUTO, &lm, &diag) != 0)
+    if (smm_loaded_map_create_buffer((const char *)data, size, "fuzz", SMM_FMT_AUTO, &lm, &diag) != 0)
         return 0;
-    size_t n = smm_memmap_frames(&lm.map, NULL, 0);
+    size_t n = smm_memmap_frames(&lm->map, NULL, 0);
     struct smm_frame_range *f = calloc(n ? n : 1, sizeof(*f));
     FUZZ_ASSERT(f);
-    smm_memmap_frames(&lm.map, f, n);
-    uint64_t pages = smm_memmap_ram_pages(&lm.map);
+    smm_memmap_frames(&lm->map, f, n);
+    uint64_t pages = smm_memmap_ram_pages(&lm->map);
     if (n > 0) {
         struct smm_pdx_config cfg[3];
         uint8_t b = size ? data[size - 1] : 0;
@@ -84,6 +84,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         smm_posix_platform_fini(&plat);
     }
     free(f);
-    smm_loaded_map_free(&lm);
+    smm_loaded_map_destroy(lm);
     return 0;
 }

@@ -32,6 +32,14 @@ foreach(l IN LISTS lines)
 endforeach()
 list(SORT exported)
 
+# internal names end in '_' (docs/ARCHITECTURE.md): none is API, none exported
+set(underscored ${declared} ${exported})
+list(FILTER underscored INCLUDE REGEX "_$")
+if(underscored)
+  list(REMOVE_DUPLICATES underscored)
+  message(FATAL_ERROR "internal ('_'-suffixed) names declared SMM_API or exported: ${underscored}")
+endif()
+
 set(extra ${exported})
 list(REMOVE_ITEM extra ${declared})
 set(missing ${declared})

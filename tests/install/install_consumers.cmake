@@ -3,7 +3,7 @@
 # prefix inside it, then build the consumer program against that prefix
 # (pkg-config: shared, and static with --static; find_package: shared and
 # static targets) and run every build on a real map; build and run
-# examples/p2m and examples/pdx the way docs/LIBRARY.md says.
+# examples/p2m, examples/pdx and examples/analyze the way docs/LIBRARY.md says.
 # -D: BUILD_DIR SRC_DIR EXAMPLES WORK CC CFLAGS LIBDIR MAP STATIC_OK
 cmake_minimum_required(VERSION 3.25)
 function(run what)
@@ -61,8 +61,8 @@ run("cc (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags} ${SRC_DIR}/
     ${pc} -Wl,-rpath,${prefix}/${LIBDIR} -o ${WORK}/consumer_pc)
 run("consumer_pc" ${WORK}/consumer_pc ${MAP})
 run("ldd consumer_pc" ldd ${WORK}/consumer_pc)
-if(NOT run_out MATCHES "libsparsemm\\.so\\.0 => ${prefix}/")
-  message(FATAL_ERROR "consumer_pc does not use the installed libsparsemm.so.0:\n${run_out}")
+if(NOT run_out MATCHES "libsparsemm\\.so\\.1 => ${prefix}/")
+  message(FATAL_ERROR "consumer_pc does not use the installed libsparsemm.so.1:\n${run_out}")
 endif()
 
 # The P2M example of docs/LIBRARY.md, built exactly as the guide says.
@@ -84,6 +84,20 @@ file(READ ${EXAMPLES}/pdx/pdx_example.c example)
 string(FIND "${guide}" "```c\n${example}```" at)
 if(at EQUAL -1)
   message(FATAL_ERROR "docs/LIBRARY.md no longer shows examples/pdx/pdx_example.c verbatim")
+endif()
+
+# The analysis example of docs/LIBRARY.md, built the same way, run on the map.
+run("cc analyze_example (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags}
+    ${EXAMPLES}/analyze/analyze_example.c ${pc} -Wl,-rpath,${prefix}/${LIBDIR}
+    -o ${WORK}/analyze_example)
+run("analyze_example" ${WORK}/analyze_example ${MAP})
+if(NOT run_out MATCHES "\nbest: [a-z]+ \\([a-z -]+\\); best of Xen's: ")
+  message(FATAL_ERROR "analyze_example printed no choice:\n${run_out}")
+endif()
+file(READ ${EXAMPLES}/analyze/analyze_example.c example)
+string(FIND "${guide}" "```c\n${example}```" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "docs/LIBRARY.md no longer shows examples/analyze/analyze_example.c verbatim")
 endif()
 
 # pkg-config --static: Libs.private must be enough for a fully static link.

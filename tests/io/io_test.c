@@ -54,13 +54,15 @@ char *io_test_slurp(const char *path, size_t *len)
 int io_test_parse(const char *text, enum smm_format fmt, struct smm_rangelist *out,
                   struct smm_diag *diag)
 {
+    smm_diag_clear(diag); /* a fresh reason per call: the first one wins */
     return smm_parse_buffer(text, strlen(text), "t", fmt, NULL, out, diag);
 }
 
-int io_test_load(const char *text, enum smm_format fmt, struct smm_loaded_map *m,
+int io_test_load(const char *text, enum smm_format fmt, struct smm_loaded_map **m,
                  struct smm_diag *diag)
 {
-    return smm_load_buffer(text, strlen(text), "t", fmt, m, diag);
+    smm_diag_clear(diag);
+    return smm_loaded_map_create_buffer(text, strlen(text), "t", fmt, m, diag);
 }
 
 uint64_t io_test_ram_lowest(const struct smm_memmap *m)

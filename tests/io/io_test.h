@@ -30,8 +30,8 @@ char *io_test_slurp(const char *path, size_t *len);
 int io_test_parse(const char *text, enum smm_format fmt, struct smm_rangelist *out,
                   struct smm_diag *diag);
 
-/* smm_load_buffer over a string, source "t". */
-int io_test_load(const char *text, enum smm_format fmt, struct smm_loaded_map *m,
+/* smm_loaded_map_create_buffer over a string, source "t" (diag cleared first). */
+int io_test_load(const char *text, enum smm_format fmt, struct smm_loaded_map **m,
                  struct smm_diag *diag);
 
 /* Start of the first and end of the last RAM range of a normalized map. */

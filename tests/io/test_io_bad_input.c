@@ -224,27 +224,28 @@ static void test_bad(void **state)
 {
     const struct bad *b = *state;
     const struct smm_range sentinel = {.start = 1, .end = 2, .line = 77};
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    assert_int_equal(smm_rangelist_push(&out, &sentinel, "s", &d), 0);
+    assert_int_equal(smm_rangelist_push(out, &sentinel, "s", &d), 0);
     size_t len = b->len ? b->len : strlen(b->text);
-    int rc = smm_parse_buffer(b->text, len, "t", b->fmt, NULL, &out, &d);
+    int rc = smm_parse_buffer(b->text, len, "t", b->fmt, NULL, out, &d);
     if (rc != b->rc)
         fail_msg("rc %d, want %d (%s)", rc, b->rc, d.msg);
     assert_diag_prefix(&d, b->prefix);
     assert_diag_contains(&d, b->part);
-    assert_int_equal(out.n, 1);
-    assert_memory_equal(&out.v[0], &sentinel, sizeof(sentinel));
-    smm_rangelist_free(&out);
+    assert_int_equal(out->n, 1);
+    assert_memory_equal(&out->v[0], &sentinel, sizeof(sentinel));
+    smm_rangelist_destroy(out);
 
     /* the loader reports the same and leaves nothing behind */
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d2 = {0};
-    assert_int_equal(smm_load_buffer(b->text, len, "t", b->fmt, &m, &d2), b->rc);
+    smm_diag_clear(&d2);
+    assert_int_equal(smm_loaded_map_create_buffer(b->text, len, "t", b->fmt, &m, &d2), b->rc);
     assert_string_equal(d2.msg, d.msg);
-    assert_null(m.raw.v);
-    assert_null(m.map.ranges);
-    smm_loaded_map_free(&m);
+    assert_null(m); /* a failed create leaves nothing */
+    smm_loaded_map_destroy(m);
 }
 
 int main(int argc, char **argv)

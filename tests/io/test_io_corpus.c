@@ -64,14 +64,14 @@ static void check_numbers(const struct expect *e, const struct smm_loaded_map *m
 static void test_expected_auto(void **state)
 {
     const struct expect *e = *state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
-    int rc = smm_load_map(io_test_map_path(e->file), SMM_FMT_AUTO, &m, &d);
+    int rc = smm_loaded_map_create(io_test_map_path(e->file), SMM_FMT_AUTO, &m, &d);
     if (rc)
         fail_msg("%s", d.msg);
-    assert_int_equal(m.format, io_test_format_of(e->file));
-    check_numbers(e, &m);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->format, io_test_format_of(e->file));
+    check_numbers(e, m);
+    smm_loaded_map_destroy(m);
 }
 
 /* (2) detection by content names the format the extension says. */
@@ -90,17 +90,17 @@ static void test_detect(void **state)
 static void test_explicit(void **state)
 {
     const struct expect *e = *state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     enum smm_format f = io_test_format_of(e->file);
-    int rc = smm_load_map(io_test_map_path(e->file), f, &m, &d);
+    int rc = smm_loaded_map_create(io_test_map_path(e->file), f, &m, &d);
     if (rc)
         fail_msg("%s", d.msg);
-    assert_int_equal(m.format, f);
-    for (size_t i = 0; i < m.raw.n; i++)
-        assert_true(m.raw.v[i].line >= 1);
-    check_numbers(e, &m);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->format, f);
+    for (size_t i = 0; i < m->raw.n; i++)
+        assert_true(m->raw.v[i].line >= 1);
+    check_numbers(e, m);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_row_count(void **state)
@@ -168,22 +168,23 @@ static int remove_sysfs_dir(void **state)
 static void test_sysfs_directory(void **state)
 {
     (void)state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     const struct expect want = {"local-firecracker-epyc-vm.sysfs", 25769409536u, 3, 0x0,
                                 0x640000000u};
-    int rc = smm_load_map(sysfs_dir, SMM_FMT_AUTO, &m, &d);
+    int rc = smm_loaded_map_create(sysfs_dir, SMM_FMT_AUTO, &m, &d);
     if (rc)
         fail_msg("%s", d.msg);
-    assert_int_equal(m.format, SMM_FMT_SYSFS);
-    assert_int_equal(m.raw.n, 5);
+    assert_int_equal(m->format, SMM_FMT_SYSFS);
+    assert_int_equal(m->raw.n, 5);
     /* entry 10 (the first line of the dump) sorts last */
-    assert_int_equal(m.raw.v[4].start, 0);
-    assert_int_equal(m.raw.v[4].line, 5);
-    check_numbers(&want, &m);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->raw.v[4].start, 0);
+    assert_int_equal(m->raw.v[4].line, 5);
+    check_numbers(&want, m);
+    smm_loaded_map_destroy(m);
 
-    rc = smm_load_map(sysfs_dir, SMM_FMT_E820, &m, &d);
+    smm_diag_clear(&d);
+    rc = smm_loaded_map_create(sysfs_dir, SMM_FMT_E820, &m, &d);
     assert_int_equal(rc, -SMM_EINVAL);
     assert_diag_contains(&d, "a directory is read as sysfs");
 
@@ -191,24 +192,26 @@ static void test_sysfs_directory(void **state)
     char path[256];
     snprintf(path, sizeof(path), "%s/2/type", sysfs_dir);
     assert_int_equal(unlink(path), 0);
-    rc = smm_load_map(sysfs_dir, SMM_FMT_AUTO, &m, &d);
+    smm_diag_clear(&d);
+    rc = smm_loaded_map_create(sysfs_dir, SMM_FMT_AUTO, &m, &d);
     assert_true(rc < 0);
     assert_diag_prefix(&d, path);
     write_file(sysfs_dir, 2, "type", "");
-    rc = smm_load_map(sysfs_dir, SMM_FMT_AUTO, &m, &d);
+    smm_diag_clear(&d);
+    rc = smm_loaded_map_create(sysfs_dir, SMM_FMT_AUTO, &m, &d);
     assert_int_equal(rc, -SMM_EINVAL);
     assert_diag_contains(&d, "expected one non-empty line");
-    smm_loaded_map_free(&m);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_empty_directory(void **state)
 {
     (void)state;
     char dir[] = "/tmp/smm-empty-XXXXXX";
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     assert_non_null(mkdtemp(dir));
-    int rc = smm_load_map(dir, SMM_FMT_AUTO, &m, &d);
+    int rc = smm_loaded_map_create(dir, SMM_FMT_AUTO, &m, &d);
     rmdir(dir);
     assert_int_equal(rc, -SMM_EEMPTY);
     assert_diag_prefix(&d, dir);

@@ -66,34 +66,35 @@ static void test_juno_matches_dts(void **state)
         .name = "memory@80000000", .reg = juno_reg, .nreg = 8, .numa = -1};
     size_t len;
     char *blob = build_blob(2, 2, &juno, 1, &len);
-    struct smm_loaded_map b, s;
+    struct smm_loaded_map *b = NULL, *s = NULL;
     struct smm_diag d = {0};
 
     assert_int_equal(smm_detect_format(blob, len), SMM_FMT_DTB);
-    if (smm_load_buffer(blob, len, "juno.dtb", SMM_FMT_AUTO, &b, &d))
+    if (smm_loaded_map_create_buffer(blob, len, "juno.dtb", SMM_FMT_AUTO, &b, &d))
         fail_msg("%s", d.msg);
-    if (smm_load_map(io_test_map_path("arm-juno-r0.dts"), SMM_FMT_AUTO, &s, &d))
+    if (smm_loaded_map_create(io_test_map_path("arm-juno-r0.dts"), SMM_FMT_AUTO, &s, &d))
         fail_msg("%s", d.msg);
-    assert_int_equal(b.format, SMM_FMT_DTB);
-    assert_int_equal(smm_memmap_ram_bytes(&b.map), 8573157376u);
-    assert_int_equal(smm_memmap_ram_extents(&b.map), 2);
-    assert_int_equal(io_test_ram_lowest(&b.map), 0x80000000u);
-    assert_int_equal(io_test_ram_end(&b.map), 0xa00000000u);
-    assert_int_equal(b.map.nr, s.map.nr);
-    for (size_t i = 0; i < b.map.nr; i++) {
-        assert_int_equal(b.map.ranges[i].start, s.map.ranges[i].start);
-        assert_int_equal(b.map.ranges[i].end, s.map.ranges[i].end);
-        assert_int_equal(b.raw.v[i].line, 0);
+    assert_int_equal(b->format, SMM_FMT_DTB);
+    assert_int_equal(smm_memmap_ram_bytes(&b->map), 8573157376u);
+    assert_int_equal(smm_memmap_ram_extents(&b->map), 2);
+    assert_int_equal(io_test_ram_lowest(&b->map), 0x80000000u);
+    assert_int_equal(io_test_ram_end(&b->map), 0xa00000000u);
+    assert_int_equal(b->map.nr, s->map.nr);
+    for (size_t i = 0; i < b->map.nr; i++) {
+        assert_int_equal(b->map.ranges[i].start, s->map.ranges[i].start);
+        assert_int_equal(b->map.ranges[i].end, s->map.ranges[i].end);
+        assert_int_equal(b->raw.v[i].line, 0);
     }
-    smm_loaded_map_free(&b);
-    smm_loaded_map_free(&s);
+    smm_loaded_map_destroy(b);
+    smm_loaded_map_destroy(s);
 
     /* the same bytes at an odd address still parse */
     char *odd = malloc(len + 1);
     memcpy(odd + 1, blob, len);
-    assert_int_equal(smm_load_buffer(odd + 1, len, "odd.dtb", SMM_FMT_DTB, &b, &d), 0);
-    assert_int_equal(smm_memmap_ram_bytes(&b.map), 8573157376u);
-    smm_loaded_map_free(&b);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_loaded_map_create_buffer(odd + 1, len, "odd.dtb", SMM_FMT_DTB, &b, &d), 0);
+    assert_int_equal(smm_memmap_ram_bytes(&b->map), 8573157376u);
+    smm_loaded_map_destroy(b);
     free(odd);
     free(blob);
 }
@@ -109,35 +110,35 @@ static void test_dts_round_trip(void **state)
     while ((e = readdir(dir)) != NULL) {
         if (io_test_format_of(e->d_name) != SMM_FMT_DTS)
             continue;
-        struct smm_loaded_map s, b;
+        struct smm_loaded_map *s = NULL, *b = NULL;
         struct smm_diag d = {0};
-        if (smm_load_map(io_test_map_path(e->d_name), SMM_FMT_DTS, &s, &d))
+        if (smm_loaded_map_create(io_test_map_path(e->d_name), SMM_FMT_DTS, &s, &d))
             fail_msg("%s", d.msg);
         struct mem_node nodes[8];
         uint32_t regs[8][4];
         char names[8][32];
-        assert_true(s.raw.n <= 8);
-        for (size_t i = 0; i < s.raw.n; i++) {
-            uint64_t size = s.raw.v[i].end - s.raw.v[i].start;
-            regs[i][0] = (uint32_t)(s.raw.v[i].start >> 32);
-            regs[i][1] = (uint32_t)s.raw.v[i].start;
+        assert_true(s->raw.n <= 8);
+        for (size_t i = 0; i < s->raw.n; i++) {
+            uint64_t size = s->raw.v[i].end - s->raw.v[i].start;
+            regs[i][0] = (uint32_t)(s->raw.v[i].start >> 32);
+            regs[i][1] = (uint32_t)s->raw.v[i].start;
             regs[i][2] = (uint32_t)(size >> 32);
             regs[i][3] = (uint32_t)size;
             snprintf(names[i], sizeof(names[i]), "memory@%zx", i);
             nodes[i] = (struct mem_node){.name = names[i], .reg = regs[i], .nreg = 4, .numa = -1};
         }
         size_t len;
-        char *blob = build_blob(2, 2, nodes, (int)s.raw.n, &len);
-        if (smm_load_buffer(blob, len, e->d_name, SMM_FMT_AUTO, &b, &d))
+        char *blob = build_blob(2, 2, nodes, (int)s->raw.n, &len);
+        if (smm_loaded_map_create_buffer(blob, len, e->d_name, SMM_FMT_AUTO, &b, &d))
             fail_msg("%s", d.msg);
-        assert_int_equal(smm_memmap_ram_bytes(&b.map), smm_memmap_ram_bytes(&s.map));
-        assert_int_equal(b.map.nr, s.map.nr);
-        for (size_t i = 0; i < b.map.nr; i++) {
-            assert_int_equal(b.map.ranges[i].start, s.map.ranges[i].start);
-            assert_int_equal(b.map.ranges[i].end, s.map.ranges[i].end);
+        assert_int_equal(smm_memmap_ram_bytes(&b->map), smm_memmap_ram_bytes(&s->map));
+        assert_int_equal(b->map.nr, s->map.nr);
+        for (size_t i = 0; i < b->map.nr; i++) {
+            assert_int_equal(b->map.ranges[i].start, s->map.ranges[i].start);
+            assert_int_equal(b->map.ranges[i].end, s->map.ranges[i].end);
         }
-        smm_loaded_map_free(&b);
-        smm_loaded_map_free(&s);
+        smm_loaded_map_destroy(b);
+        smm_loaded_map_destroy(s);
         free(blob);
         files++;
     }
@@ -160,33 +161,35 @@ static void test_cells_status_numa(void **state)
     };
     size_t len;
     char *blob = build_blob(1, 1, nodes, 4, &len);
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     enum smm_format used;
-    if (smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_AUTO, &used, &out, &d))
+    if (smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_AUTO, &used, out, &d))
         fail_msg("%s", d.msg);
     assert_int_equal(used, SMM_FMT_DTB);
-    assert_int_equal(out.n, 2);
-    assert_int_equal(out.v[0].start, 0x80000000u);
-    assert_int_equal(out.v[0].end, 0x90000000u);
-    assert_int_equal(out.v[0].node, 0);
-    assert_int_equal(out.v[1].start, 0xa0000000u);
-    assert_int_equal(out.v[1].node, 1);
-    smm_rangelist_free(&out);
+    assert_int_equal(out->n, 2);
+    assert_int_equal(out->v[0].start, 0x80000000u);
+    assert_int_equal(out->v[0].end, 0x90000000u);
+    assert_int_equal(out->v[0].node, 0);
+    assert_int_equal(out->v[1].start, 0xa0000000u);
+    assert_int_equal(out->v[1].node, 1);
+    smm_rangelist_destroy(out);
     free(blob);
 }
 
 static void expect_dtb_error(const char *blob, size_t len, const char *part)
 {
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    int rc = smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_DTB, NULL, &out, &d);
+    int rc = smm_parse_buffer(blob, len, "b.dtb", SMM_FMT_DTB, NULL, out, &d);
     assert_true(rc < 0);
-    assert_int_equal(out.n, 0);
+    assert_int_equal(out->n, 0);
     assert_diag_prefix(&d, "b.dtb: ");
     if (part)
         assert_diag_contains(&d, part);
-    smm_rangelist_free(&out);
+    smm_rangelist_destroy(out);
 }
 
 static void test_bad_blobs(void **state)
@@ -233,10 +236,13 @@ static void test_bad_blobs(void **state)
 
     /* no memory node: nothing found */
     b2 = build_blob(2, 2, NULL, 0, &len);
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    assert_int_equal(smm_parse_buffer(b2, len, "b.dtb", SMM_FMT_DTB, NULL, &out, &d), -SMM_EEMPTY);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_parse_buffer(b2, len, "b.dtb", SMM_FMT_DTB, NULL, out, &d), -SMM_EEMPTY);
     assert_string_equal(d.msg, "b.dtb: no memory ranges found (format dtb)");
+    smm_rangelist_destroy(out);
     free(b2);
     free(copy);
     free(blob);
@@ -253,17 +259,18 @@ static void test_corrupted_blobs(void **state)
     int rejected = 0;
     for (size_t i = 0; i < len; i++) {
         for (int bit = 0; bit < 8; bit += 7) {
-            struct smm_rangelist out = {0};
+            struct smm_rangelist *out = NULL;
+            assert_int_equal(smm_rangelist_create(&out), 0);
             struct smm_diag d = {0};
             memcpy(copy, blob, len);
             copy[i] ^= (char)(1 << bit);
-            int rc = smm_parse_buffer(copy, len, "c.dtb", SMM_FMT_AUTO, NULL, &out, &d);
+            int rc = smm_parse_buffer(copy, len, "c.dtb", SMM_FMT_AUTO, NULL, out, &d);
             if (rc < 0) {
                 rejected++;
-                assert_int_equal(out.n, 0);
+                assert_int_equal(out->n, 0);
                 assert_diag_prefix(&d, "c.dtb");
             }
-            smm_rangelist_free(&out);
+            smm_rangelist_destroy(out);
         }
     }
     assert_true(rejected > 0);

@@ -27,10 +27,11 @@
 #define TIB (UINT64_C(1) << 40)
 
 /* A machine from NUL-separated buffers (each its own source). */
-static void load(struct smm_machine *m, const char *const *bufs, size_t n, enum smm_arch arch)
+static void load(struct smm_machine **mp, const char *const *bufs, size_t n, enum smm_arch arch)
 {
     struct smm_diag d = {0};
-    smm_machine_init(m);
+    assert_int_equal(smm_machine_create(mp), 0);
+    struct smm_machine *m = *mp;
     for (size_t i = 0; i < n; i++) {
         char name[16];
         snprintf(name, sizeof(name), "b%zu", i);
@@ -41,16 +42,16 @@ static void load(struct smm_machine *m, const char *const *bufs, size_t n, enum 
         fail_msg("%s", d.msg);
 }
 
-static void load1(struct smm_machine *m, const char *text)
+static void load1(struct smm_machine **m, const char *text)
 {
     load(m, &text, 1, SMM_ARCH_UNKNOWN);
 }
 
-static void decide(const struct smm_machine *m, struct smm_xen_verdict *v)
+static void decide(const struct smm_machine *m, struct smm_xen_verdict **v)
 {
     struct smm_xen_options o;
     smm_xen_options_default(&o);
-    assert_int_equal(smm_xen_decide(m, &o, v), 0);
+    assert_int_equal(smm_xen_verdict_create(m, &o, v), 0);
 }
 
 /* ---- prefixes -------------------------------------------------------------- */
@@ -144,21 +145,21 @@ static void test_prefix_form(void **state)
         char *text = io_test_slurp(io_test_map_path(files[i]), &len);
         assert_non_null(text);
         char *p = prefixed(text, len, f);
-        struct smm_loaded_map bare, pre;
+        struct smm_loaded_map *bare = NULL, *pre = NULL;
         struct smm_diag d = {0};
-        if (smm_load_buffer(text, len, files[i], SMM_FMT_AUTO, &bare, &d))
+        if (smm_loaded_map_create_buffer(text, len, files[i], SMM_FMT_AUTO, &bare, &d))
             fail_msg("%s", d.msg);
-        if (smm_load_buffer(p, strlen(p), files[i], SMM_FMT_AUTO, &pre, &d))
+        if (smm_loaded_map_create_buffer(p, strlen(p), files[i], SMM_FMT_AUTO, &pre, &d))
             fail_msg("%s (%s): %s", files[i], f->name, d.msg);
-        assert_int_equal(pre.format, bare.format);
-        same_map(files[i], &pre.map, &bare.map);
+        assert_int_equal(pre->format, bare->format);
+        same_map(files[i], &pre->map, &bare->map);
         /* and the machine reads it the same */
-        struct smm_machine m;
+        struct smm_machine *m = NULL;
         load1(&m, p);
-        assert_int_equal(smm_memmap_ram_bytes(&m.map), smm_memmap_ram_bytes(&bare.map));
-        smm_machine_free(&m);
-        smm_loaded_map_free(&bare);
-        smm_loaded_map_free(&pre);
+        assert_int_equal(smm_memmap_ram_bytes(&m->map), smm_memmap_ram_bytes(&bare->map));
+        smm_machine_destroy(m);
+        smm_loaded_map_destroy(bare);
+        smm_loaded_map_destroy(pre);
         free(p);
         free(text);
         checked++;
@@ -251,22 +252,22 @@ static void test_assembled(void **state)
 {
     (void)state;
     const char *bufs[] = {assembled_log, assembled_iomem};
-    struct smm_machine m;
+    struct smm_machine *m = NULL;
     load(&m, bufs, 2, SMM_ARCH_UNKNOWN);
     /* by hand: 0xa0000 + (2 GiB - 1 MiB) + 62 GiB */
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(68719083520));
-    assert_int_equal(m.ram_kind, SMM_SRC_E820);
-    assert_int_equal(m.arch, SMM_ARCH_X86);
-    for (size_t i = 0; i < m.ram.n; i++)
-        assert_int_equal(m.ram.v[i].node, 0);
-    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_HOTPLUG), 64 * GIB + 4 * TIB);
-    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_CXL), 64 * GIB);
-    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_SOFT_RESERVED), 64 * GIB);
-    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_NONVOLATILE), 64 * GIB);
-    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_PERSISTENT), 64 * GIB);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), UINT64_C(68719083520));
+    assert_int_equal(m->ram_kind, SMM_SRC_E820);
+    assert_int_equal(m->arch, SMM_ARCH_X86);
+    for (size_t i = 0; i < m->ram.n; i++)
+        assert_int_equal(m->ram.v[i].node, 0);
+    assert_int_equal(smm_machine_special_bytes(m, SMM_MF_HOTPLUG), 64 * GIB + 4 * TIB);
+    assert_int_equal(smm_machine_special_bytes(m, SMM_MF_CXL), 64 * GIB);
+    assert_int_equal(smm_machine_special_bytes(m, SMM_MF_SOFT_RESERVED), 64 * GIB);
+    assert_int_equal(smm_machine_special_bytes(m, SMM_MF_NONVOLATILE), 64 * GIB);
+    assert_int_equal(smm_machine_special_bytes(m, SMM_MF_PERSISTENT), 64 * GIB);
     /* the CXL memory is node 1, the 4 TiB window node 3 */
-    for (size_t i = 0; i < m.special.n; i++) {
-        const struct smm_mrange *s = &m.special.v[i];
+    for (size_t i = 0; i < m->special.n; i++) {
+        const struct smm_mrange *s = &m->special.v[i];
         if (s->start == 0x1080000000 && !(s->flags & SMM_MF_WINDOW))
             assert_int_equal(s->node, 1);
         if (s->start == 0x40000000000)
@@ -274,36 +275,37 @@ static void test_assembled(void **state)
     }
     /* --online all: the CXL memory and both hot-plug windows become RAM */
     struct smm_diag d = {0};
-    assert_int_equal(smm_machine_online(&m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(68719083520) + 64 * GIB + 4 * TIB);
-    smm_machine_free(&m);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_machine_online(m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), UINT64_C(68719083520) + 64 * GIB + 4 * TIB);
+    smm_machine_destroy(m);
 
     /* Xen 4.21+ on it: SRAT without the non-volatile entry, hot-plug included */
     load(&m, bufs, 2, SMM_ARCH_UNKNOWN);
-    struct smm_xen_verdict v;
-    decide(&m, &v);
-    assert_int_equal(v.srat_entries, 4);
-    assert_int_equal(v.base, UINT64_C(0x100000000));
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    struct smm_xen_verdict *v = NULL;
+    decide(m, &v);
+    assert_int_equal(v->srat_entries, 4);
+    assert_int_equal(v->base, UINT64_C(0x100000000));
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
 }
 
 /* EFI as the only map: a Conventional range with SP is soft-reserved, not RAM. */
 static void test_efi_sp(void **state)
 {
     (void)state;
-    struct smm_machine m;
+    struct smm_machine *m = NULL;
     load1(&m, "efi: mem00: [Conventional|   |  |  |  |  |  |  |   |WB|WT|WC|UC] "
               "range=[0x0000000000000000-0x000000007fffffff] (2048MB)\n"
               "efi: mem01: [Conventional|   |  |SP|  |  |  |  |   |WB|WT|WC|UC] "
               "range=[0x0000000100000000-0x000000017fffffff] (2048MB)\n"
               "efi: mem02: [Conventional|   |  |  |NV|  |  |  |   |WB|WT|WC|UC] "
               "range=[0x0000000180000000-0x00000001bfffffff] (1024MB)\n");
-    assert_int_equal(m.ram_kind, SMM_SRC_EFI);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 3 * GIB);
-    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_SOFT_RESERVED), 2 * GIB);
-    assert_int_equal(smm_machine_special_bytes(&m, SMM_MF_NONVOLATILE), 1 * GIB);
-    smm_machine_free(&m);
+    assert_int_equal(m->ram_kind, SMM_SRC_EFI);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 3 * GIB);
+    assert_int_equal(smm_machine_special_bytes(m, SMM_MF_SOFT_RESERVED), 2 * GIB);
+    assert_int_equal(smm_machine_special_bytes(m, SMM_MF_NONVOLATILE), 1 * GIB);
+    smm_machine_destroy(m);
 }
 
 /* The corpus's e820 + SRAT of one machine, as one log and as two files. */
@@ -339,27 +341,27 @@ static void test_corpus_pairs(void **state)
         a[la] = '\0';
         b = realloc(b, lb + 1);
         b[lb] = '\0';
-        struct smm_machine one, two;
+        struct smm_machine *one = NULL, *two = NULL;
         load1(&one, both);
         const char *bufs[] = {a, b};
         load(&two, bufs, 2, SMM_ARCH_UNKNOWN);
-        assert_int_equal(smm_memmap_ram_bytes(&one.map), pairs[i].ram);
-        assert_int_equal(smm_memmap_ram_bytes(&two.map), pairs[i].ram);
-        same_map(pairs[i].e820, &one.map, &two.map);
-        assert_int_equal(smm_machine_special_bytes(&one, SMM_MF_HOTPLUG), pairs[i].hotplug);
+        assert_int_equal(smm_memmap_ram_bytes(&one->map), pairs[i].ram);
+        assert_int_equal(smm_memmap_ram_bytes(&two->map), pairs[i].ram);
+        same_map(pairs[i].e820, &one->map, &two->map);
+        assert_int_equal(smm_machine_special_bytes(one, SMM_MF_HOTPLUG), pairs[i].hotplug);
         /* every node the SRAT names holds RAM, and no RAM is left without a node */
         bool seen[64] = {false};
         unsigned nodes = 0;
-        for (size_t k = 0; k < one.ram.n; k++) {
-            int32_t n = one.ram.v[k].node;
+        for (size_t k = 0; k < one->ram.n; k++) {
+            int32_t n = one->ram.v[k].node;
             assert_true(n >= 0 && n < 64);
             nodes += !seen[n];
             seen[n] = true;
         }
         if (nodes != pairs[i].nodes)
             fail_msg("%s: %u nodes with RAM, want %u", pairs[i].e820, nodes, pairs[i].nodes);
-        smm_machine_free(&one);
-        smm_machine_free(&two);
+        smm_machine_destroy(one);
+        smm_machine_destroy(two);
         free(a);
         free(b);
         free(both);
@@ -371,75 +373,75 @@ static void test_corpus_pairs(void **state)
 static void test_arch(void **state)
 {
     (void)state;
-    struct smm_machine m;
+    struct smm_machine *m = NULL;
     load1(&m, "[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x481fd010]\n"
               "[    0.000000] ACPI: SRAT: Node 0 PXM 0 [mem 0x00000000-0x7fffffff]\n");
-    assert_int_equal(m.arch, SMM_ARCH_ARM);
-    smm_machine_free(&m);
+    assert_int_equal(m->arch, SMM_ARCH_ARM);
+    smm_machine_destroy(m);
     load1(&m, "[    0.000000] SBI specification v1.0 detected\n"
               "[    0.000000]   node   0: [mem 0x0000000080200000-0x000000017fffffff]\n"
               "[    0.000000] Early memory node ranges\n"
               "[    0.000000]   node   0: [mem 0x0000000080200000-0x000000017fffffff]\n");
-    assert_int_equal(m.arch, SMM_ARCH_RISCV);
-    struct smm_xen_verdict v;
-    decide(&m, &v);
-    assert_false(v.compresses);
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    assert_int_equal(m->arch, SMM_ARCH_RISCV);
+    struct smm_xen_verdict *v = NULL;
+    decide(m, &v);
+    assert_false(v->compresses);
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
     const char *t = "[    0.000000] Booting Linux on physical CPU 0x0\n"
                     "[    0.000000] ACPI: SRAT: Node 0 PXM 0 [mem 0x00000000-0x7fffffff]\n";
     load(&m, &t, 1, SMM_ARCH_X86);
-    assert_int_equal(m.arch, SMM_ARCH_X86);
-    assert_string_equal(m.arch_from, "--arch");
-    smm_machine_free(&m);
+    assert_int_equal(m->arch, SMM_ARCH_X86);
+    assert_string_equal(m->arch_from, "--arch");
+    smm_machine_destroy(m);
 }
 
 /* SRAT windows are not RAM when the kernel's node ranges are there. */
 static void test_nodes_over_srat(void **state)
 {
     (void)state;
-    struct smm_machine m;
+    struct smm_machine *m = NULL;
     load1(&m, "ACPI: SRAT: Node 0 PXM 0 [mem 0x00000000-0x1fffffffff]\n"
               "ACPI: SRAT: Node 1 PXM 1 [mem 0x2000000000-0x3fffffffff]\n"
               "ACPI: SRAT: Node 2 PXM 2 [mem 0x4000000000-0x5fffffffff]\n"
               "Early memory node ranges\n"
               "  node   0: [mem 0x0000000000000000-0x0000000fffffffff]\n");
-    assert_int_equal(m.ram_kind, SMM_SRC_NODES);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 64 * GIB);
-    smm_machine_free(&m);
+    assert_int_equal(m->ram_kind, SMM_SRC_NODES);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 64 * GIB);
+    smm_machine_destroy(m);
     /* ... and firmware RAM beats both, nodes assigned by address */
     load1(&m, "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n"
               "BIOS-e820: [mem 0x0000000100000000-0x000000047fffffff] usable\n"
               "ACPI: SRAT: Node 0 PXM 0 [mem 0x00000000-0x27fffffff]\n"
               "ACPI: SRAT: Node 1 PXM 1 [mem 0x280000000-0x47fffffff]\n");
-    assert_int_equal(m.ram_kind, SMM_SRC_E820);
+    assert_int_equal(m->ram_kind, SMM_SRC_E820);
     uint64_t n0 = 0, n1 = 0;
-    for (size_t i = 0; i < m.ram.n; i++)
-        *(m.ram.v[i].node == 0 ? &n0 : &n1) += m.ram.v[i].end - m.ram.v[i].start;
+    for (size_t i = 0; i < m->ram.n; i++)
+        *(m->ram.v[i].node == 0 ? &n0 : &n1) += m->ram.v[i].end - m->ram.v[i].start;
     assert_int_equal(n0, 2 * GIB + 6 * GIB);
     assert_int_equal(n1, 8 * GIB);
-    smm_machine_free(&m);
+    smm_machine_destroy(m);
 }
 
 static void test_truncated(void **state)
 {
     (void)state;
-    struct smm_machine m;
+    struct smm_machine *m = NULL;
     load1(&m, "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n"
               "BIOS-e820: [mem 0x0000000100000000-0x00000004");
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 2 * GIB);
-    assert_int_equal(m.nr_warn, 1);
-    if (!strstr(m.warn[0], "b0:2: last line cut short"))
-        fail_msg("warning '%s'", m.warn[0]);
-    smm_machine_free(&m);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 2 * GIB);
+    assert_int_equal(m->nr_warn, 1);
+    if (!strstr(m->warn[0], "b0:2: last line cut short"))
+        fail_msg("warning '%s'", m->warn[0]);
+    smm_machine_destroy(m);
     /* a bad line that is not the last one is still an error */
     struct smm_diag d = {0};
-    smm_machine_init(&m);
+    assert_int_equal(smm_machine_create(&m), 0);
     const char *bad = "BIOS-e820: [mem 0x0000000100000000-0x00000004\n"
                       "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n";
-    assert_int_not_equal(smm_machine_add_buffer(&m, bad, strlen(bad), "t", SMM_FMT_AUTO, &d), 0);
+    assert_int_not_equal(smm_machine_add_buffer(m, bad, strlen(bad), "t", SMM_FMT_AUTO, &d), 0);
     assert_diag_prefix(&d, "t:1:");
-    smm_machine_free(&m);
+    smm_machine_destroy(m);
 }
 
 /* Big and hostile logs: bounded work, and the limits of this tool named. */
@@ -459,23 +461,26 @@ static void test_limits(void **state)
         n += (size_t)snprintf(t + n, cap - n, "SRAT: Node %" PRIu64 " PXM %" PRIu64
                               " [mem 0x%" PRIx64 "-0x%" PRIx64 "] hotplug\n", i % 64, i % 64,
                               i << 28, ((i + 1) << 28) - 1);
-    struct smm_machine m;
+    struct smm_machine *m = NULL;
     load1(&m, t);
-    assert_int_equal(m.ram.n, 100000);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), UINT64_C(100000) << 23);
+    assert_int_equal(m->ram.n, 100000);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), UINT64_C(100000) << 23);
     struct smm_diag d = {0};
-    assert_int_equal(smm_machine_online(&m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
-    smm_machine_free(&m);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_machine_online(m, SMM_MF_HOTPLUG | SMM_MF_CXL, &d), 0);
+    smm_machine_destroy(m);
     /* one SRAT line more than the tool takes */
     n = 0;
     for (uint64_t i = 0; i <= SMM_MACHINE_NODE_RANGES_MAX; i++)
         n += (size_t)snprintf(t + n, cap - n, "SRAT: Node 0 PXM 0 [mem 0x%" PRIx64 "-0x%" PRIx64
                               "]\n", i << 28, ((i + 1) << 28) - 1);
-    smm_machine_init(&m);
-    assert_int_equal(smm_machine_add_buffer(&m, t, n, "big", SMM_FMT_AUTO, &d), 0);
-    assert_int_equal(smm_machine_finish(&m, SMM_ARCH_UNKNOWN, &d), -SMM_ERANGE);
+    assert_int_equal(smm_machine_create(&m), 0);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_machine_add_buffer(m, t, n, "big", SMM_FMT_AUTO, &d), 0);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_machine_finish(m, SMM_ARCH_UNKNOWN, &d), -SMM_ERANGE);
     assert_diag_contains(&d, "a limit of this tool");
-    smm_machine_free(&m);
+    smm_machine_destroy(m);
     free(t);
 }
 
@@ -483,7 +488,7 @@ static void test_limits(void **state)
 
 /* e820 RAM [0, 2G), [4G, 8G), [1T, 1T+4G); SRAT as given; Xen version line. */
 static void xen_x86(const char *srat, const char *version, const char *cmdline,
-                    const char *extra_e820, struct smm_machine *m, struct smm_xen_verdict *v)
+                    const char *extra_e820, struct smm_machine **m, struct smm_xen_verdict **v)
 {
     char text[4096];
     snprintf(text, sizeof(text),
@@ -496,8 +501,8 @@ static void xen_x86(const char *srat, const char *version, const char *cmdline,
              "%s%s",
              version, cmdline, extra_e820, srat);
     load1(m, text);
-    assert_int_equal(m->arch, SMM_ARCH_X86);
-    decide(m, v);
+    assert_int_equal((*m)->arch, SMM_ARCH_X86);
+    decide(*m, v);
 }
 
 static const char srat_basic[] = "(XEN) SRAT: Node 0 PXM 0 0-80000000\n"
@@ -507,74 +512,74 @@ static const char srat_basic[] = "(XEN) SRAT: Node 0 PXM 0 0-80000000\n"
 static void test_xen_no_srat(void **state)
 {
     (void)state;
-    struct smm_machine m;
-    struct smm_xen_verdict v;
+    struct smm_machine *m = NULL;
+    struct smm_xen_verdict *v = NULL;
     xen_x86("", "4.17.2", "", "", &m, &v);
-    assert_false(v.compresses);
-    assert_string_equal(v.reason, "no SRAT");
-    assert_int_equal(v.base, UINT64_C(0x100000000));
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    assert_false(v->compresses);
+    assert_string_equal(v->reason, "no SRAT");
+    assert_int_equal(v->base, UINT64_C(0x100000000));
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
     /* no RAM at or above 4 GiB: PDX is never set up */
     load1(&m, "(XEN) Xen-e820 RAM map:\n(XEN)  [0000000000000000, 000000007fffffff] (usable)\n"
               "(XEN) SRAT: Node 0 PXM 0 0-80000000\n");
-    decide(&m, &v);
-    assert_false(v.compresses);
-    assert_non_null(strstr(v.reason, "no e820 RAM at or above 4 GiB"));
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    decide(m, &v);
+    assert_false(v->compresses);
+    assert_non_null(strstr(v->reason, "no e820 RAM at or above 4 GiB"));
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
 }
 
 static void test_xen_mask_and_hotplug(void **state)
 {
     (void)state;
-    struct smm_machine m;
-    struct smm_xen_verdict v;
+    struct smm_machine *m = NULL;
+    struct smm_xen_verdict *v = NULL;
     /* Xen 4.17: keep = pfn bits 0..20 and 28 -> hole 21..27 */
     xen_x86(srat_basic, "4.17.2", "", "", &m, &v);
-    assert_true(v.compresses);
-    assert_string_equal(v.boot_line, "PFN compression on bits 21...27");
-    assert_int_equal(v.agrees, 0); /* debug=y, map printed, no line: Xen did not compress */
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    assert_true(v->compresses);
+    assert_string_equal(v->boot_line, "PFN compression on bits 21...27");
+    assert_int_equal(v->agrees, 0); /* debug=y, map printed, no line: Xen did not compress */
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
     /* a hot-plug window at 64 GiB widens the kept bits to 0..24: hole 25..27 */
     char srat[512];
     snprintf(srat, sizeof(srat), "%s(XEN) SRAT: Node 2 PXM 2 1000000000-2000000000 (hotplug)\n",
              srat_basic);
     xen_x86(srat, "4.17.2", "", "(XEN) PFN compression on bits 25...27\n", &m, &v);
-    assert_string_equal(v.boot_line, "PFN compression on bits 25...27");
-    assert_int_equal(v.agrees, 1);
-    assert_int_equal(v.srat_entries, 4);
+    assert_string_equal(v->boot_line, "PFN compression on bits 25...27");
+    assert_int_equal(v->agrees, 1);
+    assert_int_equal(v->srat_entries, 4);
     /* Xen 4.17's mem_hotadd_check refuses it: its end frame 0x2000000 has hole bit 25 */
     bool window = false;
-    for (size_t i = 0; i < v.nr_checks; i++)
-        if (v.checks[i].hotplug) {
+    for (size_t i = 0; i < v->nr_checks; i++)
+        if (v->checks[i].hotplug) {
             window = true;
-            assert_false(v.checks[i].indexable);
-            assert_non_null(strstr(v.checks[i].why, "hole bits"));
+            assert_false(v->checks[i].indexable);
+            assert_non_null(strstr(v->checks[i].why, "hole bits"));
         }
     assert_true(window);
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
     /* from 4.18 it asks pdx_is_region_compressible(): the window is hot-addable */
     xen_x86(srat, "4.19.1", "", "", &m, &v);
-    assert_string_equal(v.boot_line, "PFN compression on bits 25...27");
+    assert_string_equal(v->boot_line, "PFN compression on bits 25...27");
     window = false;
-    for (size_t i = 0; i < v.nr_checks; i++)
-        if (v.checks[i].hotplug) {
+    for (size_t i = 0; i < v->nr_checks; i++)
+        if (v->checks[i].hotplug) {
             window = true;
-            assert_true(v.checks[i].indexable);
+            assert_true(v->checks[i].indexable);
         }
     assert_true(window);
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
 }
 
 static void test_xen_nonvolatile_left_out(void **state)
 {
     (void)state;
-    struct smm_machine m;
-    struct smm_xen_verdict v;
+    struct smm_machine *m = NULL;
+    struct smm_xen_verdict *v = NULL;
     char text[1024];
     snprintf(text, sizeof(text),
              "BIOS-e820: [mem 0x0000000000000000-0x000000007fffffff] usable\n"
@@ -585,53 +590,53 @@ static void test_xen_nonvolatile_left_out(void **state)
              "ACPI: SRAT: Node 1 PXM 1 [mem 0x10000000000-0x100ffffffff]\n"
              "ACPI: SRAT: Node 2 PXM 2 [mem 0x1000000000-0x1fffffffff] non-volatile\n");
     load1(&m, text);
-    decide(&m, &v);
-    assert_int_equal(v.srat_entries, 3);
-    assert_true(v.compresses); /* offset (current x86 default) over the three */
-    assert_int_equal(v.scheme, SMM_PDX_OFFSET);
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    decide(m, &v);
+    assert_int_equal(v->srat_entries, 3);
+    assert_true(v->compresses); /* offset (current x86 default) over the three */
+    assert_int_equal(v->scheme, SMM_PDX_OFFSET);
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
 }
 
 static void test_xen_not_covered(void **state)
 {
     (void)state;
-    struct smm_machine m;
-    struct smm_xen_verdict v;
+    struct smm_machine *m = NULL;
+    struct smm_xen_verdict *v = NULL;
     /* an e820 RAM range no SRAT entry covers, varying in pfn bits 21 and 22 */
     const char *extra = "(XEN)  [0000000300000000, 00000004ffffffff] (usable)\n";
     xen_x86(srat_basic, "4.21.0", "", extra, &m, &v);
-    assert_false(v.compresses);
-    assert_string_equal(v.reason,
+    assert_false(v->compresses);
+    assert_string_equal(v->reason,
                         "PFN compression disabled, RAM region [0x300000000, 0x4ffffffff] "
                         "not covered");
-    assert_non_null(strstr(v.boot_line, "PFN compression using lookup table shift"));
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    assert_non_null(strstr(v->boot_line, "PFN compression using lookup table shift"));
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
     /* Xen 4.17 gives up on it without a message */
     xen_x86(srat_basic, "4.17.2", "", extra, &m, &v);
-    assert_false(v.compresses);
-    assert_string_equal(v.boot_line, "");
-    assert_non_null(strstr(v.reason, "gives up silently"));
-    assert_int_equal(v.agrees, 1); /* debug=y, no line: not compressed, as predicted */
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    assert_false(v->compresses);
+    assert_string_equal(v->boot_line, "");
+    assert_non_null(strstr(v->reason, "gives up silently"));
+    assert_int_equal(v->agrees, 1); /* debug=y, no line: not compressed, as predicted */
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
 }
 
 static void test_xen_base_and_crashkernel(void **state)
 {
     (void)state;
-    struct smm_machine m;
-    struct smm_xen_verdict v;
+    struct smm_machine *m = NULL;
+    struct smm_xen_verdict *v = NULL;
     load1(&m, "(XEN) Xen-e820 RAM map:\n"
               "(XEN)  [0000000000000000, 000000007fffffff] (usable)\n"
               "(XEN)  [0000000200000000, 00000003ffffffff] (usable)\n"
               "(XEN) SRAT: Node 0 PXM 0 0-80000000\n"
               "(XEN) SRAT: Node 0 PXM 0 200000000-400000000\n");
-    decide(&m, &v);
-    assert_int_equal(v.base, UINT64_C(0x200000000)); /* first RAM at or above 4 GiB */
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    decide(m, &v);
+    assert_int_equal(v->base, UINT64_C(0x200000000)); /* first RAM at or above 4 GiB */
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
     /* crashkernel=512M@8G is cut out of that range first: the base moves */
     load1(&m, "(XEN) Command line: console=com1 crashkernel=512M@8G\n"
               "(XEN) Xen-e820 RAM map:\n"
@@ -639,12 +644,12 @@ static void test_xen_base_and_crashkernel(void **state)
               "(XEN)  [0000000200000000, 00000003ffffffff] (usable)\n"
               "(XEN) SRAT: Node 0 PXM 0 0-80000000\n"
               "(XEN) SRAT: Node 0 PXM 0 200000000-400000000\n");
-    decide(&m, &v);
-    assert_int_equal(v.crash_start, UINT64_C(0x200000000));
-    assert_int_equal(v.crash_size, UINT64_C(512) << 20);
-    assert_int_equal(v.base, UINT64_C(0x220000000));
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    decide(m, &v);
+    assert_int_equal(v->crash_start, UINT64_C(0x200000000));
+    assert_int_equal(v->crash_size, UINT64_C(512) << 20);
+    assert_int_equal(v->base, UINT64_C(0x220000000));
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
     uint64_t size, off;
     assert_true(smm_xen_crashkernel("a crashkernel=0M-2G:128M,2G-:256M@16M", 4 * GIB, &size, &off));
     assert_int_equal(size, UINT64_C(256) << 20);
@@ -664,15 +669,15 @@ static void test_xen_logs_agree(void **state)
         assert_non_null(text);
         text = realloc(text, len + 1);
         text[len] = '\0';
-        struct smm_machine m;
-        struct smm_xen_verdict v;
+        struct smm_machine *m = NULL;
+        struct smm_xen_verdict *v = NULL;
         load1(&m, text);
-        assert_int_equal(m.arch, SMM_ARCH_ARM);
-        decide(&m, &v);
-        if (v.agrees != 1)
-            fail_msg("%s: Xen says '%s', we say '%s'", logs[i], v.log_says, v.boot_line);
-        smm_xen_verdict_free(&v);
-        smm_machine_free(&m);
+        assert_int_equal(m->arch, SMM_ARCH_ARM);
+        decide(m, &v);
+        if (v->agrees != 1)
+            fail_msg("%s: Xen says '%s', we say '%s'", logs[i], v->log_says, v->boot_line);
+        smm_xen_verdict_destroy(v);
+        smm_machine_destroy(m);
         free(text);
     }
 }
@@ -681,12 +686,12 @@ static void test_xen_logs_agree(void **state)
 static void test_xen_disagrees(void **state)
 {
     (void)state;
-    struct smm_machine m;
-    struct smm_xen_verdict v;
+    struct smm_machine *m = NULL;
+    struct smm_xen_verdict *v = NULL;
     xen_x86(srat_basic, "4.17.2", "", "(XEN) PFN compression on bits 22...27\n", &m, &v);
-    assert_int_equal(v.agrees, 0);
-    smm_xen_verdict_free(&v);
-    smm_machine_free(&m);
+    assert_int_equal(v->agrees, 0);
+    smm_xen_verdict_destroy(v);
+    smm_machine_destroy(m);
 }
 
 int main(int argc, char **argv)

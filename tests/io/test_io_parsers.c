@@ -130,20 +130,21 @@ static const struct one ones[] = {
 static void test_one(void **state)
 {
     const struct one *o = *state;
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
     enum smm_format used;
-    int rc = smm_parse_buffer(o->text, strlen(o->text), "t", o->fmt, &used, &out, &d);
+    int rc = smm_parse_buffer(o->text, strlen(o->text), "t", o->fmt, &used, out, &d);
     if (rc)
         fail_msg("%s", d.msg);
     assert_int_equal(used, o->fmt);
-    assert_int_equal(out.n, 1);
-    assert_int_equal(out.v[0].start, o->start);
-    assert_int_equal(out.v[0].end, o->end);
-    assert_string_equal(smm_mem_type_name(out.v[0].type), smm_mem_type_name(o->type));
-    assert_int_equal(out.v[0].node, o->node);
-    assert_int_equal(out.v[0].line, o->line);
-    smm_rangelist_free(&out);
+    assert_int_equal(out->n, 1);
+    assert_int_equal(out->v[0].start, o->start);
+    assert_int_equal(out->v[0].end, o->end);
+    assert_string_equal(smm_mem_type_name(out->v[0].type), smm_mem_type_name(o->type));
+    assert_int_equal(out->v[0].node, o->node);
+    assert_int_equal(out->v[0].line, o->line);
+    smm_rangelist_destroy(out);
 
     /* detection agrees with the format each input is written in */
     assert_string_equal(smm_format_name(smm_detect_format(o->text, strlen(o->text))),
@@ -232,17 +233,20 @@ static void test_whole_log(void **state)
     } want[] = {{SMM_FMT_E820, 3, 3}, {SMM_FMT_SRAT, 2, 8}, {SMM_FMT_NODES, 2, 11}};
     assert_int_equal(smm_detect_format(log, strlen(log)), SMM_FMT_E820);
     for (size_t i = 0; i < 3; i++) {
-        struct smm_rangelist out = {0};
+        struct smm_rangelist *out = NULL;
+        assert_int_equal(smm_rangelist_create(&out), 0);
         struct smm_diag d = {0};
-        if (io_test_parse(log, want[i].fmt, &out, &d))
+        if (io_test_parse(log, want[i].fmt, out, &d))
             fail_msg("%s", d.msg);
-        assert_int_equal(out.n, want[i].n);
-        assert_int_equal(out.v[0].line, want[i].first_line);
-        smm_rangelist_free(&out);
+        assert_int_equal(out->n, want[i].n);
+        assert_int_equal(out->v[0].line, want[i].first_line);
+        smm_rangelist_destroy(out);
     }
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    assert_int_equal(io_test_parse(log, SMM_FMT_EFI, &out, &d), -SMM_EEMPTY);
+    assert_int_equal(io_test_parse(log, SMM_FMT_EFI, out, &d), -SMM_EEMPTY);
+    smm_rangelist_destroy(out);
 }
 
 static void test_dts_corners(void **state)
@@ -290,44 +294,45 @@ static void test_dts_corners(void **state)
         "&mem0 { status = \"okay\"; };\n"
         "&{/soc} { compatible = \"x\"; };\n"
         "/omit-if-no-ref/ &mem0;\n";
-    struct smm_rangelist out = {0};
+    struct smm_rangelist *out = NULL;
+    assert_int_equal(smm_rangelist_create(&out), 0);
     struct smm_diag d = {0};
-    int rc = io_test_parse(dts, SMM_FMT_AUTO, &out, &d);
+    int rc = io_test_parse(dts, SMM_FMT_AUTO, out, &d);
     if (rc)
         fail_msg("%s", d.msg);
-    assert_int_equal(out.n, 2);
-    assert_int_equal(out.v[0].start, 0x80000000u);
-    assert_int_equal(out.v[0].end, 0xc0000000u);
-    assert_int_equal(out.v[0].line, 14);
-    assert_int_equal(out.v[0].node, 1);
-    assert_int_equal(out.v[1].start, 0x1000000000u);
-    assert_int_equal(out.v[1].end, 0x1000001000u);
-    assert_int_equal(out.v[1].line, 17);
-    smm_rangelist_free(&out);
+    assert_int_equal(out->n, 2);
+    assert_int_equal(out->v[0].start, 0x80000000u);
+    assert_int_equal(out->v[0].end, 0xc0000000u);
+    assert_int_equal(out->v[0].line, 14);
+    assert_int_equal(out->v[0].node, 1);
+    assert_int_equal(out->v[1].start, 0x1000000000u);
+    assert_int_equal(out->v[1].end, 0x1000001000u);
+    assert_int_equal(out->v[1].line, 17);
+    smm_rangelist_destroy(out);
 }
 
 /* (8) normalization rules, seen through the loader. */
 static void test_ram_loses(void **state)
 {
     (void)state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     assert_int_equal(
         io_test_load("0x0 0x10000 ram\n0x8000 0x9000 reserved\n", SMM_FMT_AUTO, &m, &d), 0);
-    assert_int_equal(m.format, SMM_FMT_PLAIN);
-    assert_int_equal(m.map.nr, 3);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 0xf000);
-    assert_int_equal(smm_memmap_ram_extents(&m.map), 2);
-    assert_int_equal(m.map.ranges[1].type, SMM_MEM_RESERVED);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->format, SMM_FMT_PLAIN);
+    assert_int_equal(m->map.nr, 3);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 0xf000);
+    assert_int_equal(smm_memmap_ram_extents(&m->map), 2);
+    assert_int_equal(m->map.ranges[1].type, SMM_MEM_RESERVED);
+    smm_loaded_map_destroy(m);
 
     /* the same through e820, where firmware maps do overlap */
     assert_int_equal(io_test_load("BIOS-e820: [mem 0x0-0xffff] usable\n"
                                   "BIOS-e820: [mem 0x8000-0x8fff] ACPI NVS\n",
                                   SMM_FMT_AUTO, &m, &d),
                      0);
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 0xf000);
-    smm_loaded_map_free(&m);
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 0xf000);
+    smm_loaded_map_destroy(m);
 
     /* RAM entirely claimed by something else: no RAM */
     assert_int_equal(io_test_load("0x0 0x1000 ram\n0x0 0x2000 other\n", SMM_FMT_PLAIN, &m, &d),
@@ -338,19 +343,19 @@ static void test_ram_loses(void **state)
                      -SMM_EEMPTY);
     assert_string_equal(d.msg, "t:2: no RAM ranges found: read as plain, where RAM is 'START END "
                                "ram' (or no type); this line's range is 'reserved'");
-    smm_loaded_map_free(&m);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_node_conflict(void **state)
 {
     (void)state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     assert_int_equal(io_test_load("0x0 0x2000 ram node=0\n# gap\n0x1000 0x3000 ram node=1\n",
                                   SMM_FMT_PLAIN, &m, &d),
                      -SMM_EOVERLAP);
     assert_string_equal(d.msg, "t:3: RAM range overlaps RAM at line 1 with a different NUMA node");
-    assert_null(m.map.ranges);
+    assert_null(m); /* a failed create leaves nothing */
     assert_int_equal(io_test_load("SRAT: Node 0 PXM 0 [mem 0x0-0x1fff]\n"
                                   "SRAT: Node 1 PXM 1 [mem 0x1000-0x2fff]\n",
                                   SMM_FMT_AUTO, &m, &d),
@@ -361,32 +366,32 @@ static void test_node_conflict(void **state)
                                   "SRAT: Node 0 PXM 0 [mem 0x1000-0x2fff]\n",
                                   SMM_FMT_AUTO, &m, &d),
                      0);
-    assert_int_equal(m.map.nr, 1);
-    assert_int_equal(m.map.ranges[0].end, 0x3000);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->map.nr, 1);
+    assert_int_equal(m->map.ranges[0].end, 0x3000);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_touching_merges(void **state)
 {
     (void)state;
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
     assert_int_equal(io_test_load("0x1000 0x2000\n0x0 0x1000\n0x2000 0x3000 reserved\n"
                                   "0x3000 0x4000 reserved\n",
                                   SMM_FMT_PLAIN, &m, &d),
                      0);
-    assert_int_equal(m.map.nr, 2);
-    assert_int_equal(m.map.ranges[0].start, 0);
-    assert_int_equal(m.map.ranges[0].end, 0x2000);
-    assert_int_equal(m.map.ranges[1].end, 0x4000);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->map.nr, 2);
+    assert_int_equal(m->map.ranges[0].start, 0);
+    assert_int_equal(m->map.ranges[0].end, 0x2000);
+    assert_int_equal(m->map.ranges[1].end, 0x4000);
+    smm_loaded_map_destroy(m);
     /* touching RAM of two nodes stays two ranges, but one extent */
     assert_int_equal(
         io_test_load("0x0 0x1000 ram node=0\n0x1000 0x2000 ram node=1\n", SMM_FMT_PLAIN, &m, &d),
         0);
-    assert_int_equal(m.map.nr, 2);
-    assert_int_equal(smm_memmap_ram_extents(&m.map), 1);
-    smm_loaded_map_free(&m);
+    assert_int_equal(m->map.nr, 2);
+    assert_int_equal(smm_memmap_ram_extents(&m->map), 1);
+    smm_loaded_map_destroy(m);
 }
 
 static void test_stdin_and_files(void **state)
@@ -401,29 +406,32 @@ static void test_stdin_and_files(void **state)
     int saved = dup(STDIN_FILENO);
     assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
     assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
-    struct smm_loaded_map m;
+    struct smm_loaded_map *m = NULL;
     struct smm_diag d = {0};
-    int rc = smm_load_map("-", SMM_FMT_AUTO, &m, &d);
+    int rc = smm_loaded_map_create("-", SMM_FMT_AUTO, &m, &d);
     dup2(saved, STDIN_FILENO);
     close(saved);
     if (rc)
         fail_msg("%s", d.msg);
-    assert_string_equal(m.source, "<stdin>");
-    assert_int_equal(smm_memmap_ram_bytes(&m.map), 0x1000);
-    smm_loaded_map_free(&m);
+    assert_string_equal(m->source, "<stdin>");
+    assert_int_equal(smm_memmap_ram_bytes(&m->map), 0x1000);
+    smm_loaded_map_destroy(m);
 
     /* one byte over 64 MiB (sparse) is refused before parsing */
     assert_int_equal(ftruncate(fd, (64 << 20) + 1), 0);
-    assert_int_equal(smm_load_map(path, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_loaded_map_create(path, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
     assert_diag_prefix(&d, path);
     assert_diag_contains(&d, "larger than 67108864 bytes");
     close(fd);
     unlink(path);
 
-    assert_int_equal(smm_load_map(path, SMM_FMT_AUTO, &m, &d), -SMM_EFAULT);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_loaded_map_create(path, SMM_FMT_AUTO, &m, &d), -SMM_EFAULT);
     assert_diag_contains(&d, "cannot open");
-    assert_int_equal(smm_load_map(NULL, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
-    smm_loaded_map_free(&m);
+    smm_diag_clear(&d);
+    assert_int_equal(smm_loaded_map_create(NULL, SMM_FMT_AUTO, &m, &d), -SMM_EINVAL);
+    smm_loaded_map_destroy(m);
 }
 
 int main(int argc, char **argv)

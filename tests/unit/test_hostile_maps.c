@@ -2,7 +2,7 @@
 /*
  * test_hostile_maps.c - thousands of generated, hostile memory maps through
  * what `sparsemm analyze --json` and `sparsemm pdx --check` do, in process:
- * smm_load_buffer() on plain-format text, then smm_pdx_evaluate() for every
+ * smm_loaded_map_create_buffer() on plain-format text, then smm_pdx_evaluate() for every
  * scheme, then smm_pdx_create() + smm_pdx_check() for every scheme with base
  * 0 and with the x86 base.  Each map must give either a clean error (a
  * known negative code, a "hostile..." message, nothing left allocated) or a
@@ -23,6 +23,7 @@
 #include <sparsemm/io/memmap_io.h>
 #include <sparsemm/platform/posix/platform_posix.h>
 
+#include <sparsemm/analyze.h>
 #include <sparsemm/pdx.h>
 #include "pdx_internal.h" /* the checker's own test breaks a context's head */
 #include <stdarg.h>
@@ -179,44 +180,69 @@ static bool verify_map(const struct smm_memmap *m)
 }
 
 /*
+ * smm_analyze() on the map: -SMM_EEMPTY without a whole frame, else every
+ * scheme between the block ideal and max_pfn, a choice among them, and
+ * every scratch page given back.
+ */
+static bool verify_analyze(const struct smm_memmap *m, size_t nr_frames, uint64_t pages)
+{
+    struct smm_platform plat;
+    struct smm_analyze_config cfg;
+    struct smm_analysis a;
+    if (smm_posix_platform_init(&plat) != 0)
+        return false;
+    smm_analyze_config_default(&cfg);
+    int rc = smm_analyze(&plat, &cfg, m, &a, NULL);
+    bool ok = rc == (nr_frames ? 0 : -SMM_EEMPTY) && smm_posix_live_reservations(&plat) == 0;
+    for (unsigned s = 0; ok && rc == 0 && s < SMM_PDX_SCHEME_COUNT; s++)
+        ok = a.ram_pages == pages && a.scheme[s].max_pdx >= a.block_ideal &&
+             a.block_ideal >= pages && a.scheme[s].max_pdx <= a.scheme[SMM_PDX_NONE].max_pdx &&
+             a.best < SMM_PDX_SCHEME_COUNT && smm_analyze_is_xen_scheme(a.best_xen);
+    smm_posix_platform_fini(&plat);
+    CHECK(ok);
+    return ok;
+}
+
+/*
  * One map: a clean error or a verified result.  Returns the load code
  * (0 when the map loaded) so that families can assert the expected one.
  */
 static int run_map(const char *family, struct text *t)
 {
-    struct smm_loaded_map lm;
+    struct smm_loaded_map *lm = NULL;
     struct smm_diag diag = {0};
     unsigned failed_before = tiny_current_failed;
-    int rc = smm_load_buffer(t->p, t->n, "hostile", SMM_FMT_PLAIN, &lm, &diag);
+    int rc = smm_loaded_map_create_buffer(t->p, t->n, "hostile", SMM_FMT_PLAIN, &lm, &diag);
 
     nr_maps++;
     if (rc != 0) {
         CHECK(code_is_clean(rc));
         CHECK(strncmp(diag.msg, "hostile", 7) == 0);
-        CHECK(lm.map.ranges == NULL && lm.raw.v == NULL && lm.map.nr == 0);
+        CHECK(lm == NULL); /* a failed create leaves nothing */
         nr_errors++;
-    } else if (verify_map(&lm.map)) {
-        size_t n = smm_memmap_frames(&lm.map, NULL, 0);
+    } else if (verify_map(&lm->map)) {
+        size_t n = smm_memmap_frames(&lm->map, NULL, 0);
         struct smm_frame_range *f = calloc(n ? n : 1, sizeof(*f));
         CHECK(f != NULL);
-        smm_memmap_frames(&lm.map, f, n);
+        smm_memmap_frames(&lm->map, f, n);
+        bool analyzed = verify_analyze(&lm->map, n, smm_memmap_ram_pages(&lm->map));
         if (n == 0) {
             nr_noframes++; /* the CLI's "no whole 4 KiB frame of RAM" */
         } else {
             struct smm_pdx_config cfg;
-            uint64_t pages = smm_memmap_ram_pages(&lm.map);
+            uint64_t pages = smm_memmap_ram_pages(&lm->map);
             smm_pdx_config_default(&cfg);
             bool ok = verify_compute(&cfg, f, n, pages) && verify_setup(&cfg, f, n);
             cfg.base = smm_pdx_x86_base(f, n);
             ok = ok && verify_compute(&cfg, f, n, pages) && verify_setup(&cfg, f, n);
-            nr_verified += ok;
+            nr_verified += ok && analyzed;
         }
         free(f);
     }
     if (tiny_current_failed != failed_before && nr_bad++ < 3)
         printf("  %s map #%u (%zu bytes of text) failed; first lines:\n%.400s\n", family, nr_maps,
                t->n, t->p);
-    smm_loaded_map_free(&lm);
+    smm_loaded_map_destroy(lm);
     t->n = 0;
     return rc;
 }

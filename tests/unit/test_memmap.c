@@ -9,6 +9,7 @@
 
 #include <sparsemm/memmap.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define R(s, e, t, n, l) {.start = (s), .end = (e), .type = (t), .node = (n), .line = (l)}
 #define NONE SMM_NODE_NONE
@@ -17,7 +18,7 @@ static struct smm_range out_buf[256];
 static uint64_t scratch[1024];
 
 static int norm(const struct smm_range *in, size_t n, struct smm_memmap *m,
-                struct smm_memmap_conflict *c)
+                struct smm_diag *c)
 {
     *m = (struct smm_memmap){.ranges = out_buf, .nr = 0, .cap = 256};
     return smm_memmap_normalize(in, n, scratch, m, c);
@@ -67,14 +68,25 @@ static void test_node_conflict(void)
         R(0x8000, 0x20000, SMM_MEM_RAM, 1, 9),
     };
     struct smm_memmap m;
-    struct smm_memmap_conflict c = {0, 0};
+    struct smm_diag c;
+    smm_diag_clear(&c);
     CHECK_EQ_INT(norm(in, 2, &m, &c), -SMM_EOVERLAP);
+    CHECK_EQ_INT(c.code, -SMM_EOVERLAP);
     CHECK_EQ_U64(c.line, 9);
     CHECK_EQ_U64(c.other_line, 7);
+    CHECK(strcmp(c.msg, "RAM range overlaps RAM at line 7 with a different NUMA node") == 0);
     CHECK_EQ_U64(m.nr, 0);
+    /* the first reason wins: a second failure leaves it as it was */
+    CHECK_EQ_INT(norm(in, 1, &m, &c), 0);
+    in[0].end = in[0].start;
+    CHECK_EQ_INT(norm(in, 2, &m, &c), -SMM_EINVAL);
+    CHECK_EQ_U64(c.line, 9);
+    in[0].end = 0x10000;
     /* touching ranges of different nodes are fine and stay apart */
     in[1].start = 0x10000;
+    smm_diag_clear(&c);
     CHECK_EQ_INT(norm(in, 2, &m, &c), 0);
+    CHECK_EQ_INT(c.code, 0);
     CHECK_EQ_U64(m.nr, 2);
     CHECK_EQ_U64(smm_memmap_ram_extents(&m), 1);
 }
@@ -108,11 +120,21 @@ static void test_invalid_ranges(void)
     CHECK_EQ_INT(smm_range_check(&bad[2]), -SMM_EINVAL);
     struct smm_memmap m;
     CHECK_EQ_INT(norm(bad, 1, &m, NULL), -SMM_EINVAL);
+    struct smm_diag d;
+    smm_diag_clear(&d);
+    CHECK_EQ_INT(norm(&bad[1], 1, &m, &d), -SMM_EINVAL);
+    CHECK_EQ_INT(d.code, -SMM_EINVAL);
+    CHECK_EQ_U64(d.line, 1);
+    CHECK(strstr(d.msg, "invalid range [0x0, 0x10000000000001)") == d.msg);
     struct smm_range ok = R(0, 0x1000, SMM_MEM_RAM, NONE, 1);
     struct smm_range tiny_out[1];
     struct smm_range two[] = {ok, R(0x2000, 0x3000, SMM_MEM_RESERVED, NONE, 2)};
     m = (struct smm_memmap){.ranges = tiny_out, .cap = 1};
-    CHECK_EQ_INT(smm_memmap_normalize(two, 2, scratch, &m, NULL), -SMM_ENOSPC);
+    smm_diag_clear(&d);
+    CHECK_EQ_INT(smm_memmap_normalize(two, 2, scratch, &m, &d), -SMM_ENOSPC);
+    CHECK_EQ_INT(d.code, -SMM_ENOSPC);
+    CHECK_EQ_U64(d.line, 2);
+    CHECK(strcmp(d.msg, "more ranges than the output holds, at [0x2000, 0x3000)") == 0);
     CHECK_EQ_U64(m.nr, 0);
 }
 

@@ -9,6 +9,7 @@
  * set_identity, populate and release.  All of it twice: over demand-zero
  * reservations and over a platform without them.
  */
+#include "p2m_internal.h" /* white box: the reservation, the tree's shared pages */
 #include "tables_host.h"
 #include "tiny.h"
 #include <sparsemm/platform/posix/platform_posix.h>
@@ -72,7 +73,7 @@ static int inst_create(struct inst *in, enum smm_p2m_backend b, unsigned bits, u
     cfg.identity_ranges = 4096;
     if (platform_init(&in->plat) != 0)
         return -SMM_ENOMEM;
-    int rc = smm_p2m_create(&in->plat, &cfg, &in->p);
+    int rc = smm_p2m_create(&in->plat, &cfg, &in->p, NULL);
     if (rc != 0)
         smm_posix_platform_fini(&in->plat);
     return rc;
@@ -454,13 +455,14 @@ static void test_limits(void)
     platform_init(&plat);
     struct smm_p2m_config cfg;
     struct smm_p2m *p = NULL;
-    char msg[256];
+    struct smm_diag diag;
+    struct smm_p2m not_made;
     uint64_t tib4 = UINT64_C(1) << 30; /* 4 TiB in pfns */
 
     /* a 4 TiB sparse guest: linear works, a one-top tree refuses */
     smm_p2m_config_default(&cfg);
     cfg.max_pfn = tib4;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     uint64_t spots[] = {0, 1, (UINT64_C(1) << 29) + 5, tib4 - 1};
     for (unsigned i = 0; i < 4; i++)
         CHECK_EQ_INT(smm_p2m_store(p, spots[i], 1000 + i), 0);
@@ -478,43 +480,47 @@ static void test_limits(void)
     smm_p2m_destroy(p);
 
     cfg.backend = SMM_P2M_TREE;
-    cfg.msg = msg;
-    cfg.msg_len = sizeof(msg);
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
-    CHECK(strstr(msg, "512 GiB") != NULL);
-    printf("  refused as expected: %s\n", msg);
+    smm_diag_clear(&diag);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_ERANGE);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(diag.code, -SMM_ERANGE);
+    CHECK(strstr(diag.msg, "512 GiB") != NULL);
+    printf("  refused as expected: %s\n", diag.msg);
     cfg.multi_top = true;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
-    CHECK_EQ_U64(p->tops, 8);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
+    uint64_t top, tops;
+    CHECK_EQ_INT(smm_p2m_fll(p, &top, &tops), 0);
+    CHECK_EQ_U64(tops, 8);
     CHECK_EQ_INT(smm_p2m_store(p, tib4 - 1, 5), 0);
     CHECK_EQ_U64(smm_p2m_load(p, tib4 - 1), 5);
     smm_p2m_destroy(p);
     cfg.multi_top = false;
     cfg.max_pfn = UINT64_C(1) << 27; /* exactly one top page */
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     smm_p2m_destroy(p);
 
     /* 32-bit: the list must fit the VA budget; the message names the largest guest */
     smm_p2m_config_default(&cfg);
     cfg.bits = 32;
-    cfg.msg = msg;
-    cfg.msg_len = sizeof(msg);
     cfg.max_pfn = UINT64_C(128) << 18; /* 128 GiB */
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
-    CHECK(strstr(msg, "the largest guest that fits is 64 GiB") != NULL);
-    printf("  refused as expected: %s\n", msg);
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_ERANGE);
+    CHECK(strstr(diag.msg, "the largest guest that fits is 64 GiB") != NULL);
+    printf("  refused as expected: %s\n", diag.msg);
     cfg.max_pfn = UINT64_C(64) << 18;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     smm_p2m_destroy(p);
     cfg.va_budget = UINT64_C(16) << 20;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
-    CHECK(strstr(msg, "16 GiB") != NULL);
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_ERANGE);
+    CHECK(strstr(diag.msg, "16 GiB") != NULL);
     cfg.max_pfn = UINT64_C(1) << 31; /* beyond the identity bit */
     cfg.va_budget = UINT64_C(1) << 40;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_ERANGE);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), -SMM_ERANGE);
     cfg.max_pfn = 10;
     cfg.limit_pfn = 5;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), -SMM_EINVAL);
 
     CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
     smm_posix_platform_fini(&plat);
@@ -541,7 +547,7 @@ static uint64_t resident_pages(const void *addr, size_t len)
  */
 static void check_resident(const struct smm_p2m *p, const struct smm_p2m_usage *u)
 {
-    uint64_t pages = resident_pages(p->base, p->len);
+    uint64_t pages = resident_pages(p2m_cpriv_(p)->base, p2m_cpriv_(p)->len);
     if (without_demand_zero)
         CHECK(pages <= u->committed_bytes / 4096);
     else
@@ -596,6 +602,64 @@ static void test_memory(void)
         smm_p2m_get_usage(p, &u);
         CHECK_EQ_U64(u.committed_bytes, u0.committed_bytes);
         inst_destroy(&in);
+    }
+}
+
+/*
+ * Every kind of hole a lookup meets, every pfn of them read (not samples),
+ * through smm_p2m_load and a view, against values worked out here: unbacked
+ * leaves outside and inside identity ranges (the list's slow path answers
+ * them from the identity set without reading the list again), an identity
+ * range ending inside a backed leaf, MFN 0 in a backed leaf (a stored 0 that
+ * is a value, not a hole), INVALID stored into an identity leaf, and a leaf
+ * given back.  Then the P2M's Rss still equals its committed bytes: the
+ * reads committed nothing.
+ */
+static void test_hole_lookups(void)
+{
+    for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++) {
+        for (unsigned bits = 32; bits <= 64; bits += 32) {
+            struct inst in;
+            uint64_t epp = 4096 / (bits / 8), max = 64 * epp;
+            CHECK_EQ_INT(inst_create(&in, b, bits, max, 0), 0);
+            struct smm_p2m *p = in.p;
+            uint64_t inv = smm_p2m_invalid(p);
+            uint64_t id0 = 10 * epp + 5, id1 = 20 * epp + 7; /* ends inside leaf 20 */
+            CHECK_EQ_INT(smm_p2m_set_identity(p, id0, id1), 0);
+            CHECK_EQ_INT(smm_p2m_store(p, 3 * epp + 1, 0), 0);       /* MFN 0 */
+            CHECK_EQ_INT(smm_p2m_store(p, 3 * epp + 2, 77), 0);      /* leaf 3 backed */
+            CHECK_EQ_INT(smm_p2m_store(p, 20 * epp + 1, 88), 0);     /* identity leaf backed */
+            CHECK_EQ_INT(smm_p2m_store(p, 20 * epp + 2, inv), 0);
+            CHECK_EQ_INT(smm_p2m_store(p, 40 * epp + 9, 99), 0);     /* backed, then given back */
+            smm_p2m_clear(p, 40 * epp + 9);
+            uint64_t released = 0;
+            CHECK_EQ_INT(smm_p2m_release(p, 40 * epp, 41 * epp, &released), 0);
+            CHECK_EQ_U64(released, 1);
+            struct smm_p2m_view v;
+            smm_p2m_view_init(&v, p);
+            uint64_t bad = 0;
+            for (uint64_t pfn = 0; pfn < max + epp; pfn++) {
+                uint64_t want = pfn >= id0 && pfn < id1 ? smm_p2m_identity(p, pfn) : inv;
+                want = pfn == 3 * epp + 1    ? 0
+                       : pfn == 3 * epp + 2  ? 77
+                       : pfn == 20 * epp + 1 ? 88
+                       : pfn == 20 * epp + 2 ? inv
+                       : pfn >= max          ? smm_p2m_identity(p, pfn)
+                                             : want;
+                uint64_t got = smm_p2m_load(p, pfn), got_v = smm_p2m_view_load(&v, pfn);
+                if ((got != want || got_v != want) && bad++ < 3)
+                    TINY_FAIL_AT("%s/%u pfn 0x%llx: load 0x%llx view 0x%llx, want 0x%llx",
+                                 smm_p2m_backend_name(b), bits, (unsigned long long)pfn,
+                                 (unsigned long long)got, (unsigned long long)got_v,
+                                 (unsigned long long)want);
+            }
+            CHECK_EQ_U64(bad, 0);
+            struct smm_p2m_usage u;
+            smm_p2m_get_usage(p, &u);
+            CHECK_EQ_U64(in.plat.stats.committed, u.committed_bytes);
+            check_resident(p, &u);
+            inst_destroy(&in);
+        }
     }
 }
 
@@ -726,6 +790,68 @@ static int op_release(struct smm_p2m *p)
     return smm_p2m_release(p, 0, 5 * fi_epp * fi_epp, &r);
 }
 
+/* Backend names: exact, both ways (the core's one name-table lookup). */
+static void test_names(void)
+{
+    for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++)
+        CHECK_EQ_INT(smm_p2m_backend_from_name(smm_p2m_backend_name((enum smm_p2m_backend)b)),
+                     (int)b);
+    CHECK_EQ_INT(smm_p2m_backend_from_name("tree"), SMM_P2M_TREE);
+    const char *bad[] = {"tre", "trees", "Linear", "", "linear "};
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_EQ_INT(smm_p2m_backend_from_name(bad[i]), SMM_P2M_BACKEND_COUNT);
+    CHECK_EQ_INT(smm_p2m_backend_from_name(NULL), SMM_P2M_BACKEND_COUNT);
+    CHECK(strcmp(smm_p2m_backend_name(SMM_P2M_BACKEND_COUNT), "?") == 0);
+}
+
+/*
+ * The lifecycle rule: destroy takes NULL; a refused create sets *out to
+ * NULL and says why in the diag it was given (the first reason wins), or
+ * nowhere when given none.
+ */
+static void test_lifecycle(void)
+{
+    smm_p2m_destroy(NULL);
+    struct smm_platform plat;
+    platform_init(&plat);
+    struct smm_p2m_config cfg;
+    struct smm_p2m *p, not_made;
+    struct smm_diag diag;
+    smm_p2m_config_default(&cfg);
+    cfg.max_pfn = 1000;
+    cfg.bits = 16; /* no such guest width */
+    smm_diag_clear(&diag);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(diag.code, -SMM_EINVAL);
+    CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
+    cfg.bits = 64;
+    cfg.limit_pfn = 10; /* below max_pfn; the diag already holds a reason */
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK(strcmp(diag.msg, "bad P2M configuration") == 0);
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), -SMM_EINVAL);
+    CHECK(strcmp(diag.msg, "max_pfn is above the hot-add limit") == 0);
+    p = &not_made;
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(smm_p2m_create(NULL, &cfg, &p, NULL), -SMM_EINVAL);
+    CHECK(p == NULL);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, NULL, NULL), -SMM_EINVAL);
+    cfg.limit_pfn = 0;
+    smm_diag_clear(&diag);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, &diag), 0);
+    CHECK(p != NULL);
+    CHECK_EQ_INT(diag.code, 0); /* success says nothing */
+    CHECK_EQ_U64(diag.msg[0], 0);
+    smm_p2m_destroy(p);
+    CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
+    smm_posix_platform_fini(&plat);
+}
+
 static void test_fault_injection(void)
 {
     for (unsigned b = 0; b < SMM_P2M_BACKEND_COUNT; b++) {
@@ -740,15 +866,21 @@ static void test_fault_injection(void)
             cfg.backend = b;
             cfg.bits = bits;
             cfg.max_pfn = max;
-            struct smm_p2m *p = NULL;
+            struct smm_p2m *p = NULL, not_made;
+            struct smm_diag diag;
             uint64_t nth;
             for (nth = 1; nth < 32; nth++) {
+                smm_diag_clear(&diag);
+                p = &not_made;
                 smm_posix_fail_at(&plat, nth);
-                int rc = smm_p2m_create(&plat, &cfg, &p);
+                int rc = smm_p2m_create(&plat, &cfg, &p, &diag);
                 smm_posix_fail_at(&plat, 0);
                 if (rc == 0)
                     break;
                 CHECK_EQ_INT(rc, -SMM_ENOMEM);
+                CHECK(p == NULL);
+                CHECK_EQ_INT(diag.code, rc);
+                CHECK(strstr(diag.msg, "the platform refused the P2M") != NULL);
                 CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
                 CHECK_EQ_U64(plat.stats.committed, 0);
             }
@@ -792,7 +924,10 @@ int main(void)
         TINY_RUN(test_property_32);
         TINY_RUN(test_limits);
         TINY_RUN(test_memory);
+        TINY_RUN(test_hole_lookups);
         TINY_RUN(test_fll);
+        TINY_RUN(test_names);
+        TINY_RUN(test_lifecycle);
         TINY_RUN(test_fault_injection);
     }
     return tiny_finish();

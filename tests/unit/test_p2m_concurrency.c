@@ -135,7 +135,7 @@ static void run_config(enum smm_p2m_backend b, unsigned bits)
     sh.epp = 4096 / (bits / 8);
     sh.n = LEAVES * sh.epp;
     cfg.max_pfn = sh.n;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &sh.p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &sh.p, NULL), 0);
     struct smm_p2m *p = sh.p;
     uint64_t epp = sh.epp;
 

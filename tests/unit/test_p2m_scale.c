@@ -17,6 +17,7 @@
  * nothing); and the P2M must stay one kernel mapping (linear) or three
  * (tree: its shared pages are read-only), whatever is stored.
  */
+#include "p2m_internal.h" /* white box: the reservation and its leaf count */
 #include "tables_host.h"
 #include "tiny.h"
 
@@ -66,14 +67,15 @@ static uint64_t count_maps(uintptr_t start, uintptr_t end)
 static void check_committed(const struct smm_p2m *p, const struct smm_platform *plat,
                             uint64_t base_bytes, const uint8_t *stored, const char *step)
 {
+    const struct smm_p2m_priv *q = p2m_cpriv_(p);
     /* the linear list's bitmap: a page per 32768 leaves that holds a backed one */
-    uint64_t nleaves = p->leaves, leaves = 0, bitmap_pages = 0, per_page = 4096 * 8;
+    uint64_t nleaves = q->leaves, leaves = 0, bitmap_pages = 0, per_page = 4096 * 8;
     for (uint64_t bp = 0; bp * per_page < nleaves; bp++) {
         uint64_t here = 0;
         for (uint64_t l = bp * per_page; l < nleaves && l < (bp + 1) * per_page; l++)
             here += stored[l];
         leaves += here;
-        bitmap_pages += here != 0 && p->backend == SMM_P2M_LINEAR;
+        bitmap_pages += here != 0 && q->backend == SMM_P2M_LINEAR;
     }
     struct smm_p2m_usage u;
     uint64_t rss = 0, anon = 0;
@@ -82,11 +84,11 @@ static void check_committed(const struct smm_p2m *p, const struct smm_platform *
     CHECK_EQ_U64(u.committed_bytes, plat->stats.committed);
     CHECK_EQ_U64(u.committed_bytes - (u.leaf_pages + u.mid_pages) * 4096,
                  base_bytes + bitmap_pages * 4096);
-    CHECK_EQ_INT(smaps_sum((uintptr_t)p->base, (uintptr_t)p->base + p->len, &rss, &anon), 0);
+    CHECK_EQ_INT(smaps_sum((uintptr_t)q->base, (uintptr_t)q->base + q->len, &rss, &anon), 0);
     CHECK_EQ_U64(rss, u.committed_bytes);
     printf("  %s %s: %" PRIu64 " leaf + %" PRIu64 " mid pages, %" PRIu64 " MiB committed, "
            "Rss %" PRIu64 " MiB\n",
-           smm_p2m_backend_name(p->backend), step, u.leaf_pages, u.mid_pages,
+           smm_p2m_backend_name(q->backend), step, u.leaf_pages, u.mid_pages,
            u.committed_bytes >> 20, rss >> 20);
     fflush(stdout);
 }
@@ -154,13 +156,13 @@ static void run(enum smm_p2m_backend b, uint64_t guest_gib)
     cfg.backend = b;
     cfg.max_pfn = pfns;
     cfg.multi_top = true;
-    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p), 0);
+    CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p, NULL), 0);
     if (!p || !stored)
         return;
     struct smm_p2m_usage u0;
     smm_p2m_get_usage(p, &u0);
     /* the list is one mapping; the tree three (its shared pages trap writes) */
-    uintptr_t lo = (uintptr_t)p->base, hi = lo + p->len;
+    uintptr_t lo = (uintptr_t)p2m_cpriv_(p)->base, hi = lo + p2m_cpriv_(p)->len;
     uint64_t base_bytes = u0.committed_bytes - u0.mid_pages * 4096, maps0 = count_maps(lo, hi);
     CHECK_EQ_U64(maps0, b == SMM_P2M_LINEAR ? 1 : 3);
 

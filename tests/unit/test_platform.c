@@ -139,7 +139,7 @@ static void __attribute__((unused)) exhaust_mappings(void)
         smm_p2m_config_default(&cfg);
         cfg.backend = (enum smm_p2m_backend)b;
         cfg.max_pfn = UINT64_C(1) << 26; /* 256 GiB */
-        CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p2m[b]), 0);
+        CHECK_EQ_INT(smm_p2m_create(&plat, &cfg, &p2m[b], NULL), 0);
     }
     if (!p2m[0] || !p2m[1] || !r || !z)
         return;

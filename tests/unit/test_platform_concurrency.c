@@ -42,7 +42,7 @@ static void *p2m_writer(void *arg)
         smm_p2m_config_default(&cfg);
         cfg.backend = j->backend;
         cfg.max_pfn = UINT64_C(1) << 24; /* 64 GiB: 32768 leaves */
-        if (smm_p2m_create(j->plat, &cfg, &p) != 0) {
+        if (smm_p2m_create(j->plat, &cfg, &p, NULL) != 0) {
             j->bad++;
             return NULL;
         }

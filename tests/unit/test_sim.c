@@ -21,12 +21,12 @@
 
 static const char *g_dir;
 
-static int load_(const char *name, struct smm_loaded_map *lm)
+static int load_(const char *name, struct smm_loaded_map **lm)
 {
     char path[1024];
     struct smm_diag diag = {0};
     snprintf(path, sizeof(path), "%s/%s", g_dir, name);
-    int rc = smm_load_map(path, SMM_FMT_AUTO, lm, &diag);
+    int rc = smm_loaded_map_create(path, SMM_FMT_AUTO, lm, &diag);
     if (rc != 0)
         printf("%s: %s\n", path, diag.msg);
     return rc;
@@ -235,17 +235,17 @@ static void test_bad_stream(void)
 /* Every scenario from map src to map dst; variant k picks scheme, backend, width. */
 static int run_pair_(const char *src, const char *dst, unsigned k, bool drop)
 {
-    struct smm_loaded_map ls, ld;
+    struct smm_loaded_map *ls = NULL, *ld = NULL;
     struct smm_sim_run_config rc = {0};
     struct smm_sim_report rep;
-    memset(&ls, 0, sizeof(ls));
-    memset(&ld, 0, sizeof(ld));
-    if (load_(src, &ls) != 0 || load_(dst, &ld) != 0)
+    if (load_(src, &ls) != 0 || load_(dst, &ld) != 0) {
+        smm_loaded_map_destroy(ls);
         return 2;
-    rc.src = &ls.map;
-    rc.dst = &ld.map;
-    host_cfg_(&ls, (enum smm_pdx_scheme)(k % SMM_PDX_SCHEME_COUNT), &rc.src_cfg);
-    host_cfg_(&ld, (enum smm_pdx_scheme)((k + 1) % SMM_PDX_SCHEME_COUNT), &rc.dst_cfg);
+    }
+    rc.src = &ls->map;
+    rc.dst = &ld->map;
+    host_cfg_(ls, (enum smm_pdx_scheme)(k % SMM_PDX_SCHEME_COUNT), &rc.src_cfg);
+    host_cfg_(ld, (enum smm_pdx_scheme)((k + 1) % SMM_PDX_SCHEME_COUNT), &rc.dst_cfg);
     rc.backend = (enum smm_p2m_backend)(k % 2);
     rc.bits = (k / 2) % 2 ? 32 : 64;
     rc.guest_bytes = 8 << 20; /* a 32-bit leaf (1024 pfns) fits below the hole */
@@ -298,8 +298,8 @@ static int run_pair_(const char *src, const char *dst, unsigned k, bool drop)
         CHECK(rep.save.pages > 0);
         CHECK(rep.balloon_released_leaves > 0);
     }
-    smm_loaded_map_free(&ls);
-    smm_loaded_map_free(&ld);
+    smm_loaded_map_destroy(ls);
+    smm_loaded_map_destroy(ld);
     return 0;
 }
 

@@ -17,7 +17,7 @@
  *
  * Entry point for other tools (survey): smm_machine_load() over paths, then
  * the normalized map in m->map feeds the PDX analysis as any loaded map does,
- * and smm_xen_decide() (xen_verdict.h) says what Xen does with it.
+ * and smm_xen_verdict_create() (xen_verdict.h) says what Xen does with it.
  */
 #ifndef SPARSEMM_IO_MACHINE_H
 #define SPARSEMM_IO_MACHINE_H
@@ -125,8 +125,13 @@ struct smm_machine {
 SMM_API const char *smm_source_kind_name(uint32_t kind);
 SMM_API const char *smm_arch_name(enum smm_arch a);
 
-SMM_API void smm_machine_init(struct smm_machine *m);
-SMM_API void smm_machine_free(struct smm_machine *m);
+/*
+ * smm_machine_create - an empty machine (heap), to read sources into.
+ * Return 0 or -SMM_ENOMEM (*out NULL).  smm_machine_destroy() gives it
+ * back with everything read into it (NULL is allowed).
+ */
+SMM_API int smm_machine_create(struct smm_machine **out);
+SMM_API void smm_machine_destroy(struct smm_machine *m);
 
 /*
  * smm_machine_add_buffer - read one source: a log (every dmesg-family kind
@@ -164,11 +169,20 @@ SMM_API int smm_machine_finish(struct smm_machine *m, enum smm_arch arch, struct
 SMM_API int smm_machine_online(struct smm_machine *m, unsigned classes, struct smm_diag *diag);
 
 /*
- * smm_machine_load - the one-call entry point: every path as one machine,
- * then finish.  On failure *m is freed (free again is safe).
+ * smm_machine_load - the one-call entry point: every path read into m (as
+ * created, or anything read before is dropped) as one machine, then
+ * finish.  On failure m is left empty, as created.
  */
 SMM_API int smm_machine_load(struct smm_machine *m, const char *const *paths, size_t n,
                              enum smm_format fmt, enum smm_arch arch, struct smm_diag *diag);
+
+/*
+ * smm_loaded_map_create_machine - m's map (finished) as a loaded map:
+ * source "FILE + FILE...", format m->ram_format, map and raw copied.
+ * Return 0 or -SMM_ENOMEM (*out NULL).
+ */
+SMM_API int smm_loaded_map_create_machine(const struct smm_machine *m,
+                                          struct smm_loaded_map **out);
 
 /*
  * smm_machine_node_at - the NUMA node of address a (kernel node ranges

@@ -39,14 +39,20 @@ SMM_API const char *smm_format_name(enum smm_format f);
 /* Returns SMM_FMT_COUNT when the name is unknown. */
 SMM_API enum smm_format smm_format_from_name(const char *name);
 
-/* A growable list of raw ranges (hosted: realloc). */
+/* A growable list of raw ranges (hosted: realloc), what parsers append to. */
 struct smm_rangelist {
     struct smm_range *v;
     size_t n;
     size_t cap;
 };
 
-SMM_API void smm_rangelist_free(struct smm_rangelist *l);
+/*
+ * smm_rangelist_create - an empty list (heap).  Return 0 or -SMM_ENOMEM
+ * (*out NULL).  smm_rangelist_destroy() gives it back with its ranges
+ * (NULL is allowed).
+ */
+SMM_API int smm_rangelist_create(struct smm_rangelist **out);
+SMM_API void smm_rangelist_destroy(struct smm_rangelist *l);
 
 /* Diagnostics: struct smm_diag, <sparsemm/diag.h>; the first error wins. */
 
@@ -58,10 +64,16 @@ SMM_API void smm_rangelist_free(struct smm_rangelist *l);
 SMM_API int smm_rangelist_push(struct smm_rangelist *l, const struct smm_range *r,
                                const char *source, struct smm_diag *diag);
 
-/* printf-style helper that fills diag->msg as "source:line: fmt...". */
-SMM_API void smm_diag_set(struct smm_diag *diag, const char *source, uint32_t line,
+/*
+ * smm_diag_set - the hosted writer of <sparsemm/diag.h>: unless diag is
+ * NULL or already holds a reason (the first wins), set its code (the
+ * -SMM_E* code the caller returns, never 0), its line, and the text
+ * "source:line: fmt..." ("source: fmt..." for line 0; a NULL source is
+ * "<input>").
+ */
+SMM_API void smm_diag_set(struct smm_diag *diag, int code, const char *source, uint32_t line,
                           const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 5, 6)));
 
 /*
  * smm_detect_format - guess the format of a buffer (first recognisable
@@ -96,22 +108,25 @@ struct smm_loaded_map {
 };
 
 /*
- * smm_load_map - read path ("-" = stdin; a directory = /sys/firmware/memmap
- * layout), parse with fmt, normalize.  Return 0 or a negative code with diag
- * set: those of smm_parse_buffer(), -SMM_EOVERLAP ("source:LINE: RAM range
- * overlaps RAM at line OTHER with a different NUMA node"), -SMM_EEMPTY (no
- * RAM left), -SMM_EFAULT (cannot open or read), -SMM_EINVAL (over 64 MiB).
+ * smm_loaded_map_create - read path ("-" = stdin; a directory =
+ * /sys/firmware/memmap layout), parse with fmt, normalize, into a new
+ * loaded map (heap).  Return 0 or a negative code with diag set: those of
+ * smm_parse_buffer(), -SMM_EOVERLAP ("source:LINE: RAM range overlaps RAM
+ * at line OTHER with a different NUMA node"), -SMM_EEMPTY (no RAM left),
+ * -SMM_EFAULT (cannot open or read), -SMM_EINVAL (over 64 MiB), -SMM_ENOMEM.
  * A directory's entries are read in numeric order and line k in messages
- * is its k-th entry.  On failure *m holds nothing (free is still safe).
+ * is its k-th entry.  On failure *out is NULL and nothing is kept.
  */
-SMM_API int smm_load_map(const char *path, enum smm_format fmt, struct smm_loaded_map *m,
-                         struct smm_diag *diag);
+SMM_API int smm_loaded_map_create(const char *path, enum smm_format fmt,
+                                  struct smm_loaded_map **out, struct smm_diag *diag);
 
-/* smm_load_buffer - as smm_load_map over bytes already in memory. */
-SMM_API int smm_load_buffer(const char *buf, size_t len, const char *source, enum smm_format fmt,
-                            struct smm_loaded_map *m, struct smm_diag *diag);
+/* smm_loaded_map_create_buffer - the same over bytes already in memory. */
+SMM_API int smm_loaded_map_create_buffer(const char *buf, size_t len, const char *source,
+                                         enum smm_format fmt, struct smm_loaded_map **out,
+                                         struct smm_diag *diag);
 
-SMM_API void smm_loaded_map_free(struct smm_loaded_map *m);
+/* smm_loaded_map_destroy - give back a loaded map and its storage (NULL is allowed). */
+SMM_API void smm_loaded_map_destroy(struct smm_loaded_map *m);
 
 #ifdef __cplusplus
 }

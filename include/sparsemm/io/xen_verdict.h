@@ -68,12 +68,13 @@ struct smm_xen_verdict {
 SMM_API void smm_xen_options_default(struct smm_xen_options *o);
 
 /*
- * smm_xen_decide - the verdict for m (finished) on m->arch.  Return 0 or
- * -SMM_ENOMEM (v freed).  Free with smm_xen_verdict_free().
+ * smm_xen_verdict_create - what Xen decides for m (finished) on m->arch, as
+ * a new verdict (heap).  Return 0 or -SMM_ENOMEM (*out NULL).
+ * smm_xen_verdict_destroy() gives it back (NULL is allowed).
  */
-SMM_API int smm_xen_decide(const struct smm_machine *m, const struct smm_xen_options *o,
-                           struct smm_xen_verdict *v);
-SMM_API void smm_xen_verdict_free(struct smm_xen_verdict *v);
+SMM_API int smm_xen_verdict_create(const struct smm_machine *m, const struct smm_xen_options *o,
+                                   struct smm_xen_verdict **out);
+SMM_API void smm_xen_verdict_destroy(struct smm_xen_verdict *v);
 
 /* Bytes of "crashkernel=" (SIZE[@OFFSET] or RANGE:SIZE,...[@OFFSET]) for ram_bytes of RAM. */
 SMM_API bool smm_xen_crashkernel(const char *cmdline, uint64_t ram_bytes, uint64_t *size,

@@ -15,24 +15,24 @@
 
 int main(int argc, char **argv)
 {
-    struct smm_loaded_map lm;
+    struct smm_loaded_map *lm = NULL;
     struct smm_diag diag;
     if (argc != 2) {
         fprintf(stderr, "usage: consumer MAPFILE\n");
         return 2;
     }
-    if (smm_load_map(argv[1], SMM_FMT_AUTO, &lm, &diag) != 0) {
+    if (smm_loaded_map_create(argv[1], SMM_FMT_AUTO, &lm, &diag) != 0) {
         fprintf(stderr, "%s\n", diag.msg);
         return 2;
     }
-    size_t n = smm_memmap_frames(&lm.map, NULL, 0);
+    size_t n = smm_memmap_frames(&lm->map, NULL, 0);
     struct smm_frame_range *fr = calloc(n, sizeof(*fr));
     struct smm_platform plat;
     struct smm_pdx_ctx *ctx;
     struct smm_pdx_config cfg;
     int rc = fr ? 0 : -SMM_ENOMEM;
     if (rc == 0) {
-        smm_memmap_frames(&lm.map, fr, n);
+        smm_memmap_frames(&lm->map, fr, n);
         smm_pdx_config_default(&cfg);
         cfg.base = smm_pdx_x86_base(fr, n);
         rc = smm_posix_platform_init(&plat);
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
             bool ok = smm_mfn_valid(p, pfn) && smm_pdx_to_pfn(p, pdx) == pfn;
             printf("%s: %zu frame ranges, pfn 0x%" PRIx64 " -> pdx 0x%" PRIx64 ", max_pdx %" PRIu64
                    ": %s\n",
-                   lm.source, n, pfn, pdx, p->max_pdx, ok ? "ok" : "MISMATCH");
+                   lm->source, n, pfn, pdx, p->max_pdx, ok ? "ok" : "MISMATCH");
             rc = ok ? 0 : -SMM_EFAULT;
             smm_pdx_destroy(ctx);
         }
@@ -55,6 +55,6 @@ int main(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "%s: %s\n", argv[1], smm_strerror(rc));
     free(fr);
-    smm_loaded_map_free(&lm);
+    smm_loaded_map_destroy(lm);
     return rc == 0 ? 0 : 1;
 }
