@@ -21,7 +21,8 @@
 #define BENCH_PAGE_INFO 32
 
 struct contender {
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
+    struct smm_pdx_info info;
     const uint8_t *table;
     size_t table_len;
     double *ns, *ratio;
@@ -93,7 +94,7 @@ static void print_text(const struct cli_map *m, struct contender *c, unsigned re
     printf("  %-7s %-11s %10s %14s\n", "scheme", "compresses", "ns/op", "ratio vs none");
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
         printf("  %-7s %-11s %10.3f %14.3f\n", smm_pdx_scheme_name(s),
-               c[s].ctx.pdx->compressible ? "yes" : "no (id)", bench_median(c[s].ns, reps),
+               c[s].info.compressible ? "yes" : "no (id)", bench_median(c[s].ns, reps),
                bench_median(c[s].ratio, reps));
 }
 
@@ -115,7 +116,7 @@ static void print_json(const struct cli_map *m, struct contender *c, unsigned re
         smm_json_key(&j, "scheme");
         smm_json_string(&j, smm_pdx_scheme_name(s));
         smm_json_key(&j, "compressible");
-        smm_json_bool(&j, c[s].ctx.pdx->compressible);
+        smm_json_bool(&j, c[s].info.compressible);
         smm_json_key(&j, "ns_per_op");
         smm_json_double(&j, bench_median(c[s].ns, reps));
         smm_json_key(&j, "ratio_vs_none");
@@ -142,23 +143,24 @@ int bench_pdx(const struct cli_map *m, unsigned reps, uint64_t nframes, bool jso
     random_frames(m, frames, nframes);
     /* Every contender's pdx tables and array, sized before any is reserved. */
     uint64_t need = 0;
-    struct smm_pdx *probe = malloc(sizeof(*probe));
-    for (unsigned s = 0; probe && s < SMM_PDX_SCHEME_COUNT; s++)
-        if (smm_pdx_compute(s, &m->pdx, m->frames, m->nr_frames, probe) == 0)
-            need += cli_pdx_va_bytes(probe) + probe->max_pdx * BENCH_PAGE_INFO;
-    free(probe);
+    struct smm_pdx_info probe;
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
+        if (smm_pdx_evaluate(&plat, s, &m->pdx, m->frames, m->nr_frames, &probe) == 0)
+            need += smm_pdx_create_bytes(&probe, plat.page_size) +
+                    probe.max_pdx * BENCH_PAGE_INFO;
     if (!cli_va_fits(m, "the frame-table-sized arrays and pdx tables of 4 schemes", need)) {
         rc = CLI_EXIT_USAGE;
         goto out;
     }
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        int err = smm_pdx_setup(&c[s].ctx, &plat, s, &m->pdx, m->frames, m->nr_frames);
+        int err = smm_pdx_create(&plat, s, &m->pdx, m->frames, m->nr_frames, &c[s].ctx);
         if (err != 0) {
             fprintf(stderr, "sparsemm bench: %s setup: %s\n", smm_pdx_scheme_name(s),
                     smm_strerror(err));
             goto out;
         }
-        c[s].table_len = (size_t)c[s].ctx.pdx->max_pdx * BENCH_PAGE_INFO;
+        smm_pdx_describe(c[s].ctx, &c[s].info);
+        c[s].table_len = (size_t)smm_pdx_view(c[s].ctx)->max_pdx * BENCH_PAGE_INFO;
         void *t = mmap(NULL, c[s].table_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                        -1, 0);
         c[s].ns = calloc(reps, sizeof(double));
@@ -168,14 +170,14 @@ int bench_pdx(const struct cli_map *m, unsigned reps, uint64_t nframes, bool jso
             goto out;
         }
         c[s].table = t;
-        bench_sink += run_once(c[s].ctx.pdx, c[s].table, frames, nframes); /* warm up */
+        bench_sink += run_once(smm_pdx_view(c[s].ctx), c[s].table, frames, nframes); /* warm up */
     }
 
     for (unsigned r = 0; r < reps; r++) {
         for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++) {
             unsigned s = (k + r) % SMM_PDX_SCHEME_COUNT; /* rotate the order each round */
             uint64_t t0 = bench_now_ns();
-            bench_sink += run_once(c[s].ctx.pdx, c[s].table, frames, nframes);
+            bench_sink += run_once(smm_pdx_view(c[s].ctx), c[s].table, frames, nframes);
             c[s].ns[r] = (double)(bench_now_ns() - t0) / (double)nframes;
         }
         for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
@@ -193,7 +195,7 @@ out:
             munmap((void *)c[s].table, c[s].table_len);
         free(c[s].ns);
         free(c[s].ratio);
-        smm_pdx_teardown(&c[s].ctx);
+        smm_pdx_destroy(c[s].ctx);
     }
     smm_posix_platform_fini(&plat);
     free(frames);

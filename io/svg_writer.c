@@ -434,7 +434,7 @@ static double draw_legend(FILE *f, const struct smm_memmap *m, double y)
 }
 
 /* What the scheme removed, in words. */
-static void scheme_detail(const struct smm_pdx *x, char *buf, size_t len)
+static void scheme_detail(const struct smm_pdx_info *x, char *buf, size_t len)
 {
     char b[32];
     if (!x->compressible) {
@@ -458,13 +458,13 @@ static void scheme_detail(const struct smm_pdx *x, char *buf, size_t len)
                  "regions at multiples of %s, slot = pfn bits %u-%u: holes between regions "
                  "removed, padding to the region size kept",
                  size_str(x->region_size << SMM_PAGE_SHIFT, b, sizeof(b)), x->pfn_index_shift,
-                 x->pfn_index_shift + (unsigned)log2((double)x->tbl_mask + 1) - 1);
+                 x->pfn_index_shift + (unsigned)log2((double)x->offset_slots) - 1);
         break;
     case SMM_PDX_DENSE:
         snprintf(buf, len,
                  "%" PRIu64 " regions packed back to back at 2^%u-frame granularity; "
                  "%" PRIu64 "-slot directory",
-                 x->dense_regions, (unsigned)x->max_order, x->tbl_mask + 1);
+                 x->dense_regions, (unsigned)x->max_order, x->dense_dir_slots);
         break;
     default:
         snprintf(buf, len, "identity");
@@ -488,7 +488,7 @@ static int draw_scheme(FILE *f, const struct smm_svg_input *in, const struct smm
              size_str(kept << SMM_PAGE_SHIFT, b1, sizeof(b1)),
              size_str(removed << SMM_PAGE_SHIFT, b2, sizeof(b2)));
     text_at(f, BAR_X, y + 12, s->best ? "row best" : "row", line);
-    scheme_detail(s->pdx, line, sizeof(line));
+    scheme_detail(s->info, line, sizeof(line));
     text_at(f, BAR_X, y + 27, "det", line);
     /* linear gauge: PDX space against the identity's */
     double g = max_pfn ? (double)kept / (double)max_pfn : 1.0;

@@ -30,7 +30,8 @@
 /* One row of the overhead chart; pdx is NULL for the reference rows. */
 struct smm_svg_scheme {
     const char *name;
-    const struct smm_pdx *pdx;
+    const struct smm_pdx *pdx;        /* its conversions */
+    const struct smm_pdx_info *info;  /* its numbers */
     const struct smm_overhead *over;
     bool fits; /* the tables fit the layout (scheme rows) */
     bool best;

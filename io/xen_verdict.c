@@ -6,6 +6,7 @@
  * them: which ranges Xen feeds, which base, which check, which message.
  */
 #include <sparsemm/io/xen_verdict.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -23,11 +24,38 @@ void smm_xen_options_default(struct smm_xen_options *o)
     o->frametable_nr = UINT64_C(1) << 32;
 }
 
+/* The PDX context a decision works with, from a posix platform of its own. */
+struct held_pdx {
+    struct smm_platform plat;
+    struct smm_pdx_ctx *ctx;
+    const struct smm_pdx *p;
+};
+
+/* Replace h's context by a new one (create or create_from_keep), v->pdx its numbers. */
+static int hold(struct held_pdx *h, struct smm_xen_verdict *v, int rc, struct smm_pdx_ctx *ctx)
+{
+    if (rc)
+        return rc;
+    smm_pdx_destroy(h->ctx);
+    h->ctx = ctx;
+    h->p = smm_pdx_view(ctx);
+    smm_pdx_describe(ctx, &v->pdx);
+    return 0;
+}
+
+static int hold_scheme(struct held_pdx *h, struct smm_xen_verdict *v, enum smm_pdx_scheme s,
+                       const struct smm_pdx_config *cfg, const struct smm_frame_range *f,
+                       size_t n)
+{
+    struct smm_pdx_ctx *ctx;
+    int rc = smm_pdx_create(&h->plat, s, cfg, f, n, &ctx);
+    return hold(h, v, rc, ctx);
+}
+
 void smm_xen_verdict_destroy(struct smm_xen_verdict *v)
 {
     if (!v)
         return;
-    free(v->pdx);
     free(v->checks);
     free(v);
 }
@@ -182,7 +210,7 @@ static bool has_srat_nonvolatile(const struct smm_machine *m)
 
 static void boot_line(struct smm_xen_verdict *v)
 {
-    const struct smm_pdx *p = v->pdx;
+    const struct smm_pdx_info *p = &v->pdx;
     if (!v->compresses)
         return;
     if (p->scheme == SMM_PDX_MASK)
@@ -195,7 +223,7 @@ static void boot_line(struct smm_xen_verdict *v)
 }
 
 /* The scheme over the fed ranges; then every RAM range must be covered. */
-static int compute(const struct smm_machine *m, struct smm_xen_verdict *v,
+static int compute(const struct smm_machine *m, struct smm_xen_verdict *v, struct held_pdx *h,
                    const struct smm_frame_range *f, const struct smm_frame_range *fb, size_t nf,
                    const struct smm_frame_range *ram, size_t nram, uint64_t max_pfn)
 {
@@ -221,9 +249,12 @@ static int compute(const struct smm_machine *m, struct smm_xen_verdict *v,
                 break;
             }
         }
-        if (smm_pdx_mask_from_keep(&cfg, keep >> SMM_PAGE_SHIFT, max_pfn, v->pdx))
-            return -SMM_EINVAL;
-        v->compresses = v->pdx->compressible;
+        struct smm_pdx_ctx *ctx;
+        int rc = smm_pdx_create_from_keep(&h->plat, &cfg, keep >> SMM_PAGE_SHIFT, max_pfn, &ctx);
+        rc = hold(h, v, rc, ctx);
+        if (rc)
+            return rc;
+        v->compresses = v->pdx.compressible;
         if (!v->compresses && !v->reason[0])
             snprintf(v->reason, sizeof(v->reason), "no bit run to remove (mask finds no hole)");
         return 0;
@@ -232,26 +263,26 @@ static int compute(const struct smm_machine *m, struct smm_xen_verdict *v,
         snprintf(v->reason, sizeof(v->reason),
                  "Too many PFN ranges (%zu > %d), not attempting PFN compression", nf,
                  SMM_PDX_MAX_RANGES);
-        return smm_pdx_compute(SMM_PDX_NONE, &cfg, f, nf, v->pdx);
+        return hold_scheme(h, v, SMM_PDX_NONE, &cfg, f, nf);
     }
-    int rc = smm_pdx_compute(v->scheme, &cfg, f, nf, v->pdx);
+    int rc = hold_scheme(h, v, v->scheme, &cfg, f, nf);
     if (rc)
         return rc;
-    if (!v->pdx->compressible) {
+    if (!v->pdx.compressible) {
         snprintf(v->reason, sizeof(v->reason), "%s finds nothing to compress",
                  smm_pdx_scheme_name(v->scheme));
         return 0;
     }
     for (size_t i = 0; i < nram; i++) {
         uint64_t np = ((ram[i].end + PAGE_MASK_) >> SMM_PAGE_SHIFT) - (ram[i].start >> SMM_PAGE_SHIFT);
-        if (!smm_pdx_xen_region_ok(v->pdx, ram[i].start, np)) {
+        if (!smm_pdx_xen_region_ok(h->p, ram[i].start, np)) {
             set_reason(v, "PFN compression disabled, RAM region [%#" PRIx64 ", %#" PRIx64
                           "] not covered",
                        ram[i].start, ram[i].end - 1);
             v->compresses = true; /* Xen prints its setup line, then the warning */
             boot_line(v);
             v->compresses = false;
-            return smm_pdx_compute(SMM_PDX_NONE, &cfg, f, nf, v->pdx);
+            return hold_scheme(h, v, SMM_PDX_NONE, &cfg, f, nf);
         }
     }
     v->compresses = true;
@@ -259,10 +290,9 @@ static int compute(const struct smm_machine *m, struct smm_xen_verdict *v,
 }
 
 /* Whether Xen could index [s, e): at boot (RAM) or by a later hot-add. */
-static void check_range(struct smm_xen_verdict *v, const struct smm_xen_options *o,
-                        struct smm_xen_check *c)
+static void check_range(struct smm_xen_verdict *v, const struct smm_pdx *p,
+                        const struct smm_xen_options *o, struct smm_xen_check *c)
 {
-    const struct smm_pdx *p = v->pdx;
     uint64_t spfn = c->start >> SMM_PAGE_SHIFT;
     uint64_t epfn = (c->end + PAGE_MASK_) >> SMM_PAGE_SHIFT;
     c->indexable = false;
@@ -281,7 +311,8 @@ static void check_range(struct smm_xen_verdict *v, const struct smm_xen_options 
 }
 
 static int add_checks(const struct smm_machine *m, const struct smm_xen_options *o,
-                      struct smm_xen_verdict *v, const struct smm_frame_range *ram, size_t nram)
+                      struct smm_xen_verdict *v, const struct smm_pdx *p,
+                      const struct smm_frame_range *ram, size_t nram)
 {
     v->checks = calloc(nram + m->special.n + 1, sizeof(*v->checks));
     if (!v->checks)
@@ -291,7 +322,7 @@ static int add_checks(const struct smm_machine *m, const struct smm_xen_options 
         uint64_t next;
         *c = (struct smm_xen_check){.start = ram[i].start, .end = ram[i].end,
                                     .node = smm_machine_node_at(m, ram[i].start, &next)};
-        check_range(v, o, c);
+        check_range(v, p, o, c);
     }
     for (size_t k = 0; k < m->special.n; k++) {
         const struct smm_mrange *s = &m->special.v[k];
@@ -300,7 +331,7 @@ static int add_checks(const struct smm_machine *m, const struct smm_xen_options 
         struct smm_xen_check *c = &v->checks[v->nr_checks++];
         *c = (struct smm_xen_check){.start = s->start, .end = s->end, .hotplug = true,
                                     .node = s->node};
-        check_range(v, o, c);
+        check_range(v, p, o, c);
     }
     return 0;
 }
@@ -337,11 +368,11 @@ static void agree(const struct smm_machine *m, struct smm_xen_verdict *v)
     }
     bool same = v->compresses == log_compressed;
     if (same && log_compressed && x->pfn_line)
-        same = v->pdx->scheme == SMM_PDX_MASK && v->pdx->bottom_shift == x->pfn_lo &&
-               v->pdx->bottom_shift + v->pdx->hole_shift - 1 == x->pfn_hi;
+        same = v->pdx.scheme == SMM_PDX_MASK && v->pdx.bottom_shift == x->pfn_lo &&
+               v->pdx.bottom_shift + v->pdx.hole_shift - 1 == x->pfn_hi;
     if (same && log_compressed && x->offset_line)
-        same = v->pdx->scheme == SMM_PDX_OFFSET && v->pdx->pfn_index_shift == x->offset_shift &&
-               v->pdx->region_size == x->offset_region;
+        same = v->pdx.scheme == SMM_PDX_OFFSET && v->pdx.pfn_index_shift == x->offset_shift &&
+               v->pdx.region_size == x->offset_region;
     v->agrees = same;
 }
 
@@ -394,14 +425,15 @@ static int decide(const struct smm_machine *m, const struct smm_xen_options *o,
     v->arch = m->arch;
     v->agrees = -1;
     version_of(m, v);
-    v->pdx = malloc(sizeof(*v->pdx));
+    struct held_pdx h = {.ctx = NULL};
+    bool have_plat = smm_posix_platform_init(&h.plat) == 0;
     bool from_xen;
     size_t nram = 0;
     struct smm_frame_range *ram = e820_ram(m, &nram, &from_xen);
     v->ram_from = smm_source_kind_name(from_xen ? SMM_SRC_XEN_E820 : m->ram_kind);
     struct smm_frame_range *f = malloc((m->all.n + 1) * sizeof(*f));
     struct smm_frame_range *fb = malloc((m->all.n + 1) * sizeof(*fb));
-    int rc = v->pdx && ram && f && fb ? 0 : -SMM_ENOMEM;
+    int rc = have_plat && ram && f && fb ? 0 : -SMM_ENOMEM;
     uint64_t ram_bytes = 0, max_pfn = 0;
     for (size_t i = 0; i < nram; i++) {
         ram_bytes += ram[i].end - ram[i].start;
@@ -412,7 +444,7 @@ static int decide(const struct smm_machine *m, const struct smm_xen_options *o,
     smm_pdx_config_default(&cfg);
     struct smm_frame_range all = {0, max_pfn ? max_pfn : 1};
     if (!rc)
-        rc = smm_pdx_compute(SMM_PDX_NONE, &cfg, &all, 1, v->pdx);
+        rc = hold_scheme(&h, v, SMM_PDX_NONE, &cfg, &all, 1);
     if (!rc && m->arch == SMM_ARCH_RISCV) {
         v->scheme = SMM_PDX_NONE;
         snprintf(v->reason, sizeof(v->reason), "Xen on RISC-V builds without PDX compression");
@@ -429,7 +461,7 @@ static int decide(const struct smm_machine *m, const struct smm_xen_options *o,
         }
         v->scheme = SMM_PDX_MASK;
         v->srat_entries = 0;
-        rc = compute(m, v, f, fb, nf, fb, nf, max_pfn);
+        rc = compute(m, v, &h, f, fb, nf, fb, nf, max_pfn);
     } else if (!rc) {
         v->scheme = v->legacy ? SMM_PDX_MASK : SMM_PDX_OFFSET;
         rc = x86_base(v, m, ram, nram, ram_bytes);
@@ -452,14 +484,14 @@ static int decide(const struct smm_machine *m, const struct smm_xen_options *o,
             snprintf(v->reason, sizeof(v->reason), "no SRAT%s",
                      has_srat_nonvolatile(m) ? " memory entry that is not non-volatile" : "");
         else
-            rc = compute(m, v, f, fb, nf, ram, nram, max_pfn);
+            rc = compute(m, v, &h, f, fb, nf, ram, nram, max_pfn);
     }
     if (!rc) {
-        v->compresses = v->pdx->compressible;
+        v->compresses = v->pdx.compressible;
         if (v->compresses)
             boot_line(v);
         v->max_page = max_pfn;
-        v->max_pdx = max_pfn ? smm_pfn_to_pdx(v->pdx, max_pfn - 1) + 1 : 0;
+        v->max_pdx = max_pfn ? smm_pfn_to_pdx(h.p, max_pfn - 1) + 1 : 0;
         if (v->max_pdx > o->frametable_nr)
             v->max_pdx = o->frametable_nr;
         v->frame_table_bytes = v->max_pdx * o->page_info_size;
@@ -472,13 +504,16 @@ static int decide(const struct smm_machine *m, const struct smm_xen_options *o,
                      " (no firmware map given: %s ranges stand in for RAM)",
                      smm_source_kind_name(m->ram_kind));
         }
-        rc = add_checks(m, o, v, ram, nram);
+        rc = add_checks(m, o, v, h.p, ram, nram);
         (void)from_xen;
         agree(m, v);
     }
     free(ram);
     free(f);
     free(fb);
+    smm_pdx_destroy(h.ctx);
+    if (have_plat)
+        smm_posix_platform_fini(&h.plat);
     return rc;
 }
 

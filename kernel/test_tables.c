@@ -4,7 +4,7 @@
  * direct map, built by the core over platform_ring0.c on the RAM this kernel
  * discovered, then checked through the hardware:
  *
- *   1. smm_pdx_setup + smm_pdx_check (round trip and validity of every RAM
+ *   1. smm_pdx_create + smm_pdx_check (round trip and validity of every RAM
  *      frame, exhaustively) for none, mask, offset and dense; the sealed
  *      parameters (platform protect) refuse a write;
  *   2. every RAM frame's page_info and M2P entries read and written back
@@ -35,7 +35,7 @@
 #define DM_VA_MAX (UINT64_C(1) << 46) /* what 4-level paging leaves a direct map */
 
 struct tables {
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     struct smm_ft ft;
     struct smm_m2p m2p, compat;
     struct smm_directmap dm;
@@ -119,7 +119,7 @@ static void check_strays(const struct tables *t, const char *scheme)
         kprintf("  %-6s every M2P chunk holds RAM: no stray chunk to probe\n", scheme);
     }
     /* a direct-map offset in a hole: the first pdx between two RAM ranges' stretches */
-    const struct smm_pdx *p = t->ctx.pdx;
+    const struct smm_pdx *p = smm_pdx_view(t->ctx);
     for (size_t i = 0; t->dm.base && i + 1 < ram.n; i++) {
         uint64_t end = smm_pfn_to_pdx(p, ram.r[i].end - 1) + 1;
         if (end == smm_pfn_to_pdx(p, ram.r[i + 1].start))
@@ -154,8 +154,9 @@ static void check_bytes(const struct tables *t, const struct smm_overhead *o, co
         check(u[3].tables[l] == o->pt_pages[l] && t->dm.pt_pages[l] == o->pt_pages[l],
               "%s: direct-map L%u tables: walked %lu, core counted %lu, model %lu", scheme, l + 1,
               u[3].tables[l], t->dm.pt_pages[l], o->pt_pages[l]);
-    /* bookkeeping the core keeps beside the tables: sealed pdx, bitmaps */
-    const void *meta[6] = {t->ctx.sealed_mem, t->ctx.group_valid,  t->ft.populated,
+    /* bookkeeping the core keeps beside the tables: the pdx context (sealed
+     * head and tables, the context with its group bitmap), bitmaps */
+    const void *meta[6] = {smm_pdx_view(t->ctx), t->ctx,  t->ft.populated,
                            t->m2p.populated,  t->compat.populated, t->dm.pt_bits};
     uint64_t meta_frames = 0;
     for (unsigned k = 0; k < 6; k++) {
@@ -207,7 +208,7 @@ static void teardown_tables(struct tables *t)
 static void teardown(struct tables *t)
 {
     teardown_tables(t);
-    smm_pdx_teardown(&t->ctx);
+    smm_pdx_destroy(t->ctx);
 }
 
 static void setup_pdx_config(struct smm_pdx_config *pc, const struct smm_account_config *acfg)
@@ -231,20 +232,22 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     memset(&t, 0, sizeof(t));
     smm_account_config_default(&acfg);
     setup_pdx_config(&pc, &acfg);
-    int rc = smm_pdx_setup(&t.ctx, plat, s, &pc, ram.r, ram.n);
-    if (!check(rc == 0, "%s: smm_pdx_setup: %s", name, smm_strerror(rc)))
+    int rc = smm_pdx_create(plat, s, &pc, ram.r, ram.n, &t.ctx);
+    if (!check(rc == 0, "%s: smm_pdx_create: %s", name, smm_strerror(rc)))
         return;
-    const struct smm_pdx *p = t.ctx.pdx;
+    const struct smm_pdx *p = smm_pdx_view(t.ctx);
+    struct smm_pdx_info info;
+    smm_pdx_describe(t.ctx, &info);
     char what[64];
     ksnprintf(what, sizeof(what), "%s: sealed pdx parameters", name);
     expect_fault((void *)(uintptr_t)p, true, PF_PRESENT | PF_WRITE, what);
     struct smm_pdx_check_report rep;
-    smm_pdx_check(&t.ctx, ram.r, ram.n, EXHAUSTIVE_MAX, PDX_SAMPLES, 13, &rep);
+    smm_pdx_check(t.ctx, ram.r, ram.n, EXHAUSTIVE_MAX, PDX_SAMPLES, 13, &rep);
     check(rep.failures == 0 && rep.exhaustive, "%s: pdx check: %lu failures (%s at %lx)%s", name,
-          rep.failures, rep.first_bad_what ? rep.first_bad_what : "-", rep.first_bad_frame,
+          rep.failures, smm_pdx_check_failure_name(rep.first_bad), rep.first_bad_frame,
           rep.exhaustive ? "" : ", not exhaustive");
     kprintf("  %-6s %s max_pdx %lx max_pfn %lx: %lu valid and %lu invalid frames checked\n", name,
-            p->compressible ? "compresses," : "identity,   ", p->max_pdx, p->max_pfn,
+            info.compressible ? "compresses," : "identity,   ", p->max_pdx, p->max_pfn,
             rep.valid_checked, rep.invalid_checked);
     rc = smm_account_tables(p, &acfg, ram.r, ram.n, &o);
     check(rc == 0, "%s: smm_account_tables: %s", name, smm_strerror(rc));
@@ -315,14 +318,14 @@ static void check_out_of_frames(struct smm_platform *plat)
     memset(&t, 0, sizeof(t));
     smm_account_config_default(&acfg);
     setup_pdx_config(&pc, &acfg);
-    if (!check(smm_pdx_setup(&t.ctx, plat, SMM_PDX_DENSE, &pc, ram.r, ram.n) == 0,
-               "out of frames: pdx setup"))
+    if (!check(smm_pdx_create(plat, SMM_PDX_DENSE, &pc, ram.r, ram.n, &t.ctx) == 0,
+               "out of frames: pdx create"))
         return;
     uint64_t frames = frame_used(), committed = plat->stats.committed, tries = 0, bad = 0;
     int rc = -SMM_ENOMEM;
     for (uint64_t k = 1; rc == -SMM_ENOMEM; k += k / 2 + 1, tries++) {
         frame_fail_at(k);
-        rc = build(&t, plat, t.ctx.pdx, &acfg);
+        rc = build(&t, plat, smm_pdx_view(t.ctx), &acfg);
         frame_fail_at(0);
         teardown_tables(&t);
         if ((rc != 0 && rc != -SMM_ENOMEM) || frame_used() != frames ||
@@ -337,7 +340,7 @@ static void check_out_of_frames(struct smm_platform *plat)
                 "gave "
                 "everything back\n",
                 tries - 1);
-    smm_pdx_teardown(&t.ctx);
+    smm_pdx_destroy(t.ctx);
 }
 
 void test_tables(struct smm_platform *plat)

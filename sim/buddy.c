@@ -82,7 +82,9 @@ static void list_del_(struct smm_sim_host *h, unsigned node, unsigned order, uin
 int smm_sim_buddy_init(struct smm_sim_host *h)
 {
     struct smm_sim_buddy *b = &h->buddy;
-    b->max_order = h->ctx.pdx->max_order;
+    struct smm_pdx_info info;
+    smm_pdx_describe(h->ctx, &info);
+    b->max_order = info.max_order;
     b->nr_nodes = 1;
     for (size_t i = 0; i < h->nr_nodes; i++)
         if (h->nodes[i].node + 1 > b->nr_nodes)
@@ -104,7 +106,7 @@ void smm_sim_buddy_fini(struct smm_sim_host *h)
 
 int smm_sim_buddy_check_blocks(struct smm_sim_host *h)
 {
-    const struct smm_pdx *p = h->ctx.pdx;
+    const struct smm_pdx *p = h->pdx;
     unsigned mo = h->buddy.max_order;
     uint64_t bs = UINT64_C(1) << mo, last_block = UINT64_MAX;
     for (size_t i = 0; i < h->nr_ram; i++) {
@@ -125,7 +127,7 @@ int smm_sim_buddy_check_blocks(struct smm_sim_host *h)
 
 void smm_sim_buddy_free(struct smm_sim_host *h, uint64_t mfn, unsigned order)
 {
-    const struct smm_pdx *p = h->ctx.pdx;
+    const struct smm_pdx *p = h->pdx;
     uint64_t pdx = smm_pfn_to_pdx(p, mfn);
     int node = smm_sim_host_node(h, mfn);
     unsigned k = order;
@@ -165,7 +167,7 @@ static uint64_t find_(struct smm_sim_host *h, unsigned node, unsigned k, uint64_
 {
     uint64_t pdx = *head_(h, node, k);
     while (pdx != SMM_SIM_PDX_NULL) {
-        uint64_t mfn = smm_pdx_to_pfn(h->ctx.pdx, pdx);
+        uint64_t mfn = smm_pdx_to_pfn(h->pdx, pdx);
         if (mfn_limit == UINT64_MAX || mfn + (UINT64_C(1) << k) <= mfn_limit)
             return pdx;
         pdx = next_(pg_(h, pdx));
@@ -192,7 +194,7 @@ int smm_sim_buddy_alloc(struct smm_sim_host *h, unsigned order, unsigned node,
             }
             b->free_pages -= UINT64_C(1) << order;
             b->node_free[n] -= UINT64_C(1) << order;
-            *mfn = smm_pdx_to_pfn(h->ctx.pdx, pdx);
+            *mfn = smm_pdx_to_pfn(h->pdx, pdx);
             return 0;
         }
     }

@@ -294,7 +294,7 @@ void smm_sim_domain_verify(const struct smm_sim_domain *d, struct smm_sim_verify
             continue;
         }
         mapped++;
-        if (!smm_mfn_valid(&h->ctx, mfn) || !smm_ft_present(&h->ft, mfn) ||
+        if (!smm_mfn_valid(h->pdx, mfn) || !smm_ft_present(&h->ft, mfn) ||
             smm_sim_host_node(h, mfn) < 0) {
             v->p2m_mismatches++;
             continue;

@@ -142,7 +142,9 @@ static int nodes_(struct smm_sim_host *h, const struct smm_memmap *map)
 
 static uint64_t meta_bytes_(const struct smm_sim_host *h)
 {
-    return h->ctx.sealed_len + h->ctx.group_len + h->ft.populated_len + h->m2p.populated_len +
+    struct smm_pdx_usage u;
+    smm_pdx_get_usage(h->ctx, &u);
+    return u.sealed + u.writable + h->ft.populated_len + h->m2p.populated_len +
            (h->have_compat ? h->compat.populated_len : 0) + h->dm.pt_len;
 }
 
@@ -204,15 +206,16 @@ int smm_sim_host_boot(struct smm_sim_host *h, struct smm_platform *plat,
         pc.base = smm_pdx_x86_base(h->ram, h->nr_ram);
     rc = plat->machine_setup(plat, h->ram[h->nr_ram - 1].end << SMM_PAGE_SHIFT);
     if (rc == 0)
-        rc = smm_pdx_setup(&h->ctx, plat, cfg->scheme, &pc, h->ram, h->nr_ram);
+        rc = smm_pdx_create(plat, cfg->scheme, &pc, h->ram, h->nr_ram, &h->ctx);
     if (rc != 0)
         goto fail;
     pdx = true;
-    if (h->ctx.pdx->max_pdx >= SMM_SIM_PDX_NULL) {
+    h->pdx = smm_pdx_view(h->ctx);
+    if (h->pdx->max_pdx >= SMM_SIM_PDX_NULL) {
         rc = -SMM_ENOTSUP; /* free-list links are 32-bit PDXs, as in Xen */
         goto fail;
     }
-    const struct smm_pdx *p = h->ctx.pdx;
+    const struct smm_pdx *p = h->pdx;
     rc = smm_ft_build(&h->ft, plat, p, cfg->page_info_size, cfg->granule_shift, h->ram,
                       h->nr_ram);
     if (rc != 0)
@@ -255,7 +258,7 @@ fail:
     if (ft)
         smm_ft_teardown(&h->ft);
     if (pdx)
-        smm_pdx_teardown(&h->ctx);
+        smm_pdx_destroy(h->ctx);
     free(h->nodes);
     free(h->ram);
     memset(h, 0, sizeof(*h));
@@ -272,7 +275,7 @@ void smm_sim_host_teardown(struct smm_sim_host *h)
         smm_m2p_teardown(&h->compat);
     smm_m2p_teardown(&h->m2p);
     smm_ft_teardown(&h->ft);
-    smm_pdx_teardown(&h->ctx);
+    smm_pdx_destroy(h->ctx);
     pthread_mutex_destroy(&h->lock);
     free(h->nodes);
     free(h->ram);

@@ -78,7 +78,8 @@ struct smm_sim_overhead {
 struct smm_sim_host {
     char name[32];
     struct smm_platform *plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
+    const struct smm_pdx *pdx; /* its read-side head */
     struct smm_ft ft;
     struct smm_m2p m2p, compat;
     bool have_compat;

@@ -158,6 +158,12 @@ static bool config_ok(const struct smm_account_config *cfg, size_t n)
     return n > 0 && smm_ft_group_shift(cfg->page_info_size, cfg->granule_shift, &gs) == 0;
 }
 
+/* The frame table's groups are the context's (frametable.h): the same here. */
+static bool groups_ok(const struct smm_pdx *p, const struct smm_account_config *cfg)
+{
+    return smm_ft_groups_fit(cfg->page_info_size, cfg->granule_shift, p->group_shift) == 0;
+}
+
 /* Exact per-frame tables: page_info, M2P, compat M2P for RAM frames only. */
 static void per_frame_tables(const struct smm_account_config *cfg, const struct smm_frame_range *r,
                              size_t n, struct smm_overhead *out)
@@ -179,10 +185,9 @@ static void per_frame_tables(const struct smm_account_config *cfg, const struct 
 int smm_account_tables(const struct smm_pdx *p, const struct smm_account_config *cfg,
                        const struct smm_frame_range *r, size_t n, struct smm_overhead *out)
 {
-    unsigned gs = 0;
-    if (!config_ok(cfg, n))
+    if (!config_ok(cfg, n) || !groups_ok(p, cfg))
         return -SMM_EINVAL;
-    smm_ft_group_shift(cfg->page_info_size, cfg->granule_shift, &gs);
+    const unsigned gs = p->group_shift;
     *out = (struct smm_overhead){0};
     struct units ft = {0}, m2p = {0}, compat = {0}, pt[3] = {{0}};
     uint64_t prev_end = 0, prev_pdx_end = 0;

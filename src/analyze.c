@@ -6,6 +6,7 @@
  */
 #include <sparsemm/analyze.h>
 
+#include <sparsemm/frametable.h>
 #include <sparsemm/m2p.h>
 
 #include "tables_internal.h"
@@ -55,71 +56,63 @@ void smm_analyze_config_default(struct smm_analyze_config *cfg)
     smm_analyze_config_set_layout(cfg, smm_layout_profile(SMM_LAYOUT_XEN_X86_64));
 }
 
-/* Zeroed platform memory for @bytes; *len gets what to give back. */
-static int scratch_alloc(struct smm_platform *plat, uint64_t bytes, void **out, size_t *len)
-{
-    uint64_t *mem = NULL;
-    int rc = smm_tables_bitmap_alloc_(plat, bytes * 8, &mem, len);
-    *out = mem;
-    return rc;
-}
-
-static void scratch_free(struct smm_platform *plat, void *mem, size_t len)
-{
-    smm_tables_bitmap_free_(plat, mem, len);
-}
-
 /*
  * scheme_eval - scheme @s on frames @r: its parameters, density, tables and
- * fit into *out.  The one place the analysis computes PDX parameters.
+ * fit into *out.  The one place the analysis computes PDX parameters: a
+ * context on the platform whose groups are the frame table's (the model
+ * counts the context's groups, frametable.h), given back at once.
  */
 static int scheme_eval(struct smm_platform *plat, const struct smm_analyze_config *cfg,
                        enum smm_pdx_scheme s, const struct smm_frame_range *r, size_t n,
                        struct smm_analysis_scheme *out)
 {
-    void *mem;
-    size_t len;
-    int rc = scratch_alloc(plat, sizeof(struct smm_pdx), &mem, &len);
+    struct smm_pdx_config pc = cfg->pdx;
+    struct smm_pdx_ctx *ctx;
+    struct smm_pdx_info i;
+    unsigned gs;
+    int rc = smm_ft_group_shift(cfg->account.page_info_size, cfg->account.granule_shift, &gs);
+    pc.group_shift = gs;
+    if (rc == 0)
+        rc = smm_pdx_create(plat, s, &pc, r, n, &ctx);
     if (rc != 0)
         return rc;
-    struct smm_pdx *p = mem;
-    rc = smm_pdx_compute(s, &cfg->pdx, r, n, p);
-    if (rc == 0)
-        rc = smm_account_tables(p, &cfg->account, r, n, &out->over);
+    const struct smm_pdx *p = smm_pdx_view(ctx);
+    smm_pdx_describe(ctx, &i);
+    rc = smm_account_tables(p, &cfg->account, r, n, &out->over);
     if (rc == 0)
         rc = smm_layout_fit(p, &cfg->layout, cfg->account.page_info_size, r, n, &out->fit);
     if (rc == 0) {
         struct smm_analysis_params *q = &out->params;
-        out->compressible = p->compressible;
-        out->max_pdx = p->max_pdx;
-        out->max_pfn = p->max_pfn;
+        out->compressible = i.compressible;
+        out->max_pdx = i.max_pdx;
+        out->max_pfn = i.max_pfn;
         switch (s) {
         case SMM_PDX_MASK:
-            q->hole_shift = p->hole_shift;
-            q->bottom_shift = p->bottom_shift;
-            q->bottom_mask = p->bottom_mask;
-            q->hole_mask = p->hole_mask;
+            q->hole_shift = i.hole_shift;
+            q->bottom_shift = i.bottom_shift;
+            q->bottom_mask = i.bottom_mask;
+            q->hole_mask = i.hole_mask;
             break;
         case SMM_PDX_OFFSET:
             q->table_order = cfg->pdx.offset_order;
-            q->pfn_index_shift = p->pfn_index_shift;
-            q->pdx_index_shift = p->pdx_index_shift;
-            q->region_size = p->region_size;
+            q->pfn_index_shift = i.pfn_index_shift;
+            q->pdx_index_shift = i.pdx_index_shift;
+            q->region_size = i.region_size;
             break;
         case SMM_PDX_DENSE:
             q->table_order = cfg->pdx.dense_order;
-            q->fwd_shift = p->fwd_shift;
-            q->rev_shift = p->rev_shift;
-            q->regions = p->dense_regions;
-            q->fwd_dir_entries = p->tbl_mask + 1;
+            q->fwd_shift = i.fwd_shift;
+            q->rev_shift = i.rev_shift;
+            q->regions = i.dense_regions;
+            q->fwd_dir_entries = i.dense_dir_slots;
             q->rev_dir_entries = (uint64_t)p->rev_dir_mask + 1;
-            q->table_bytes = (uint64_t)p->dense_pool_used * sizeof(struct smm_pdx_dense_slot);
+            q->table_bytes = i.table_bytes;
             break;
         default:
             break;
         }
     }
-    scratch_free(plat, mem, len);
+    smm_pdx_destroy(ctx);
     return rc;
 }
 
@@ -220,7 +213,7 @@ int smm_analyze(struct smm_platform *plat, const struct smm_analyze_config *cfg,
         return fail(out, d, -SMM_EEMPTY, "no whole RAM frame in the map");
     void *mem;
     size_t len;
-    int rc = scratch_alloc(plat, (uint64_t)n * sizeof(struct smm_frame_range), &mem, &len);
+    int rc = smm_plat_alloc_(plat, (uint64_t)n * sizeof(struct smm_frame_range), &mem, &len);
     if (rc != 0)
         return fail(out, d, rc, "frame ranges");
     struct smm_frame_range *r = mem;
@@ -242,7 +235,7 @@ int smm_analyze(struct smm_platform *plat, const struct smm_analyze_config *cfg,
             out->cheapest = (enum smm_pdx_scheme)s;
         out->any_fits |= x->fit.fits;
     }
-    scratch_free(plat, mem, len);
+    smm_plat_free_(plat, mem, len);
     if (rc != 0)
         return fail(out, d, rc, what);
     out->best = choose(out, SMM_PDX_SCHEME_COUNT, &out->why);

@@ -23,11 +23,21 @@ int smm_ft_group_shift(uint32_t page_info_size, unsigned granule_shift, unsigned
     return 0;
 }
 
+int smm_ft_groups_fit(uint32_t page_info_size, unsigned granule_shift, unsigned group_shift)
+{
+    unsigned finest;
+    int rc = smm_ft_group_shift(page_info_size, granule_shift, &finest);
+    if (rc == 0 && (group_shift < finest || group_shift > SMM_PFN_BITS))
+        rc = -SMM_EINVAL;
+    return rc;
+}
+
 int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
                 uint32_t page_info_size, unsigned granule_shift)
 {
-    unsigned gs;
-    int rc = smm_ft_group_shift(page_info_size, granule_shift, &gs);
+    /* The context's groups: one owner (frametable.h). */
+    const unsigned gs = pdx->group_shift;
+    int rc = smm_ft_groups_fit(page_info_size, granule_shift, gs);
 
     *ft = (struct smm_ft){.plat = plat, .pdx = pdx};
     if (rc != 0)

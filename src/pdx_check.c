@@ -26,43 +26,55 @@ static uint64_t next_random(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void fail(struct smm_pdx_check_report *rep, uint64_t frame, const char *what)
+static const char *const failure_names[SMM_PDX_CHECK_FAILURE_COUNT] = {
+    [SMM_PDX_CHECK_OK] = "no failure",
+    [SMM_PDX_CHECK_BEYOND_MAX_PDX] = "pdx beyond max_pdx",
+    [SMM_PDX_CHECK_NO_ROUND_TRIP] = "pdx_to_pfn(pfn_to_pdx(pfn)) != pfn",
+    [SMM_PDX_CHECK_DIRECTMAP] = "direct-map offset round trip",
+    [SMM_PDX_CHECK_VALID_REJECTED] = "valid frame rejected by mfn_valid",
+    [SMM_PDX_CHECK_INVALID_ACCEPTED] = "invalid frame accepted by mfn_valid",
+    [SMM_PDX_CHECK_NOT_COMPRESSIBLE] = "RAM range not region-compressible",
+};
+
+const char *smm_pdx_check_failure_name(enum smm_pdx_check_failure f)
+{
+    return (unsigned)f < SMM_PDX_CHECK_FAILURE_COUNT ? failure_names[f] : "invalid";
+}
+
+static void fail(struct smm_pdx_check_report *rep, uint64_t frame, enum smm_pdx_check_failure what)
 {
     if (rep->failures++ == 0) {
         rep->first_bad_frame = frame;
-        rep->first_bad_what = what;
+        rep->first_bad = what;
     }
 }
 
-static void check_valid(const struct smm_pdx_ctx *c, uint64_t f,
-                        struct smm_pdx_check_report *rep)
+static void check_valid(const struct smm_pdx *p, uint64_t f, struct smm_pdx_check_report *rep)
 {
-    const struct smm_pdx *p = c->pdx;
     uint64_t x = smm_pfn_to_pdx(p, f);
     uint64_t ma = (f << SMM_PAGE_SHIFT) | 0x123;
     rep->valid_checked++;
     if (x >= p->max_pdx)
-        fail(rep, f, "pdx beyond max_pdx");
+        fail(rep, f, SMM_PDX_CHECK_BEYOND_MAX_PDX);
     else if (smm_pdx_to_pfn(p, x) != f)
-        fail(rep, f, "pdx_to_pfn(pfn_to_pdx(pfn)) != pfn");
+        fail(rep, f, SMM_PDX_CHECK_NO_ROUND_TRIP);
     else if (smm_directmap_offset_to_maddr(p, smm_maddr_to_directmap_offset(p, ma)) != ma)
-        fail(rep, f, "direct-map offset round trip");
-    else if (!smm_mfn_valid(c, f))
-        fail(rep, f, "valid frame rejected by mfn_valid");
+        fail(rep, f, SMM_PDX_CHECK_DIRECTMAP);
+    else if (!smm_mfn_valid(p, f))
+        fail(rep, f, SMM_PDX_CHECK_VALID_REJECTED);
 }
 
 /*
  * Every frame of [start, end), a chunk at a time through the batch
  * conversions (the direct-map form is checked at the edges by check_valid).
  */
-static void check_run(const struct smm_pdx_ctx *c, uint64_t start, uint64_t end,
+static void check_run(const struct smm_pdx *p, uint64_t start, uint64_t end,
                       struct smm_pdx_check_report *rep)
 {
     enum { CHUNK = 512 };
-    const struct smm_pdx *p = c->pdx;
     uint64_t in[CHUNK], x[CHUNK], back[CHUNK];
-    check_valid(c, start, rep);
-    check_valid(c, end - 1, rep);
+    check_valid(p, start, rep);
+    check_valid(p, end - 1, rep);
     for (uint64_t f = start + 1; f < end - 1;) {
         size_t k = end - 1 - f < CHUNK ? (size_t)(end - 1 - f) : CHUNK;
         for (size_t i = 0; i < k; i++)
@@ -71,9 +83,9 @@ static void check_run(const struct smm_pdx_ctx *c, uint64_t start, uint64_t end,
         smm_pdx_to_pfn_batch(p, x, back, k);
         for (size_t i = 0; i < k; i++) {
             if (x[i] >= p->max_pdx || back[i] != in[i])
-                fail(rep, in[i], "pdx_to_pfn(pfn_to_pdx(pfn)) != pfn");
-            else if (!smm_mfn_valid(c, in[i]))
-                fail(rep, in[i], "valid frame rejected by mfn_valid");
+                fail(rep, in[i], SMM_PDX_CHECK_NO_ROUND_TRIP);
+            else if (!smm_mfn_valid(p, in[i]))
+                fail(rep, in[i], SMM_PDX_CHECK_VALID_REJECTED);
         }
         rep->valid_checked += k;
         f += k;
@@ -133,33 +145,33 @@ void smm_pdx_check(const struct smm_pdx_ctx *c, const struct smm_frame_range *r,
                    uint64_t exhaustive_max, uint64_t samples, uint64_t seed,
                    struct smm_pdx_check_report *rep)
 {
-    const struct smm_pdx *p = c->pdx;
-    const unsigned order = p->max_order;
+    const struct smm_pdx *p = c->head;
+    const unsigned order = c->info->max_order;
     uint64_t total = 0, rng = seed;
 
     *rep = (struct smm_pdx_check_report){0};
     for (size_t i = 0; i < n; i++) {
         total += r[i].end - r[i].start;
         if (!smm_pdx_is_region_compressible(p, r[i].start, r[i].end - r[i].start))
-            fail(rep, r[i].start, "RAM range not region-compressible");
+            fail(rep, r[i].start, SMM_PDX_CHECK_NOT_COMPRESSIBLE);
     }
 
     if (total <= exhaustive_max) {
         rep->exhaustive = true;
         for (size_t i = 0; i < n; i++)
-            check_run(c, r[i].start, r[i].end, rep);
+            check_run(p, r[i].start, r[i].end, rep);
     } else {
         const uint64_t block = UINT64_C(1) << order, most = samples ? samples : 1;
         for (size_t i = 0; i < n; i++) {
-            check_valid(c, r[i].start, rep);
-            check_valid(c, r[i].end - 1, rep);
+            check_valid(p, r[i].start, rep);
+            check_valid(p, r[i].end - 1, rep);
             /* Block boundaries: all of them, or `most` evenly spaced ones. */
             uint64_t first = (r[i].start + block) & ~(block - 1);
             uint64_t nb = first < r[i].end ? (r[i].end - 1 - first) / block + 1 : 0;
             uint64_t step = block * (nb > most ? (nb + most - 1) / most : 1);
             for (uint64_t b = first; b < r[i].end; b += step) {
-                check_valid(c, b - 1, rep);
-                check_valid(c, b, rep);
+                check_valid(p, b - 1, rep);
+                check_valid(p, b, rep);
             }
         }
         for (uint64_t k = 0; k < samples; k++) {
@@ -169,7 +181,7 @@ void smm_pdx_check(const struct smm_pdx_ctx *c, const struct smm_frame_range *r,
                 pick -= r[i].end - r[i].start;
                 i++;
             }
-            check_valid(c, r[i].start + pick, rep);
+            check_valid(p, r[i].start + pick, rep);
         }
     }
 
@@ -192,7 +204,7 @@ void smm_pdx_check(const struct smm_pdx_ctx *c, const struct smm_frame_range *r,
             group_has_ram(p, r, n, smm_pfn_to_pdx(p, f) >> p->group_shift))
             continue;
         rep->invalid_checked++;
-        if (smm_mfn_valid(c, f))
-            fail(rep, f, "invalid frame accepted by mfn_valid");
+        if (smm_mfn_valid(p, f))
+            fail(rep, f, SMM_PDX_CHECK_INVALID_ACCEPTED);
     }
 }

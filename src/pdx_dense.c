@@ -305,7 +305,7 @@ static uint64_t reverse11(size_t i)
 }
 
 int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
-                           size_t n, struct smm_pdx *out)
+                           size_t n, struct smm_pdx_build_ *out)
 {
     struct dense_region g[DENSE_MAX_REGIONS], m[DENSE_MAX_REGIONS];
     uint16_t order[SMM_PDX_MAX_RANGES]; /* ranges by start, then gaps' ranks */

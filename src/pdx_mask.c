@@ -33,7 +33,7 @@ uint64_t smm_pdx_mask_keep(const struct smm_pdx_config *cfg, const struct smm_fr
 }
 
 /* The hole of a keep mask: out set as mask parameters, or left identity. */
-static void hole_from_keep(uint64_t keep, unsigned max_order, struct smm_pdx *out)
+void smm_pdx_mask_hole_(uint64_t keep, unsigned max_order, struct smm_pdx_build_ *out)
 {
     unsigned best = 0, bottom = 0;
     for (unsigned j = max_order - 1;;) {
@@ -63,26 +63,9 @@ static void hole_from_keep(uint64_t keep, unsigned max_order, struct smm_pdx *ou
 }
 
 int smm_pdx_mask_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
-                          size_t n, struct smm_pdx *out)
+                          size_t n, struct smm_pdx_build_ *out)
 {
     if (n <= SMM_PDX_MAX_RANGES)
-        hole_from_keep(smm_pdx_mask_keep(cfg, r, n), cfg->max_order, out);
-    return 0;
-}
-
-int smm_pdx_mask_from_keep(const struct smm_pdx_config *cfg, uint64_t keep, uint64_t max_pfn,
-                           struct smm_pdx *out)
-{
-    if (max_pfn == 0 || max_pfn > (UINT64_C(1) << SMM_PFN_BITS) || cfg->max_order < 1 ||
-        cfg->max_order > SMM_PFN_BITS)
-        return -SMM_EINVAL;
-    smm_pdx_set_identity_(out, max_pfn);
-    out->requested = SMM_PDX_MASK;
-    out->max_order = (uint8_t)cfg->max_order;
-    out->group_shift = (uint8_t)cfg->group_shift;
-    out->base = cfg->base;
-    hole_from_keep(keep, cfg->max_order, out);
-    if (out->compressible)
-        out->max_pdx = smm_pfn_to_pdx(out, max_pfn - 1) + 1;
+        smm_pdx_mask_hole_(smm_pdx_mask_keep(cfg, r, n), cfg->max_order, out);
     return 0;
 }

@@ -19,7 +19,7 @@
 #include "pdx_internal.h"
 
 int smm_pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
-                            size_t n, struct smm_pdx *out)
+                            size_t n, struct smm_pdx_build_ *out)
 {
     struct smm_frame_range r[SMM_PDX_MAX_RANGES];
     const uint64_t block = UINT64_C(1) << cfg->max_order;

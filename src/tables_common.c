@@ -7,28 +7,18 @@
 
 int smm_tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **out, size_t *len)
 {
-    uint64_t bytes = ((bits + 63) / 64) * 8;
-    if (bits == 0 || bits > (UINT64_C(1) << 60) || bytes > SIZE_MAX - plat->page_size)
+    if (bits == 0 || bits > (UINT64_C(1) << 60))
         return -SMM_EINVAL;
-    size_t l = ((size_t)bytes + plat->page_size - 1) & ~(plat->page_size - 1);
     void *mem;
-    int rc = plat->reserve(plat, l, &mem);
-    if (rc != 0)
-        return rc;
-    rc = plat->populate(plat, mem, l);
-    if (rc != 0) {
-        plat->release(plat, mem, l);
-        return rc;
-    }
-    *out = mem;
-    *len = l;
-    return 0;
+    int rc = smm_plat_alloc_(plat, ((bits + 63) / 64) * 8, &mem, len);
+    if (rc == 0)
+        *out = mem;
+    return rc;
 }
 
 void smm_tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len)
 {
-    if (bm)
-        plat->release(plat, bm, len);
+    smm_plat_free_(plat, bm, len);
 }
 
 int smm_tables_new_run_(const uint64_t *bm, uint64_t lo, uint64_t hi, uint64_t *first,

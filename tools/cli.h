@@ -52,8 +52,6 @@ struct cli_map {
  */
 #define CLI_USER_VA (UINT64_C(1) << 47)
 
-/* Address space smm_pdx_setup() reserves for p: sealed pages + group bitmap. */
-uint64_t cli_pdx_va_bytes(const struct smm_pdx *p);
 /* Whether need fits m->max_va; prints the refusal above when not. */
 bool cli_va_fits(const struct cli_map *m, const char *what, uint64_t need);
 

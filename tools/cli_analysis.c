@@ -38,25 +38,33 @@ int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct 
     return rc;
 }
 
-int analysis_schemes(const struct cli_map *m, struct smm_pdx *out[SMM_PDX_SCHEME_COUNT])
+int analysis_schemes(const struct cli_map *m, const struct analysis *a, struct analysis_pdx *out)
 {
-    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
-        out[s] = NULL;
-    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        out[s] = malloc(sizeof(struct smm_pdx));
-        if (!out[s])
-            return -SMM_ENOMEM;
-        int rc = smm_pdx_compute(s, &m->pdx, m->frames, m->nr_frames, out[s]);
-        if (rc != 0)
-            return rc;
+    unsigned gs;
+    memset(out, 0, sizeof(*out));
+    out->cfg = m->pdx;
+    int rc = smm_ft_group_shift(a->cfg.account.page_info_size, a->cfg.account.granule_shift, &gs);
+    out->cfg.group_shift = gs;
+    if (rc == 0)
+        rc = smm_posix_platform_init(&out->plat);
+    out->have_plat = rc == 0;
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT && rc == 0; s++) {
+        rc = smm_pdx_create(&out->plat, s, &out->cfg, m->frames, m->nr_frames, &out->ctx[s]);
+        if (rc == 0) {
+            out->view[s] = smm_pdx_view(out->ctx[s]);
+            smm_pdx_describe(out->ctx[s], &out->info[s]);
+        }
     }
-    return 0;
+    return rc;
 }
 
-void analysis_schemes_free(struct smm_pdx *s[SMM_PDX_SCHEME_COUNT])
+void analysis_schemes_free(struct analysis_pdx *p)
 {
-    for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
-        free(s[k]);
+    for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
+        smm_pdx_destroy(p->ctx[s]);
+    if (p->have_plat)
+        smm_posix_platform_fini(&p->plat);
+    memset(p, 0, sizeof(*p));
 }
 
 uint64_t ram_frame_bytes(const struct analysis *a)

@@ -24,13 +24,24 @@ struct analysis {
  */
 int analyze_map(const struct cli_map *m, const struct cli_table_opts *t, struct analysis *a);
 
+/* Every scheme's PDX context on a map, for what converts frames. */
+struct analysis_pdx {
+    struct smm_platform plat;
+    bool have_plat;
+    struct smm_pdx_config cfg; /* the map's, groups the frame table's (as smm_analyze) */
+    struct smm_pdx_ctx *ctx[SMM_PDX_SCHEME_COUNT];
+    const struct smm_pdx *view[SMM_PDX_SCHEME_COUNT];
+    struct smm_pdx_info info[SMM_PDX_SCHEME_COUNT];
+};
+
 /*
- * analysis_schemes - every scheme's PDX parameters on m, for what converts
- * frames (the SVG, the machine report's costing); analysis_schemes_free()
- * either way.  Returns 0 or a negative SMM error.
+ * analysis_schemes - every scheme's context on m with a's table geometry,
+ * for what converts frames (the SVG, the machine report's costing);
+ * analysis_schemes_free() either way (also on a zeroed *out).  Returns 0
+ * or a negative SMM error.
  */
-int analysis_schemes(const struct cli_map *m, struct smm_pdx *out[SMM_PDX_SCHEME_COUNT]);
-void analysis_schemes_free(struct smm_pdx *s[SMM_PDX_SCHEME_COUNT]);
+int analysis_schemes(const struct cli_map *m, const struct analysis *a, struct analysis_pdx *out);
+void analysis_schemes_free(struct analysis_pdx *p);
 
 /* Picks xen-arm64 for an arm map unless a layout was named. */
 void scheme_layout_for_arch(const char *arch, bool layout_given, struct smm_layout *l);

@@ -266,14 +266,6 @@ int cli_map_prepare_diag(const struct cli_map_opts *o, enum cli_arch arch, struc
     return 0;
 }
 
-uint64_t cli_pdx_va_bytes(const struct smm_pdx *p)
-{
-    /* as smm_pdx_setup() sizes them, pages of 4 KiB */
-    uint64_t page = SMM_PAGE_SIZE - 1;
-    uint64_t groups = ((p->max_pdx - 1) >> p->group_shift) + 1;
-    return ((sizeof(*p) + page) & ~page) + (((groups + 63) / 64 * 8 + page) & ~page);
-}
-
 bool cli_va_fits(const struct cli_map *m, const char *what, uint64_t need)
 {
     if (need <= m->max_va)

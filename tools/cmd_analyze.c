@@ -490,7 +490,7 @@ static void print_text(const struct cli_map *m, const struct analysis *a)
 
 /* --svg: the picture of the map and of each scheme (svg_writer.h). */
 static int write_svg(FILE *f, const char *path, const struct cli_map *m,
-                     const struct analysis *a, struct smm_pdx *const *schemes)
+                     const struct analysis *a, const struct analysis_pdx *schemes)
 {
     struct smm_svg_scheme s[SMM_PDX_SCHEME_COUNT];
     const struct smm_svg_scheme refs[] = {
@@ -499,7 +499,8 @@ static int write_svg(FILE *f, const char *path, const struct cli_map *m,
     };
     for (unsigned k = 0; k < SMM_PDX_SCHEME_COUNT; k++)
         s[k] = (struct smm_svg_scheme){.name = smm_pdx_scheme_name(k),
-                                       .pdx = schemes[k],
+                                       .pdx = schemes->view[k],
+                                       .info = &schemes->info[k],
                                        .over = &a->r.scheme[k].over,
                                        .fits = a->r.scheme[k].fit.fits,
                                        .best = k == a->r.best};
@@ -610,15 +611,15 @@ int cmd_analyze(int argc, char **argv)
     int rc = npaths ? machine_report_load(&o, paths, npaths, online, &mr, &m) : cli_load_map(&o, &m);
     bool loaded = rc == 0; /* a failed load has said why and freed what it took */
     struct analysis a = {0};
-    struct smm_pdx *schemes[SMM_PDX_SCHEME_COUNT] = {NULL};
+    struct analysis_pdx schemes = {0};
     if (loaded) {
         scheme_layout_for_arch(m.arch_name, t.layout_given, &t.layout);
         rc = analyze_map(&m, &t, &a);
     }
     if (loaded && rc == 0 && (npaths || svg)) /* what converts frames needs the parameters */
-        rc = analysis_schemes(&m, schemes);
+        rc = analysis_schemes(&m, &a, &schemes);
     if (loaded && rc == 0 && npaths) {
-        struct machine_costing c = {.schemes = schemes, .an = &a.r, .acfg = &a.cfg.account};
+        struct machine_costing c = {.pdx = &schemes, .an = &a.r, .acfg = &a.cfg.account};
         rc = machine_report_analyze(&mr, &m, &c);
     }
     if (loaded && rc != 0) {
@@ -633,7 +634,7 @@ int cmd_analyze(int argc, char **argv)
                 machine_report_text(&mr);
         }
         if (svg)
-            rc = write_svg(sf, svg, &m, &a, schemes);
+            rc = write_svg(sf, svg, &m, &a, &schemes);
     }
     if (sf && !svg_stdout) {
         if ((fclose(sf) != 0 || (rc == 0 && rename(svg_tmp, svg) != 0)) && rc == 0) {
@@ -643,7 +644,7 @@ int cmd_analyze(int argc, char **argv)
         if (rc != 0)
             unlink(svg_tmp); /* nothing half-done, and FILE as it was */
     }
-    analysis_schemes_free(schemes);
+    analysis_schemes_free(&schemes);
     cli_map_free(&m); /* safe after a failed load too */
     if (loaded && npaths)
         machine_report_free(&mr);

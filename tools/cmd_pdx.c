@@ -44,20 +44,19 @@ static bool is_map_path(const char *s)
  * direct-map offset), or back with --reverse.  An invalid value is named on
  * stderr (and in JSON with "valid": false); the result is then 1.
  */
-static int convert(const struct smm_pdx_ctx *ctx, const uint64_t *v, size_t n, bool reverse,
+static int convert(const struct smm_pdx *p, const uint64_t *v, size_t n, bool reverse,
                    bool addr, struct smm_json *j)
 {
-    const struct smm_pdx *p = ctx->pdx;
     int rc = 0;
     for (size_t k = 0; k < n; k++) {
         uint64_t in = v[k], frame = addr ? in >> SMM_PAGE_SHIFT : in, out = 0;
         bool ok;
         if (reverse) {
             uint64_t pfn = frame < p->max_pdx ? smm_pdx_to_pfn(p, frame) : 0;
-            ok = frame < p->max_pdx && smm_mfn_valid(ctx, pfn) && smm_pfn_to_pdx(p, pfn) == frame;
+            ok = frame < p->max_pdx && smm_mfn_valid(p, pfn) && smm_pfn_to_pdx(p, pfn) == frame;
             out = addr ? smm_directmap_offset_to_maddr(p, in) : pfn;
         } else {
-            ok = smm_mfn_valid(ctx, frame);
+            ok = smm_mfn_valid(p, frame);
             out = addr ? smm_maddr_to_directmap_offset(p, in) : smm_pfn_to_pdx(p, frame);
         }
         const char *what = reverse ? (addr ? "direct-map offset" : "pdx")
@@ -147,21 +146,23 @@ int cmd_pdx(int argc, char **argv)
     if (rc != 0)
         goto out;
     struct smm_platform plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     if (smm_posix_platform_init(&plat) != 0) {
         rc = CLI_EXIT_FAIL;
         goto out_map;
     }
     /* Size the tables before reserving them (setup reports its own errors). */
-    struct smm_pdx *probe = malloc(sizeof(*probe));
-    bool fits = !probe || smm_pdx_compute(scheme, &m.pdx, m.frames, m.nr_frames, probe) != 0 ||
-                cli_va_fits(&m, "the pdx tables", cli_pdx_va_bytes(probe));
-    free(probe);
+    struct smm_pdx_info probe;
+    bool fits = smm_pdx_evaluate(&plat, scheme, &m.pdx, m.frames, m.nr_frames, &probe) != 0 ||
+                cli_va_fits(&m, "the pdx tables", smm_pdx_create_bytes(&probe, plat.page_size));
     if (!fits) {
         rc = CLI_EXIT_USAGE;
         goto out_plat;
     }
-    int err = smm_pdx_setup(&ctx, &plat, scheme, &m.pdx, m.frames, m.nr_frames);
+    int err = smm_pdx_create(&plat, scheme, &m.pdx, m.frames, m.nr_frames, &ctx);
+    struct smm_pdx_info info;
+    if (err == 0)
+        smm_pdx_describe(ctx, &info);
     if (err != 0) {
         fprintf(stderr, "%s: pdx setup (%s) failed: %s\n", m.lm->source,
                 smm_pdx_scheme_name(scheme), smm_strerror(err));
@@ -176,9 +177,9 @@ int cmd_pdx(int argc, char **argv)
         smm_json_key(&j, "scheme");
         smm_json_string(&j, smm_pdx_scheme_name(scheme));
         smm_json_key(&j, "compressible");
-        smm_json_bool(&j, ctx.pdx->compressible);
+        smm_json_bool(&j, info.compressible);
         smm_json_key(&j, "max_pdx");
-        smm_json_u64(&j, ctx.pdx->max_pdx);
+        smm_json_u64(&j, smm_pdx_view(ctx)->max_pdx);
         smm_json_key(&j, "direction");
         smm_json_string(&j, reverse ? "pdx_to_pfn" : "pfn_to_pdx");
         smm_json_key(&j, "unit");
@@ -186,12 +187,12 @@ int cmd_pdx(int argc, char **argv)
         smm_json_key(&j, "conversions");
         smm_json_array_begin(&j);
     }
-    rc = convert(&ctx, frames, nframes, reverse, addr, o.json ? &j : NULL);
+    rc = convert(smm_pdx_view(ctx), frames, nframes, reverse, addr, o.json ? &j : NULL);
     if (o.json)
         smm_json_array_end(&j);
     if (check) {
         struct smm_pdx_check_report rep;
-        smm_pdx_check(&ctx, m.frames, m.nr_frames, SMM_PDX_CHECK_EXHAUSTIVE_MAX,
+        smm_pdx_check(ctx, m.frames, m.nr_frames, SMM_PDX_CHECK_EXHAUSTIVE_MAX,
                       SMM_PDX_CHECK_SAMPLES, seed, &rep);
         if (o.json) {
             smm_json_key(&j, "check");
@@ -209,13 +210,13 @@ int cmd_pdx(int argc, char **argv)
             printf("%s: scheme %s%s: max_pdx %" PRIu64 ", checked %" PRIu64
                    " valid frames (%s) and %" PRIu64 " invalid frames: %" PRIu64 " failures\n",
                    m.lm->source, smm_pdx_scheme_name(scheme),
-                   ctx.pdx->compressible ? "" : " (not compressible: identity)",
-                   ctx.pdx->max_pdx, rep.valid_checked, rep.exhaustive ? "all" : "sampled",
+                   info.compressible ? "" : " (not compressible: identity)",
+                   smm_pdx_view(ctx)->max_pdx, rep.valid_checked, rep.exhaustive ? "all" : "sampled",
                    rep.invalid_checked, rep.failures);
         }
         if (rep.failures) {
             fprintf(stderr, "%s: first failure at frame 0x%" PRIx64 ": %s\n", m.lm->source,
-                    rep.first_bad_frame, rep.first_bad_what);
+                    rep.first_bad_frame, smm_pdx_check_failure_name(rep.first_bad));
             rc = CLI_EXIT_FAIL;
         }
     }
@@ -225,7 +226,7 @@ int cmd_pdx(int argc, char **argv)
         smm_json_object_end(&j);
         smm_json_finish(&j);
     }
-    smm_pdx_teardown(&ctx);
+    smm_pdx_destroy(ctx);
 out_plat:
     smm_posix_platform_fini(&plat);
 out_map:

@@ -85,8 +85,7 @@ static int cost_range(const struct cli_map *m, const struct machine_costing *c,
     uint64_t fs = (sp->start + SMM_PAGE_SIZE - 1) >> SMM_PAGE_SHIFT, fe = sp->end >> SMM_PAGE_SHIFT;
     size_t n = m->nr_frames;
     struct smm_frame_range *f = malloc((n + 1) * sizeof(*f));
-    struct smm_pdx *p = malloc(sizeof(*p));
-    int rc = f && p ? 0 : -SMM_ENOMEM;
+    int rc = f ? 0 : -SMM_ENOMEM;
     if (!rc) {
         memcpy(f, m->frames, n * sizeof(*f));
         if (fs < fe)
@@ -94,18 +93,19 @@ static int cost_range(const struct cli_map *m, const struct machine_costing *c,
         n = smm_pairs_merge(f, n);
     }
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT && !rc; s++) {
-        const struct smm_pdx *boot = c->schemes[s];
+        const struct smm_pdx *boot = c->pdx->view[s];
         out->indexable[s] = fs < fe && smm_pdx_xen_region_ok(boot, fs << SMM_PAGE_SHIFT, fe - fs) &&
                             smm_pfn_to_pdx(boot, fe - 1) < c->an->scheme[s].fit.pdx_limit;
         struct smm_overhead o;
-        rc = smm_pdx_compute(s, &m->pdx, f, n, p);
+        struct smm_pdx_ctx *ctx;
+        rc = smm_pdx_create(&c->pdx->plat, s, &c->pdx->cfg, f, n, &ctx);
         if (!rc)
-            rc = smm_account_tables(p, c->acfg, f, n, &o);
+            rc = smm_account_tables(smm_pdx_view(ctx), c->acfg, f, n, &o);
+        smm_pdx_destroy(ctx);
         if (!rc)
             out->extra[s] = (int64_t)(o.total - c->an->scheme[s].over.total);
     }
     free(f);
-    free(p);
     return rc;
 }
 

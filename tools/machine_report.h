@@ -11,14 +11,16 @@
 #define SPARSEMM_TOOLS_MACHINE_REPORT_H
 
 #include "cli.h"
+#include "cli_analysis.h"
 #include "json_writer.h"
+
 #include <sparsemm/analyze.h>
 #include <sparsemm/io/machine.h>
 #include <sparsemm/io/xen_verdict.h>
 
 /* What the per-range costing needs from the analysis. */
 struct machine_costing {
-    struct smm_pdx *const *schemes;        /* SMM_PDX_SCHEME_COUNT, computed on the map */
+    struct analysis_pdx *pdx;              /* every scheme's context on the map */
     const struct smm_analysis *an;         /* each scheme's overhead and fit on the map */
     const struct smm_account_config *acfg;
 };

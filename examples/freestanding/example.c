@@ -29,27 +29,28 @@ static unsigned char arena_buf[512 * 1024] __attribute__((aligned(ARENA_PAGE)));
 struct example_assert example_assert;
 #endif
 
-/* Round trip of one frame under a set-up context. */
-static bool round_trip(const struct smm_pdx_ctx *c, uint64_t pfn)
+/* Round trip of one frame under a context's read-side head. */
+static bool round_trip(const struct smm_pdx *p, uint64_t pfn)
 {
-    return smm_mfn_valid(c, pfn) && smm_pdx_to_pfn(c->pdx, smm_pfn_to_pdx(c->pdx, pfn)) == pfn;
+    return smm_mfn_valid(p, pfn) && smm_pdx_to_pfn(p, smm_pfn_to_pdx(p, pfn)) == pfn;
 }
 
 static int one_scheme(struct smm_platform *plat, enum smm_pdx_scheme s,
                       const struct smm_frame_range *fr, size_t n, struct example_result *out)
 {
     struct smm_pdx_config cfg;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     smm_pdx_config_default(&cfg); /* Arm: base 0 */
-    int rc = smm_pdx_setup(&ctx, plat, s, &cfg, fr, n);
+    int rc = smm_pdx_create(plat, s, &cfg, fr, n, &ctx);
     if (rc != 0)
         return rc;
+    const struct smm_pdx *p = smm_pdx_view(ctx);
     for (size_t i = 0; i < n && rc == 0; i++)
-        if (!round_trip(&ctx, fr[i].start) || !round_trip(&ctx, fr[i].end - 1))
+        if (!round_trip(p, fr[i].start) || !round_trip(p, fr[i].end - 1))
             rc = -SMM_EFAULT;
-    out->max_pdx[s] = ctx.pdx->max_pdx;
-    out->last_pdx[s] = smm_pfn_to_pdx(ctx.pdx, out->last_pfn);
-    smm_pdx_teardown(&ctx);
+    out->max_pdx[s] = p->max_pdx;
+    out->last_pdx[s] = smm_pfn_to_pdx(p, out->last_pfn);
+    smm_pdx_destroy(ctx);
     return rc;
 }
 

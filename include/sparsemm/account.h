@@ -8,8 +8,9 @@
  * For a PDX scheme (smm_account_tables), with population unit
  * U = 2^granule_shift bytes (2 MiB by default, 4 KiB selectable):
  *
- *   frame_table   groups holding >= 1 RAM frame's PDX x group bytes
- *                 (group = U / lsb(page_info_size) PDXs, see frametable.h)
+ *   frame_table   groups holding >= 1 RAM frame's PDX x group bytes (the
+ *                 PDX context's groups, p->group_shift, as the frame table's;
+ *                 Xen's are U / lsb(page_info_size) PDXs, see frametable.h)
  *   m2p           M2P chunks (U bytes = U/8 MFNs) holding >= 1 RAM frame x U
  *   compat_m2p    the same with 4-byte entries, RAM below the compat limit
  *   directmap_pt  (L1 + L2 + L3 page-table pages) x 4 KiB to map every RAM
@@ -101,7 +102,8 @@ SMM_API const struct smm_layout *smm_layout_profile(enum smm_layout_id id);
 /*
  * smm_account_tables - the overhead of the sparse tables under pdx @p for
  * sorted, disjoint RAM frame ranges @r (the ranges @p was computed from,
- * or a subset).  Return 0; -SMM_EINVAL (bad config, no ranges);
+ * or a subset).  Return 0; -SMM_EINVAL (bad config, no ranges, @p's groups
+ * not whole granules of the frame table: smm_ft_groups_fit);
  * -SMM_ERANGE (a range is not one contiguous pdx stretch);
  * -SMM_ENOTSUP (ranges are not in increasing pdx order).
  */

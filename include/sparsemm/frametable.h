@@ -12,11 +12,16 @@
  *   RAM      ##########         ###
  *   backing  [ mem ][ mem ][none ][ mem ][none ] ...... ]
  *
- * Group size follows Xen: gp = 2^granule_shift / lsb(page_info_size) PDXs,
- * i.e. one 2 MiB page of frame table for the default 32-byte page_info
- * (gp = 65536 frames = 256 MiB of RAM); 48-byte entries give
- * 2 MiB / 16 = 131072 PDXs spanning 6 MiB of table.  granule_shift 12
- * selects 4 KiB granularity (128 PDXs per group at 32 bytes).
+ * The groups are the PDX context's (struct smm_pdx group_shift, from its
+ * config): one owner, so that smm_mfn_valid() saying yes for a frame means
+ * its page_info is backed, as in Xen.  The frame table only checks that a
+ * group is whole granules of table.  The finest groups a geometry allows
+ * (Xen's) are smm_ft_group_shift(): gp = 2^granule_shift / lsb(page_info_size)
+ * PDXs, i.e. one 2 MiB page of frame table for the default 32-byte
+ * page_info (gp = 65536 frames = 256 MiB of RAM, the PDX default 16);
+ * 48-byte entries give 2 MiB / 16 = 131072 PDXs spanning 6 MiB of table.
+ * granule_shift 12 selects 4 KiB granularity (128 PDXs per group at 32
+ * bytes).  Pick the context's group_shift with it.
  *
  * Conversions follow Xen's naming: mfn_to_page, page_to_mfn, page_to_pdx.
  * They are unchecked, as in Xen: callers test smm_ft_present() (or
@@ -63,19 +68,30 @@ struct smm_ft {
 };
 
 /*
- * smm_ft_group_shift - log2 of the PDXs per frame-table group for
- * @page_info_size bytes per entry and groups of 2^@granule_shift bytes of
- * (power-of-two part of the) table.  Return 0, or -SMM_EINVAL unless
+ * smm_ft_group_shift - log2 of the PDXs per group of the finest groups a
+ * frame table of @page_info_size bytes per entry, populated in granules of
+ * 2^@granule_shift bytes, can have: the value to give a PDX context's
+ * config (group_shift) for Xen's groups.  Return 0, or -SMM_EINVAL unless
  * page_info_size is a multiple of 8 in [8, 4096] and granule_shift is in
  * [12, 30] with lsb(page_info_size) <= 2^granule_shift.
  */
 SMM_API int smm_ft_group_shift(uint32_t page_info_size, unsigned granule_shift, unsigned *out);
 
 /*
+ * smm_ft_groups_fit - whether PDX groups of 2^@group_shift PDXs are whole
+ * granules of such a frame table (group_shift at least smm_ft_group_shift):
+ * 0, or -SMM_EINVAL.
+ */
+SMM_API int smm_ft_groups_fit(uint32_t page_info_size, unsigned granule_shift,
+                              unsigned group_shift);
+
+/*
  * smm_ft_init - reserve the frame table for pdx space [0, pdx->max_pdx)
- * (rounded up to whole groups) and its group bitmap; nothing is populated.
- * Return 0; -SMM_EINVAL (bad sizes, group not a multiple of the platform
- * page); the platform's error (-SMM_ENOMEM...), with nothing left behind.
+ * (rounded up to whole groups of the context, pdx->group_shift) and its
+ * group bitmap; nothing is populated.  Return 0; -SMM_EINVAL (bad sizes,
+ * the context's groups not whole granules (smm_ft_groups_fit) or not a
+ * multiple of the platform page); the platform's error (-SMM_ENOMEM...),
+ * with nothing left behind.
  */
 SMM_API int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
                         uint32_t page_info_size, unsigned granule_shift);

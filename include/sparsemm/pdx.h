@@ -47,7 +47,7 @@
  *             k   = (pfn >> 8 >= e.bound[0]) + (.. [1]) + (.. [2])
  *             pdx = pfn - (e.delta[k] << 8)        (pfn = pdx + ..., reverse)
  *
- * Parameters are computed once by smm_pdx_setup() into memory obtained from
+ * Parameters are computed once by smm_pdx_create() into memory obtained from
  * the platform, which is then made read-only (sealed): the user-space twin
  * of Xen's __ro_after_init.  Conversions read them through a const pointer.
  */
@@ -102,63 +102,85 @@ struct smm_pdx_dense_slot {
 
 #define SMM_PDX_OFFSET_SLOTS (1u << SMM_PDX_OFFSET_ORDER_MAX)
 /*
- * Both directions' directories (32-bit entries) and their leaves share one
- * pool: the 64 KiB the two one-level tables took, less what pays for the
- * fields added.
+ * The dense tables' limit: both directions' directories (32-bit entries)
+ * and their leaves, in 32-byte leaves, at most this many (64 KiB less one
+ * leaf).  A map whose tables would need more merges regions until they fit.
  */
 #define SMM_PDX_DENSE_POOL_LEAVES 2047u
-union smm_pdx_dense_pool {
-    uint32_t dir[SMM_PDX_DENSE_POOL_LEAVES * 8u];
-    struct smm_pdx_dense_slot leaf[SMM_PDX_DENSE_POOL_LEAVES];
-};
 
 /*
- * The sealed parameters.  Everything a conversion reads is here; the
- * structure lives in platform memory that is read-only after setup.
+ * The read-side head of a PDX context: what the inline conversions and
+ * smm_mfn_valid() read, and nothing else.  It lives in platform memory that
+ * is sealed read-only once smm_pdx_create() has filled it, followed by the
+ * conversion tables it points to, each only as large as the scheme built it
+ * (none and mask: no table; offset: three of 2^offset_order entries; dense:
+ * the directories and leaves in use).  Callers get it from smm_pdx_view()
+ * and never write it; everything else about a context (the scheme asked
+ * for, the dense region count...) is in struct smm_pdx_info.
  */
 struct smm_pdx {
-    uint32_t scheme;       /* conversion in effect: SMM_PDX_NONE unless compressible */
-    uint32_t requested;    /* the scheme asked for */
-    bool compressible;     /* false: conversions are the identity */
-    uint8_t max_order;
-    uint8_t group_shift;
-    uint64_t max_pdx;      /* one past the highest pdx of a valid frame */
-    uint64_t max_pfn;      /* one past the highest valid frame */
-    uint64_t base;         /* never-compress base used, bytes */
-    uint64_t nr_ranges;
+    uint32_t scheme;      /* conversion in effect: SMM_PDX_NONE unless compressible */
+    uint32_t group_shift; /* log2 of PDXs per group of the validity bitmap */
+    uint64_t max_pdx;     /* one past the highest pdx of a valid frame */
+    uint64_t max_pfn;     /* one past the highest valid frame */
     /* mask */
     uint64_t bottom_mask, top_mask, hole_mask;
-    uint32_t hole_shift, bottom_shift;
+    uint32_t hole_shift;
     /* offset */
     uint32_t pfn_index_shift, pdx_index_shift;
-    uint64_t tbl_mask;     /* offset and dense: table index mask */
-    uint64_t region_size;
     /* dense (tbl_mask: the forward directory's index mask) */
     uint32_t fwd_shift, rev_shift; /* directory slot shifts */
-    uint64_t dense_regions;
-    uint32_t rev_dir_mask;  /* the reverse directory's index mask */
-    uint32_t rev_dir_at;    /* its first entry in dense.dir (forward's is 0) */
-    uint32_t dense_pool_used; /* pool in use, in 32-byte leaves (directories too) */
+    uint32_t rev_dir_mask;         /* the reverse directory's index mask */
+    uint32_t rev_dir_at;           /* its first entry in dense_dir (forward's is 0) */
     uint32_t fwd_flat_at, rev_flat_at; /* flat direction: its first leaf; 0: two-level */
-    uint64_t offset_pfn_pdx[SMM_PDX_OFFSET_SLOTS];
-    uint64_t offset_pdx_pfn[SMM_PDX_OFFSET_SLOTS];
-    uint64_t offset_pfn_base[SMM_PDX_OFFSET_SLOTS];
-    union smm_pdx_dense_pool dense;
+    uint64_t tbl_mask;             /* offset and dense: table index mask */
+    uint64_t region_size;          /* offset: frames per region slot */
+    const uint64_t *offset_pfn_pdx, *offset_pdx_pfn, *offset_pfn_base;
+    const uint32_t *dense_dir;
+    const struct smm_pdx_dense_slot *dense_leaf;
+    /* bit g: pdx group g holds a valid frame (the bits are writable: hot-add) */
+    const uint64_t *group_valid;
+    uint64_t nr_groups;
 };
 
+/* A PDX context (opaque): the sealed head and tables, the group bitmap. */
+struct smm_pdx_ctx;
+
 /*
- * A PDX context: the sealed parameters, the group-valid bitmap (writable,
- * grows with memory hot-add) and the platform they came from.  Two hosts
- * can live in one process: nothing here is global.
+ * What a context computed, as a plain value (smm_pdx_describe(),
+ * smm_pdx_evaluate()): the numbers an analysis or a report wants.
  */
-struct smm_pdx_ctx {
-    const struct smm_pdx *pdx; /* sealed */
-    uint64_t *group_valid;     /* bit g: pdx group g holds a valid frame */
-    uint64_t nr_groups;
-    struct smm_platform *plat;
-    void *sealed_mem;
-    size_t sealed_len;
-    size_t group_len;
+struct smm_pdx_info {
+    enum smm_pdx_scheme scheme;    /* in effect: SMM_PDX_NONE unless compressible */
+    enum smm_pdx_scheme requested; /* asked for */
+    bool compressible;
+    unsigned max_order, group_shift;
+    uint64_t max_pdx, max_pfn;
+    uint64_t base;      /* never-compress base used, bytes */
+    uint64_t nr_ranges; /* frame ranges given */
+    /* mask */
+    uint64_t bottom_mask, top_mask, hole_mask;
+    unsigned hole_shift, bottom_shift;
+    /* offset */
+    unsigned pfn_index_shift, pdx_index_shift;
+    uint64_t region_size;
+    uint64_t offset_slots; /* table entries (2^offset_order) */
+    /* dense */
+    uint64_t dense_regions;
+    unsigned fwd_shift, rev_shift;
+    uint64_t dense_dir_slots; /* forward directory entries (1 when dense is the identity) */
+    uint64_t dense_leaves;    /* 32-byte leaves in use, directories included */
+    bool dense_fwd_flat, dense_rev_flat; /* direction converts through one leaf load */
+    /* conversion tables the scheme needs, bytes (0 for none and mask) */
+    uint64_t table_bytes;
+};
+
+/* Memory a context holds, bytes committed through its platform, by kind. */
+struct smm_pdx_usage {
+    uint64_t sealed;   /* head, description and tables, read-only (page-rounded) */
+    uint64_t tables;   /* of which conversion tables (exact) */
+    uint64_t writable; /* the context and its group bitmap (page-rounded) */
+    uint64_t groups;   /* of which the group bitmap (exact) */
 };
 
 SMM_API const char *smm_pdx_scheme_name(enum smm_pdx_scheme s);
@@ -175,28 +197,50 @@ SMM_API void smm_pdx_config_default(struct smm_pdx_config *cfg);
 SMM_API uint64_t smm_pdx_x86_base(const struct smm_frame_range *r, size_t n);
 
 /*
- * smm_pdx_compute - compute a scheme's parameters into *out (no platform,
- * no sealing: used by the analyzer).  @r: frame ranges, any order
- * (overlaps are merged).
- * A scheme that cannot compress the map yields compressible == false and
- * identity parameters; so does a map of more than SMM_PDX_MAX_RANGES ranges
- * (Xen refuses to compress those).  Return: 0; -SMM_EINVAL (bad config, no
- * ranges, a range empty or beyond 2^52 bytes).
+ * smm_pdx_create - compute a scheme's parameters for the frame ranges @r
+ * (any order; overlaps are merged), seal them with their tables into
+ * read-only platform memory sized to the scheme, and mark every range's
+ * pdx groups valid.  A scheme that cannot compress the map yields identity
+ * parameters (smm_pdx_info.compressible false); so does a map of more than
+ * SMM_PDX_MAX_RANGES ranges (Xen refuses to compress those).  Setup borrows
+ * a scratch area of about 80 KiB from the platform and gives it back.
+ * Return: 0; -SMM_EINVAL (bad config, no ranges, a range empty or beyond
+ * 2^52 bytes); -SMM_ENOMEM or another platform error.  On failure nothing
+ * is left allocated and *out is NULL.
  */
-SMM_API int smm_pdx_compute(enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg,
-                            const struct smm_frame_range *r, size_t n, struct smm_pdx *out);
+SMM_API int smm_pdx_create(struct smm_platform *plat, enum smm_pdx_scheme scheme,
+                           const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                           size_t n, struct smm_pdx_ctx **out);
+
+/* smm_pdx_destroy - give back everything smm_pdx_create obtained (NULL: nothing). */
+SMM_API void smm_pdx_destroy(struct smm_pdx_ctx *ctx);
+
+/* smm_pdx_view - the sealed read-side head the conversions take. */
+SMM_API const struct smm_pdx *smm_pdx_view(const struct smm_pdx_ctx *ctx);
+
+/* smm_pdx_describe - what the context computed, as a plain value. */
+SMM_API void smm_pdx_describe(const struct smm_pdx_ctx *ctx, struct smm_pdx_info *out);
+
+/* smm_pdx_usage - the memory the context holds, by kind. */
+SMM_API void smm_pdx_get_usage(const struct smm_pdx_ctx *ctx, struct smm_pdx_usage *out);
 
 /*
- * smm_pdx_setup - compute, seal into platform memory, build the group
- * bitmap for the ranges.  Return: 0; -SMM_EINVAL; -SMM_ENOMEM or other
- * platform errors (nothing left allocated).
+ * smm_pdx_evaluate - what smm_pdx_create would compute, without keeping a
+ * context: the analysis of a map under every scheme.  Uses the platform
+ * for the scratch area only; nothing is sealed or kept.  Return as
+ * smm_pdx_create.
  */
-SMM_API int smm_pdx_setup(struct smm_pdx_ctx *ctx, struct smm_platform *plat,
-                          enum smm_pdx_scheme scheme, const struct smm_pdx_config *cfg,
-                          const struct smm_frame_range *r, size_t n);
+SMM_API int smm_pdx_evaluate(struct smm_platform *plat, enum smm_pdx_scheme scheme,
+                             const struct smm_pdx_config *cfg, const struct smm_frame_range *r,
+                             size_t n, struct smm_pdx_info *out);
 
-/* smm_pdx_teardown - release everything smm_pdx_setup obtained. */
-SMM_API void smm_pdx_teardown(struct smm_pdx_ctx *ctx);
+/*
+ * smm_pdx_create_bytes - the most memory smm_pdx_create commits at once for
+ * the result @i (from smm_pdx_evaluate) on a platform of @page_size (a
+ * power of two): scratch, context and sealed part, page-rounded.  What
+ * smm_pdx_usage reports afterwards is this less the scratch.
+ */
+SMM_API uint64_t smm_pdx_create_bytes(const struct smm_pdx_info *i, uint64_t page_size);
 
 /*
  * smm_pdx_mark_range - mark the groups of frames [start, end) valid (memory
@@ -257,14 +301,14 @@ static inline uint64_t smm_pdx_to_pfn_offset(const struct smm_pdx *p, uint64_t p
 
 static inline uint64_t smm_pfn_to_pdx_dense(const struct smm_pdx *p, uint64_t pfn)
 {
-    return pfn - smm_pdx_dense_apply_(p->dense.dir, p->tbl_mask, p->dense.leaf, p->fwd_shift,
+    return pfn - smm_pdx_dense_apply_(p->dense_dir, p->tbl_mask, p->dense_leaf, p->fwd_shift,
                                       p->fwd_flat_at, pfn);
 }
 
 static inline uint64_t smm_pdx_to_pfn_dense(const struct smm_pdx *p, uint64_t pdx)
 {
-    return pdx + smm_pdx_dense_apply_(p->dense.dir + p->rev_dir_at, p->rev_dir_mask,
-                                      p->dense.leaf, p->rev_shift, p->rev_flat_at, pdx);
+    return pdx + smm_pdx_dense_apply_(p->dense_dir + p->rev_dir_at, p->rev_dir_mask,
+                                      p->dense_leaf, p->rev_shift, p->rev_flat_at, pdx);
 }
 
 static inline uint64_t smm_pfn_to_pdx_none(const struct smm_pdx *p, uint64_t pfn)
@@ -343,23 +387,24 @@ SMM_API uint64_t smm_pdx_region_mask(uint64_t base, uint64_t len);
 /*
  * smm_pdx_mask_keep - the pfn bits the mask scheme must keep: below
  * max(base, 2^max_order frames), every range's first frame and every bit
- * varying inside a range.  smm_pdx_mask_from_keep() finds the hole in a
+ * varying inside a range.  smm_pdx_create_from_keep() finds the hole in a
  * keep mask (however it was built: Xen before 4.21 built it from SRAT bytes)
- * and fills out as smm_pdx_compute(SMM_PDX_MASK) would, with max_pfn the end
- * of the highest frame.  Return 0 or -SMM_EINVAL (bad config, max_pfn 0).
+ * and creates the context smm_pdx_create(SMM_PDX_MASK) would, with max_pfn
+ * the end of the highest frame and no group marked yet (the caller marks
+ * its ranges with smm_pdx_mark_range).  Return as smm_pdx_create, -SMM_EINVAL
+ * also for max_pfn 0.
  */
 SMM_API uint64_t smm_pdx_mask_keep(const struct smm_pdx_config *cfg,
                                    const struct smm_frame_range *r, size_t n);
-SMM_API int smm_pdx_mask_from_keep(const struct smm_pdx_config *cfg, uint64_t keep,
-                                   uint64_t max_pfn, struct smm_pdx *out);
+SMM_API int smm_pdx_create_from_keep(struct smm_platform *plat, const struct smm_pdx_config *cfg,
+                                     uint64_t keep, uint64_t max_pfn, struct smm_pdx_ctx **out);
 
 /*
  * smm_mfn_valid - bounds, scheme validity (hole bits for mask, the slot's
  * region for offset, the round trip for dense), then the group bitmap.
  */
-static inline bool smm_mfn_valid(const struct smm_pdx_ctx *c, uint64_t mfn)
+static inline bool smm_mfn_valid(const struct smm_pdx *p, uint64_t mfn)
 {
-    const struct smm_pdx *p = c->pdx;
     bool bad = mfn >= p->max_pfn;
     uint64_t pdx = smm_pfn_to_pdx(p, mfn);
     switch (p->scheme) {
@@ -380,7 +425,7 @@ static inline bool smm_mfn_valid(const struct smm_pdx_ctx *c, uint64_t mfn)
     if (bad)
         return false;
     uint64_t g = pdx >> p->group_shift;
-    return g < c->nr_groups && ((c->group_valid[g >> 6] >> (g & 63)) & 1);
+    return g < p->nr_groups && ((p->group_valid[g >> 6] >> (g & 63)) & 1);
 }
 
 /* Batch forms: one scheme dispatch per call, not per frame. */
@@ -389,10 +434,29 @@ SMM_API void smm_pfn_to_pdx_batch(const struct smm_pdx *p, const uint64_t *in,
 SMM_API void smm_pdx_to_pfn_batch(const struct smm_pdx *p, const uint64_t *in,
                                   uint64_t *SMM_RESTRICT out, size_t n);
 /* Returns the number of valid frames; valid[i] set per frame when non-NULL. */
-SMM_API size_t smm_mfn_valid_batch(const struct smm_pdx_ctx *c, const uint64_t *in, bool *valid,
+SMM_API size_t smm_mfn_valid_batch(const struct smm_pdx *p, const uint64_t *in, bool *valid,
                                    size_t n);
 
 /* Verification ------------------------------------------------------------ */
+
+/*
+ * What smm_pdx_check found wrong first: a named value in the report (a
+ * finding about the context, not an error of the call, so not a
+ * struct smm_diag), with smm_pdx_check_failure_name() for its text.
+ */
+enum smm_pdx_check_failure {
+    SMM_PDX_CHECK_OK = 0,
+    SMM_PDX_CHECK_BEYOND_MAX_PDX,   /* a valid frame's pdx >= max_pdx */
+    SMM_PDX_CHECK_NO_ROUND_TRIP,    /* pdx_to_pfn(pfn_to_pdx(pfn)) != pfn */
+    SMM_PDX_CHECK_DIRECTMAP,        /* direct-map offset round trip */
+    SMM_PDX_CHECK_VALID_REJECTED,   /* a valid frame rejected by mfn_valid */
+    SMM_PDX_CHECK_INVALID_ACCEPTED, /* an invalid frame accepted by mfn_valid */
+    SMM_PDX_CHECK_NOT_COMPRESSIBLE, /* a RAM range not region-compressible */
+    SMM_PDX_CHECK_FAILURE_COUNT
+};
+
+/* smm_pdx_check_failure_name - a short static text ("invalid" when unknown). */
+SMM_API const char *smm_pdx_check_failure_name(enum smm_pdx_check_failure f);
 
 struct smm_pdx_check_report {
     uint64_t valid_checked;    /* valid frames whose round trip was checked */
@@ -400,7 +464,7 @@ struct smm_pdx_check_report {
     uint64_t failures;
     bool exhaustive;           /* every valid frame was checked */
     uint64_t first_bad_frame;  /* first failing frame (when failures > 0) */
-    const char *first_bad_what;
+    enum smm_pdx_check_failure first_bad; /* SMM_PDX_CHECK_OK when failures == 0 */
 };
 
 #define SMM_PDX_CHECK_EXHAUSTIVE_MAX (UINT64_C(1) << 28)

@@ -90,28 +90,32 @@ void check_pdx(smm_platform *plat)
 
     smm_pdx_config cfg;
     smm_pdx_config_default(&cfg);
-    smm_pdx_ctx ctx;
-    int rc = smm_pdx_setup(&ctx, plat, SMM_PDX_DENSE, &cfg, fr, n);
-    check(rc == 0, "smm_pdx_setup");
+    smm_pdx_ctx *ctx;
+    int rc = smm_pdx_create(plat, SMM_PDX_DENSE, &cfg, fr, n, &ctx);
+    check(rc == 0, "smm_pdx_create");
     if (rc != 0)
         return;
+    const smm_pdx *p = smm_pdx_view(ctx);
+    smm_pdx_usage use;
+    smm_pdx_get_usage(ctx, &use);
+    check(use.tables > 0 && use.sealed >= use.tables, "usage");
     uint64_t last = fr[1].end - 1;
-    uint64_t pdx = smm_pfn_to_pdx(ctx.pdx, last);
-    check(smm_mfn_valid(&ctx, last) && smm_pdx_to_pfn(ctx.pdx, pdx) == last, "pdx round trip");
-    check(!smm_mfn_valid(&ctx, fr[0].end + (UINT64_C(1) << 20)), "a hole is not valid");
+    uint64_t pdx = smm_pfn_to_pdx(p, last);
+    check(smm_mfn_valid(p, last) && smm_pdx_to_pfn(p, pdx) == last, "pdx round trip");
+    check(!smm_mfn_valid(p, fr[0].end + (UINT64_C(1) << 20)), "a hole is not valid");
     uint64_t in[2] = {fr[0].start, last}, out[2];
-    smm_pfn_to_pdx_batch(ctx.pdx, in, out, 2);
+    smm_pfn_to_pdx_batch(p, in, out, 2);
     check(out[1] == pdx, "batch conversion");
 
     smm_account_config acfg;
     smm_account_config_default(&acfg);
     smm_overhead ov;
-    check(smm_account_tables(ctx.pdx, &acfg, fr, n, &ov) == 0 && ov.frame_table > 0,
+    check(smm_account_tables(p, &acfg, fr, n, &ov) == 0 && ov.frame_table > 0,
           "overhead model");
     std::printf("dense: pfn 0x%" PRIx64 " -> pdx 0x%" PRIx64 ", max_pdx 0x%" PRIx64
                 ", frame table %" PRIu64 " bytes\n",
-                last, pdx, ctx.pdx->max_pdx, ov.frame_table);
-    smm_pdx_teardown(&ctx);
+                last, pdx, p->max_pdx, ov.frame_table);
+    smm_pdx_destroy(ctx);
 }
 
 void check_p2m(smm_platform *plat)

@@ -28,9 +28,11 @@ extern "C" {
     X(smm_p2m_config, identity_ranges)                                                             \
     X(smm_pdx, max_pdx)                                                                            \
     X(smm_pdx, rev_dir_at)                                                                         \
+    X(smm_pdx, dense_leaf)                                                                         \
+    X(smm_pdx, nr_groups)                                                                          \
+    X(smm_pdx_info, table_bytes)                                                                   \
+    X(smm_pdx_usage, groups)                                                                       \
     X(smm_pdx, rev_flat_at)                                                                        \
-    X(smm_pdx, dense)                                                                              \
-    X(smm_pdx_ctx, group_len)                                                                      \
     X(smm_platform, machine_map)                                                                   \
     X(smm_frame_range, end)                                                                        \
     X(smm_analysis, any_fits)                                                                      \

@@ -10,8 +10,8 @@
  *     max_order 1 + b % 30, offset_order b % 10, dense_order (b / 10) % 15.
  * Each setup must succeed and pass smm_pdx_check() (exhaustive up to 4096
  * frames, else 64 samples, plus range edges and block boundaries) with no
- * failure; compute and setup must agree; max_pdx must hold every valid
- * frame and never exceed max_pfn; teardown must give everything back.
+ * failure; evaluate and create must agree; max_pdx must hold every valid
+ * frame and never exceed max_pfn; destroy must give everything back.
  */
 #include "fuzz.h"
 
@@ -26,27 +26,31 @@
 
 static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s,
                        const struct smm_pdx_config *cfg, const struct smm_frame_range *f, size_t n,
-                       uint64_t pages, struct smm_pdx *scratch)
+                       uint64_t pages)
 {
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     struct smm_pdx_check_report rep;
+    struct smm_pdx_info ev, info;
 
-    FUZZ_ASSERT(smm_pdx_compute(s, cfg, f, n, scratch) == 0);
-    FUZZ_ASSERT(smm_pdx_setup(&ctx, plat, s, cfg, f, n) == 0);
-    const struct smm_pdx *p = ctx.pdx;
-    FUZZ_ASSERT(p->max_pdx == scratch->max_pdx && p->scheme == scratch->scheme);
+    FUZZ_ASSERT(smm_pdx_evaluate(plat, s, cfg, f, n, &ev) == 0);
+    FUZZ_ASSERT(plat->stats.committed == 0);
+    FUZZ_ASSERT(smm_pdx_create(plat, s, cfg, f, n, &ctx) == 0);
+    const struct smm_pdx *p = smm_pdx_view(ctx);
+    smm_pdx_describe(ctx, &info);
+    FUZZ_ASSERT(p->max_pdx == ev.max_pdx && p->scheme == ev.scheme);
+    FUZZ_ASSERT(info.max_pdx == p->max_pdx && info.scheme == p->scheme);
     FUZZ_ASSERT(p->max_pfn == f[n - 1].end);
     FUZZ_ASSERT(p->max_pdx <= p->max_pfn);
     FUZZ_ASSERT(p->max_pdx >= pages);
-    FUZZ_ASSERT(p->compressible == (p->scheme != SMM_PDX_NONE));
-    FUZZ_ASSERT(!p->compressible || p->scheme == s);
-    smm_pdx_check(&ctx, f, n, FUZZ_CHECK_EXHAUSTIVE, FUZZ_CHECK_SAMPLES, pages, &rep);
+    FUZZ_ASSERT(info.compressible == (p->scheme != SMM_PDX_NONE));
+    FUZZ_ASSERT(!info.compressible || p->scheme == s);
+    smm_pdx_check(ctx, f, n, FUZZ_CHECK_EXHAUSTIVE, FUZZ_CHECK_SAMPLES, pages, &rep);
     if (rep.failures)
         fprintf(stderr, "scheme %s max_order %u: frame 0x%llx: %s\n", smm_pdx_scheme_name(s),
-                cfg->max_order, (unsigned long long)rep.first_bad_frame, rep.first_bad_what);
+                cfg->max_order, (unsigned long long)rep.first_bad_frame, smm_pdx_check_failure_name(rep.first_bad));
     FUZZ_ASSERT(rep.failures == 0);
     FUZZ_ASSERT(rep.valid_checked > 0);
-    smm_pdx_teardown(&ctx);
+    smm_pdx_destroy(ctx);
     FUZZ_ASSERT(smm_posix_live_reservations(plat) == 0);
     FUZZ_ASSERT(plat->stats.committed == 0);
 }
@@ -54,15 +58,14 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct smm_loaded_map *lm = NULL;
-    struct smm_diag diag = {0};
+    struct smm_diag diag;
     struct smm_platform plat;
 
     if (smm_loaded_map_create_buffer((const char *)data, size, "fuzz", SMM_FMT_AUTO, &lm, &diag) != 0)
         return 0;
     size_t n = smm_memmap_frames(&lm->map, NULL, 0);
     struct smm_frame_range *f = calloc(n ? n : 1, sizeof(*f));
-    struct smm_pdx *scratch = malloc(sizeof(*scratch));
-    FUZZ_ASSERT(f && scratch);
+    FUZZ_ASSERT(f);
     smm_memmap_frames(&lm->map, f, n);
     uint64_t pages = smm_memmap_ram_pages(&lm->map);
     if (n > 0) {
@@ -77,10 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(smm_posix_platform_init(&plat) == 0);
         for (int k = 0; k < 3; k++)
             for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++)
-                run_scheme(&plat, (enum smm_pdx_scheme)s, &cfg[k], f, n, pages, scratch);
+                run_scheme(&plat, (enum smm_pdx_scheme)s, &cfg[k], f, n, pages);
         smm_posix_platform_fini(&plat);
     }
-    free(scratch);
     free(f);
     smm_loaded_map_destroy(lm);
     return 0;

@@ -3,7 +3,7 @@
 # prefix inside it, then build the consumer program against that prefix
 # (pkg-config: shared, and static with --static; find_package: shared and
 # static targets) and run every build on a real map; build and run
-# examples/p2m and examples/analyze the way docs/LIBRARY.md says.
+# examples/p2m, examples/pdx and examples/analyze the way docs/LIBRARY.md says.
 # -D: BUILD_DIR SRC_DIR EXAMPLES WORK CC CFLAGS LIBDIR MAP STATIC_OK
 cmake_minimum_required(VERSION 3.25)
 function(run what)
@@ -76,6 +76,16 @@ if(at EQUAL -1)
   message(FATAL_ERROR "docs/LIBRARY.md no longer shows examples/p2m/p2m_example.c verbatim")
 endif()
 
+# The PDX context and frame table example of docs/LIBRARY.md, the same way.
+run("cc pdx_example (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags}
+    ${EXAMPLES}/pdx/pdx_example.c ${pc} -Wl,-rpath,${prefix}/${LIBDIR} -o ${WORK}/pdx_example)
+run("pdx_example" ${WORK}/pdx_example)
+file(READ ${EXAMPLES}/pdx/pdx_example.c example)
+string(FIND "${guide}" "```c\n${example}```" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "docs/LIBRARY.md no longer shows examples/pdx/pdx_example.c verbatim")
+endif()
+
 # The analysis example of docs/LIBRARY.md, built the same way, run on the map.
 run("cc analyze_example (pkg-config)" ${CC} -std=c11 -Wall -Wextra -Werror ${cflags}
     ${EXAMPLES}/analyze/analyze_example.c ${pc} -Wl,-rpath,${prefix}/${LIBDIR}
@@ -112,7 +122,7 @@ run("consumer_core" ${WORK}/cmake/consumer_core)
 run("consumer_shared" ${WORK}/cmake/consumer_shared ${MAP})
 run("consumer_static" ${WORK}/cmake/consumer_static ${MAP})
 run("nm consumer_static" nm ${WORK}/cmake/consumer_static)
-if(NOT run_out MATCHES " T smm_pdx_setup")
+if(NOT run_out MATCHES " T smm_pdx_create")
   message(FATAL_ERROR "consumer_static did not link the archive")
 endif()
 consumer(cmake-hosted -DSMM_CONSUMER_COMPONENTS=hosted)

@@ -31,10 +31,10 @@ int tables_host_build(struct tables_host *h, struct smm_platform *plat,
     rc = plat->machine_setup(plat, max_pfn << SMM_PAGE_SHIFT);
     if (rc != 0)
         return rc;
-    rc = smm_pdx_setup(&h->ctx, plat, scheme, &pc, pdx_r, pdx_n);
+    rc = smm_pdx_create(plat, scheme, &pc, pdx_r, pdx_n, &h->ctx);
     if (rc != 0)
         return rc;
-    const struct smm_pdx *p = h->ctx.pdx;
+    const struct smm_pdx *p = smm_pdx_view(h->ctx);
     rc = smm_ft_build(&h->ft, plat, p, cfg->page_info_size, cfg->granule_shift, ram, ram_n);
     if (rc == 0)
         rc = smm_m2p_build(&h->m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
@@ -55,7 +55,7 @@ void tables_host_teardown(struct tables_host *h)
     smm_m2p_teardown(&h->compat);
     smm_m2p_teardown(&h->m2p);
     smm_ft_teardown(&h->ft);
-    smm_pdx_teardown(&h->ctx);
+    smm_pdx_destroy(h->ctx);
 }
 
 uint64_t tables_host_committed(const struct tables_host *h)
@@ -65,7 +65,9 @@ uint64_t tables_host_committed(const struct tables_host *h)
 
 uint64_t tables_host_meta(const struct tables_host *h)
 {
-    return h->ctx.sealed_len + h->ctx.group_len + h->ft.populated_len + h->m2p.populated_len +
+    struct smm_pdx_usage u;
+    smm_pdx_get_usage(h->ctx, &u);
+    return u.sealed + u.writable + h->ft.populated_len + h->m2p.populated_len +
            h->compat.populated_len + h->dm.pt_len;
 }
 

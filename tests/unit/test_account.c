@@ -10,6 +10,7 @@
 #include "tiny.h"
 
 #include <sparsemm/account.h>
+#include <sparsemm/platform/posix/platform_posix.h>
 #include <sparsemm/frametable.h>
 
 #define MIB (UINT64_C(1) << 20)
@@ -19,13 +20,35 @@
 
 static const char *maps_dir;
 
-static struct smm_pdx *pdx_of(enum smm_pdx_scheme s, const struct smm_frame_range *r, size_t n)
+/*
+ * The view of a context for s over r whose groups are the frame table's of
+ * cfg (the default account config when NULL), valid until the next call.
+ */
+static const struct smm_pdx *pdx_for(enum smm_pdx_scheme s, const struct smm_frame_range *r,
+                                     size_t n, const struct smm_account_config *cfg)
 {
-    static struct smm_pdx p;
+    static struct smm_platform plat;
+    static struct smm_pdx_ctx *ctx;
+    struct smm_account_config dflt;
     struct smm_pdx_config pc;
+    unsigned gs;
+    smm_account_config_default(&dflt);
+    if (!cfg)
+        cfg = &dflt;
     smm_pdx_config_default(&pc);
-    CHECK_EQ_INT(smm_pdx_compute(s, &pc, r, n, &p), 0);
-    return &p;
+    CHECK_EQ_INT(smm_ft_group_shift(cfg->page_info_size, cfg->granule_shift, &gs), 0);
+    pc.group_shift = gs;
+    if (!ctx)
+        CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    smm_pdx_destroy(ctx);
+    CHECK_EQ_INT(smm_pdx_create(&plat, s, &pc, r, n, &ctx), 0);
+    return smm_pdx_view(ctx);
+}
+
+static const struct smm_pdx *pdx_of(enum smm_pdx_scheme s, const struct smm_frame_range *r,
+                                    size_t n)
+{
+    return pdx_for(s, r, n, NULL);
 }
 
 /* [0, 4 GiB): 1 Mi frames. */
@@ -82,7 +105,10 @@ static void test_misaligned_ranges(void)
     CHECK_EQ_U64(o.compat_m2p, 6 * MIB);
     /* 4 KiB granularity: every table is exact to the page */
     cfg.granule_shift = SMM_GRANULE_SHIFT_4K;
+    /* the context's groups (default 2^16) are the frame table's at any granule */
     CHECK_EQ_INT(smm_account_tables(pdx_of(SMM_PDX_NONE, r, 2), &cfg, r, 2, &o), 0);
+    CHECK_EQ_U64(o.frame_table, 34 * MIB); /* the context's 2 MiB groups */
+    CHECK_EQ_INT(smm_account_tables(pdx_for(SMM_PDX_NONE, r, 2, &cfg), &cfg, r, 2, &o), 0);
     /* 128 frames per frame-table page: range 1 = pdx 256..787969 -> pages 2..6156,
      * range 2 = 2048 pages; 512 M2P entries per page: pages 0..1539, 512 pages */
     CHECK_EQ_U64(o.frame_table, (6156 - 2 + 1 + 2048) * 4096);

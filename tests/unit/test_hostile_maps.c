@@ -2,8 +2,8 @@
 /*
  * test_hostile_maps.c - thousands of generated, hostile memory maps through
  * what `sparsemm analyze --json` and `sparsemm pdx --check` do, in process:
- * smm_loaded_map_create_buffer() on plain-format text, then smm_pdx_compute() for every
- * scheme, then smm_pdx_setup() + smm_pdx_check() for every scheme with base
+ * smm_loaded_map_create_buffer() on plain-format text, then smm_pdx_evaluate() for every
+ * scheme, then smm_pdx_create() + smm_pdx_check() for every scheme with base
  * 0 and with the x86 base.  Each map must give either a clean error (a
  * known negative code, a "hostile..." message, nothing left allocated) or a
  * verified result (normalized map, max_pdx between the block ideal and
@@ -25,9 +25,22 @@
 
 #include <sparsemm/analyze.h>
 #include <sparsemm/pdx.h>
+#include "pdx_internal.h" /* the checker's own test breaks a context's head */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* smm_pdx_evaluate through a platform of the test's own. */
+static int evaluate(enum smm_pdx_scheme s, const struct smm_pdx_config *cfg,
+                    const struct smm_frame_range *f, size_t n, struct smm_pdx_info *out)
+{
+    static struct smm_platform plat;
+    static bool ready;
+    if (!ready && smm_posix_platform_init(&plat) != 0)
+        return -SMM_ENOMEM;
+    ready = true;
+    return smm_pdx_evaluate(&plat, s, cfg, f, n, out);
+}
 
 #define TOP SMM_MADDR_LIMIT
 #define CHECK_EXHAUSTIVE (UINT64_C(1) << 14)
@@ -108,21 +121,21 @@ static bool verify_setup(const struct smm_pdx_config *cfg, const struct smm_fram
     struct smm_platform plat;
     bool ok = smm_posix_platform_init(&plat) == 0;
     for (unsigned s = 0; ok && s < SMM_PDX_SCHEME_COUNT; s++) {
-        struct smm_pdx_ctx ctx;
+        struct smm_pdx_ctx *ctx;
         struct smm_pdx_check_report rep;
-        int rc = smm_pdx_setup(&ctx, &plat, s, cfg, f, n);
+        int rc = smm_pdx_create(&plat, s, cfg, f, n, &ctx);
         CHECK_EQ_INT(rc, 0);
         if (rc != 0)
             return smm_posix_platform_fini(&plat), false;
-        smm_pdx_check(&ctx, f, n, CHECK_EXHAUSTIVE, CHECK_SAMPLES, nr_maps, &rep);
+        smm_pdx_check(ctx, f, n, CHECK_EXHAUSTIVE, CHECK_SAMPLES, nr_maps, &rep);
         if (rep.failures)
             printf("  %s: %llu failures, first 0x%llx: %s\n", smm_pdx_scheme_name(s),
                    (unsigned long long)rep.failures, (unsigned long long)rep.first_bad_frame,
-                   rep.first_bad_what);
+                   smm_pdx_check_failure_name(rep.first_bad));
         CHECK_EQ_U64(rep.failures, 0);
         CHECK(rep.valid_checked > 0);
         ok = rep.failures == 0 && rep.valid_checked > 0;
-        smm_pdx_teardown(&ctx);
+        smm_pdx_destroy(ctx);
         CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
         CHECK_EQ_U64(plat.stats.committed, 0);
     }
@@ -134,11 +147,11 @@ static bool verify_setup(const struct smm_pdx_config *cfg, const struct smm_fram
 static bool verify_compute(const struct smm_pdx_config *cfg, const struct smm_frame_range *f,
                            size_t n, uint64_t pages)
 {
-    static struct smm_pdx p;
+    struct smm_pdx_info p;
     uint64_t ideal = smm_pdx_block_ideal(f, n, cfg->max_order);
     bool ok = true;
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
-        int rc = smm_pdx_compute(s, cfg, f, n, &p);
+        int rc = evaluate(s, cfg, f, n, &p);
         CHECK_EQ_INT(rc, 0);
         ok &= rc == 0;
         if (rc != 0)
@@ -407,7 +420,7 @@ static void test_pdx_api_edges(void)
     static const struct smm_frame_range f[] = {{0x100, 0x200}, {0x800000, 0x800100}};
     static const struct smm_frame_range bad_order[] = {{0x200, 0x100}};
     static const struct smm_frame_range too_high[] = {{0x0, (UINT64_C(1) << SMM_PFN_BITS) + 1}};
-    static struct smm_pdx p;
+    struct smm_pdx_info p;
     struct smm_pdx_config cfg;
 
     CHECK_EQ_INT(smm_pdx_scheme_from_name("dense"), SMM_PDX_DENSE);
@@ -415,10 +428,10 @@ static void test_pdx_api_edges(void)
     CHECK(strcmp(smm_pdx_scheme_name(SMM_PDX_SCHEME_COUNT), "invalid") == 0);
 
     smm_pdx_config_default(&cfg);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_MASK, &cfg, f, 0, &p), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_SCHEME_COUNT, &cfg, f, 2, &p), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_MASK, &cfg, bad_order, 1, &p), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_MASK, &cfg, too_high, 1, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(evaluate(SMM_PDX_MASK, &cfg, f, 0, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(evaluate(SMM_PDX_SCHEME_COUNT, &cfg, f, 2, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(evaluate(SMM_PDX_MASK, &cfg, bad_order, 1, &p), -SMM_EINVAL);
+    CHECK_EQ_INT(evaluate(SMM_PDX_MASK, &cfg, too_high, 1, &p), -SMM_EINVAL);
     /* each field just out of its domain: {max_order, offset, dense, group_shift, base} */
     static const struct {
         enum smm_pdx_scheme s;
@@ -432,7 +445,7 @@ static void test_pdx_api_edges(void)
         {SMM_PDX_MASK, {18, 6, 6, 16, SMM_MADDR_LIMIT}},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        CHECK_EQ_INT(smm_pdx_compute(bad[i].s, &bad[i].cfg, f, 2, &p), -SMM_EINVAL);
+        CHECK_EQ_INT(evaluate(bad[i].s, &bad[i].cfg, f, 2, &p), -SMM_EINVAL);
 
     /* the x86 base is the lowest start at or above 4 GiB, in any order */
     static const struct smm_frame_range unsorted[] = {
@@ -441,48 +454,50 @@ static void test_pdx_api_edges(void)
     CHECK_EQ_U64(smm_pdx_x86_base(unsorted + 1, 1), 0);
 
     CHECK_EQ_U64(smm_pdx_block_ideal(f, 0, 18), 0);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_MASK, &cfg, f, 2, &p), 0);
-    CHECK(p.compressible);
-    CHECK(smm_pdx_is_region_compressible(&p, 0x100, 0));
-    CHECK(!smm_pdx_is_region_compressible(&p, UINT64_MAX, 2));   /* wraps */
-    CHECK(!smm_pdx_is_region_compressible(&p, 0x1ff, 0x800000)); /* crosses the hole */
-
-    /* setup refuses a bad config and leaves nothing behind */
     struct smm_platform plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_MASK, &cfg, f, 2, &ctx), 0);
+    smm_pdx_describe(ctx, &p);
+    CHECK(p.compressible);
+    const struct smm_pdx *v = smm_pdx_view(ctx);
+    CHECK(smm_pdx_is_region_compressible(v, 0x100, 0));
+    CHECK(!smm_pdx_is_region_compressible(v, UINT64_MAX, 2));   /* wraps */
+    CHECK(!smm_pdx_is_region_compressible(v, 0x1ff, 0x800000)); /* crosses the hole */
+    smm_pdx_destroy(ctx);
+
+    /* create refuses a bad config and leaves nothing behind */
     cfg.max_order = 0;
-    CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, SMM_PDX_MASK, &cfg, f, 2), -SMM_EINVAL);
-    CHECK(ctx.pdx == NULL);
+    ctx = (struct smm_pdx_ctx *)&plat; /* anything: a failed create sets NULL */
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_MASK, &cfg, f, 2, &ctx), -SMM_EINVAL);
+    CHECK(ctx == NULL);
     CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
     smm_pdx_config_default(&cfg);
 
     /* every platform call of setup failing in turn: an error, nothing left */
     for (uint64_t nth = 1; nth <= 8; nth++) {
         smm_posix_fail_at(&plat, nth);
-        int rc = smm_pdx_setup(&ctx, &plat, SMM_PDX_DENSE, &cfg, f, 2);
+        int rc = smm_pdx_create(&plat, SMM_PDX_DENSE, &cfg, f, 2, &ctx);
         smm_posix_fail_at(&plat, 0);
         if (rc == 0) {
-            CHECK(nth > 4); /* reserve, populate, reserve, populate, protect */
-            smm_pdx_teardown(&ctx);
+            /* scratch, context and sealed part (reserve, populate each), protect */
+            CHECK(nth > 7);
+            smm_pdx_destroy(ctx);
             break;
         }
         CHECK_EQ_INT(rc, -SMM_ENOMEM);
-        CHECK(ctx.pdx == NULL);
+        CHECK(ctx == NULL);
         CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
     }
 
     /* marking: empty ranges are nothing, frames past the bitmap are refused */
-    CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, SMM_PDX_NONE, &cfg, f, 2), 0);
-    CHECK_EQ_INT(smm_pdx_mark_range(&ctx, 0x300, 0x300), 0);
-    CHECK_EQ_INT(smm_pdx_mark_range(&ctx, 0x100, UINT64_C(1) << 36), -SMM_ERANGE);
-    smm_pdx_teardown(&ctx);
-    smm_pdx_teardown(&ctx); /* twice: nothing left to give back */
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_NONE, &cfg, f, 2, &ctx), 0);
+    CHECK_EQ_INT(smm_pdx_mark_range(ctx, 0x300, 0x300), 0);
+    CHECK_EQ_INT(smm_pdx_mark_range(ctx, 0x100, UINT64_C(1) << 36), -SMM_ERANGE);
+    smm_pdx_destroy(ctx);
+    smm_pdx_destroy(NULL); /* nothing */
     CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
     smm_posix_platform_fini(&plat);
-    ctx = (struct smm_pdx_ctx){0};
-    smm_pdx_teardown(&ctx); /* never set up: no platform */
-    CHECK(ctx.plat == NULL);
 }
 
 static void test_memmap_and_batch_edges(void)
@@ -500,34 +515,34 @@ static void test_memmap_and_batch_edges(void)
 
     /* more than SMM_PDX_MAX_RANGES ranges: mask declines even with a hole */
     static struct smm_frame_range many[SMM_PDX_MAX_RANGES + 1];
-    static struct smm_pdx p;
+    struct smm_pdx_info p;
     struct smm_pdx_config cfg;
     smm_pdx_config_default(&cfg);
     for (size_t i = 0; i < SMM_PDX_MAX_RANGES; i++)
         many[i] = (struct smm_frame_range){2 * i, 2 * i + 1};
     many[SMM_PDX_MAX_RANGES] = (struct smm_frame_range){UINT64_C(1) << 30, (UINT64_C(1) << 30) + 1};
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_MASK, &cfg, many + SMM_PDX_MAX_RANGES - 2, 3, &p), 0);
+    CHECK_EQ_INT(evaluate(SMM_PDX_MASK, &cfg, many + SMM_PDX_MAX_RANGES - 2, 3, &p), 0);
     CHECK(p.compressible);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_MASK, &cfg, many, SMM_PDX_MAX_RANGES + 1, &p), 0);
+    CHECK_EQ_INT(evaluate(SMM_PDX_MASK, &cfg, many, SMM_PDX_MAX_RANGES + 1, &p), 0);
     CHECK(!p.compressible);
 
     /* the batch validity count, with and without the per-frame answers */
     static const struct smm_frame_range f[] = {{0x100, 0x200}};
     struct smm_platform plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     /* 0x50 is no RAM but shares pdx group 0 with it: valid to the group, as in Xen */
     const uint64_t frames[] = {0x100, 0x1ff, 0x200, 0x50};
     bool valid[4];
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
-    CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, SMM_PDX_NONE, &cfg, f, 1), 0);
-    CHECK_EQ_U64(smm_mfn_valid_batch(&ctx, frames, valid, 4), 3);
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_NONE, &cfg, f, 1, &ctx), 0);
+    CHECK_EQ_U64(smm_mfn_valid_batch(smm_pdx_view(ctx), frames, valid, 4), 3);
     CHECK(valid[0] && valid[1] && !valid[2] && valid[3]);
-    CHECK_EQ_U64(smm_mfn_valid_batch(&ctx, frames, NULL, 4), 3);
+    CHECK_EQ_U64(smm_mfn_valid_batch(smm_pdx_view(ctx), frames, NULL, 4), 3);
     /* no samples asked for: the sampled check still walks the range edges */
     struct smm_pdx_check_report rep;
-    smm_pdx_check(&ctx, f, 1, 1, 0, 1, &rep);
+    smm_pdx_check(ctx, f, 1, 1, 0, 1, &rep);
     CHECK(!rep.exhaustive && rep.failures == 0 && rep.valid_checked >= 2);
-    smm_pdx_teardown(&ctx);
+    smm_pdx_destroy(ctx);
     smm_posix_platform_fini(&plat);
 }
 
@@ -536,50 +551,65 @@ static void test_memmap_and_batch_edges(void)
  * first failure named.  (A verifier that cannot fail verifies nothing.)
  */
 static void check_broken(struct smm_pdx_ctx *ctx, const struct smm_frame_range *f, size_t n,
-                         uint64_t exhaustive, const char *want)
+                         uint64_t exhaustive, enum smm_pdx_check_failure want)
 {
     struct smm_pdx_check_report rep;
     smm_pdx_check(ctx, f, n, exhaustive, 64, 3, &rep);
     if (rep.failures == 0)
-        printf("  no failure found, expected '%s'\n", want);
+        printf("  no failure found, expected '%s'\n", smm_pdx_check_failure_name(want));
     CHECK(rep.failures > 0);
-    CHECK(rep.first_bad_what != NULL && strcmp(rep.first_bad_what, want) == 0);
-    if (rep.first_bad_what && strcmp(rep.first_bad_what, want) != 0)
-        printf("  expected '%s', got '%s'\n", want, rep.first_bad_what);
+    CHECK_EQ_INT(rep.first_bad, want);
+    if (rep.first_bad != want)
+        printf("  expected '%s', got '%s'\n", smm_pdx_check_failure_name(want),
+               smm_pdx_check_failure_name(rep.first_bad));
 }
 
 static void test_check_catches_broken(void)
 {
+    CHECK(strcmp(smm_pdx_check_failure_name(SMM_PDX_CHECK_INVALID_ACCEPTED),
+                 "invalid frame accepted by mfn_valid") == 0);
+    CHECK(strcmp(smm_pdx_check_failure_name(SMM_PDX_CHECK_FAILURE_COUNT), "invalid") == 0);
     static const struct smm_frame_range f[] = {{0x100, 0x200}, {0x800000, 0x800400}};
-    static struct smm_pdx p, good;
+    static struct smm_pdx p, good, none;
+    static struct smm_pdx_info info;
     static uint64_t bits[4096];
     struct smm_pdx_config cfg;
+    struct smm_platform plat;
+    struct smm_pdx_ctx *made, *made_none;
     smm_pdx_config_default(&cfg);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_MASK, &cfg, f, 2, &good), 0);
-    uint64_t groups = ((good.max_pdx - 1) >> good.group_shift) + 1;
+    CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_MASK, &cfg, f, 2, &made), 0);
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_NONE, &cfg, f, 2, &made_none), 0);
+    good = *smm_pdx_view(made);
+    none = *smm_pdx_view(made_none);
+    smm_pdx_describe(made, &info);
+    uint64_t groups = good.nr_groups;
     CHECK(groups <= 64 * 4096);
-    struct smm_pdx_ctx ctx = {.pdx = &p, .group_valid = bits, .nr_groups = groups};
+    /* a context of the test's own (white box): a head it can break */
+    struct smm_pdx_ctx ctx = {.head = &p, .info = &info, .group_valid = bits};
+    good.group_valid = none.group_valid = bits;
 
     for (int exhaustive = 0; exhaustive < 2; exhaustive++) {
         uint64_t ex = exhaustive ? UINT64_C(1) << 20 : 16;
         /* an empty bitmap: every valid frame is rejected */
         p = good;
         memset(bits, 0, sizeof(bits));
-        check_broken(&ctx, f, 2, ex, "valid frame rejected by mfn_valid");
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_VALID_REJECTED);
         /* max_pdx one short: the last frame lands beyond it */
         memset(bits, 0xff, sizeof(bits));
         p.max_pdx--;
-        check_broken(&ctx, f, 2, ex, "pdx beyond max_pdx");
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_BEYOND_MAX_PDX);
         /* a full bitmap under the identity: frames in RAM-less blocks are accepted */
-        CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_NONE, &cfg, f, 2, &p), 0);
-        ctx.nr_groups = ((p.max_pdx - 1) >> p.group_shift) + 1;
-        check_broken(&ctx, f, 2, ex, "invalid frame accepted by mfn_valid");
-        ctx.nr_groups = groups;
+        p = none;
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_INVALID_ACCEPTED);
         /* the top bits no longer come back: no round trip */
         p = good;
         p.top_mask &= ~(UINT64_C(1) << 23);
-        check_broken(&ctx, f, 2, ex, "RAM range not region-compressible");
+        check_broken(&ctx, f, 2, ex, SMM_PDX_CHECK_NOT_COMPRESSIBLE);
     }
+    smm_pdx_destroy(made);
+    smm_pdx_destroy(made_none);
+    smm_posix_platform_fini(&plat);
 }
 
 /* Regressions of pdx_check.c fixes ------------------------------------- */
@@ -588,16 +618,16 @@ static void check_one(const struct smm_frame_range *f, size_t n, enum smm_pdx_sc
                       unsigned max_order, struct smm_pdx_check_report *rep)
 {
     struct smm_platform plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     struct smm_pdx_config cfg;
     smm_pdx_config_default(&cfg);
     cfg.max_order = max_order;
     *rep = (struct smm_pdx_check_report){0};
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
-    CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, s, &cfg, f, n), 0);
-    if (ctx.pdx)
-        smm_pdx_check(&ctx, f, n, CHECK_EXHAUSTIVE, CHECK_SAMPLES, 1, rep);
-    smm_pdx_teardown(&ctx);
+    CHECK_EQ_INT(smm_pdx_create(&plat, s, &cfg, f, n, &ctx), 0);
+    if (smm_pdx_view(ctx))
+        smm_pdx_check(ctx, f, n, CHECK_EXHAUSTIVE, CHECK_SAMPLES, 1, rep);
+    smm_pdx_destroy(ctx);
     smm_posix_platform_fini(&plat);
 }
 

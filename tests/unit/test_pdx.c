@@ -29,16 +29,29 @@ static const char *maps_dir;
 static struct index_map maps[MAPS_MAX];
 static size_t nr_maps;
 
-static struct smm_pdx *compute(enum smm_pdx_scheme s, uint64_t base,
-                               const struct smm_frame_range *r, size_t n)
+static struct smm_platform compute_plat;
+static struct smm_pdx_ctx *computed; /* the last compute()'s context */
+
+/* A context for scheme s over r (the previous one destroyed): its numbers. */
+static const struct smm_pdx_info *compute(enum smm_pdx_scheme s, uint64_t base,
+                                          const struct smm_frame_range *r, size_t n)
 {
-    static struct smm_pdx out;
+    static struct smm_pdx_info out;
     struct smm_pdx_config cfg;
     smm_pdx_config_default(&cfg);
     cfg.base = base;
-    int rc = smm_pdx_compute(s, &cfg, r, n, &out);
+    smm_pdx_destroy(computed);
+    int rc = smm_pdx_create(&compute_plat, s, &cfg, r, n, &computed);
     CHECK_EQ_INT(rc, 0);
+    if (rc == 0)
+        smm_pdx_describe(computed, &out);
     return &out;
+}
+
+/* The last compute()'s conversions. */
+static const struct smm_pdx *view(void)
+{
+    return smm_pdx_view(computed);
 }
 
 /* Parse "k=v,k=v" and return v for key (UINT64_MAX when absent). */
@@ -72,7 +85,7 @@ static void test_xen_pdx_rows(void)
             continue;
         rows++;
         bool is_mask = !strcmp(scheme, "mask");
-        const struct smm_pdx *p = compute(is_mask ? SMM_PDX_MASK : SMM_PDX_OFFSET,
+        const struct smm_pdx_info *p = compute(is_mask ? SMM_PDX_MASK : SMM_PDX_OFFSET,
                                           strtoull(base_s, NULL, 16), m->frames, m->nr);
         bool want = !strcmp(comp, "true");
         if (p->compressible != want || p->max_pdx != max_pdx)
@@ -131,13 +144,13 @@ static void test_xen_verdicts(void)
 static void test_single_range(void)
 {
     struct smm_frame_range r[] = {{0x100000, 0x200000}};
-    const struct smm_pdx *p = compute(SMM_PDX_MASK, 0, r, 1);
+    const struct smm_pdx_info *p = compute(SMM_PDX_MASK, 0, r, 1);
     CHECK(!p->compressible);
     CHECK_EQ_U64(p->max_pdx, 0x200000);
     p = compute(SMM_PDX_OFFSET, 0, r, 1);
     CHECK(p->compressible);
     CHECK_EQ_U64(p->max_pdx, 0x100000);
-    CHECK_EQ_U64(smm_pfn_to_pdx(p, 0x100000), 0);
+    CHECK_EQ_U64(smm_pfn_to_pdx(view(), 0x100000), 0);
     /* x86 base = 4 GiB protects bits below 20: offset keeps the range in
      * one slot of size 2^20 starting at 0 => pdx == pfn - 0x100000 still. */
     p = compute(SMM_PDX_DENSE, 0, r, 1);
@@ -150,7 +163,7 @@ static void test_below_max_order(void)
 {
     struct smm_frame_range r[] = {{0x10, 0x9f}, {0x100, 0x3000}};
     for (unsigned s = SMM_PDX_MASK; s <= SMM_PDX_OFFSET; s++) {
-        const struct smm_pdx *p = compute(s, 0, r, 2);
+        const struct smm_pdx_info *p = compute(s, 0, r, 2);
         CHECK(!p->compressible);
         CHECK_EQ_U64(p->max_pdx, 0x3000);
     }
@@ -168,7 +181,7 @@ static void test_no_gain(void)
     CHECK(!compute(SMM_PDX_MASK, 0, r, 2)->compressible);
     CHECK(!compute(SMM_PDX_OFFSET, 0, r, 2)->compressible);
     /* dense packs the 4th block right after the 3rd: 4 blocks */
-    const struct smm_pdx *p = compute(SMM_PDX_DENSE, 0, r, 2);
+    const struct smm_pdx_info *p = compute(SMM_PDX_DENSE, 0, r, 2);
     CHECK(p->compressible);
     CHECK_EQ_U64(p->max_pdx, 4 * BLK);
 }
@@ -183,7 +196,7 @@ static void test_no_gain(void)
 static void test_same_high_bit(void)
 {
     struct smm_frame_range r[] = {{0x880000, 0x8c0000}, {0x8c0000 + 0x100, 0x900000}};
-    const struct smm_pdx *p = compute(SMM_PDX_MASK, 0, r, 2);
+    const struct smm_pdx_info *p = compute(SMM_PDX_MASK, 0, r, 2);
     CHECK(p->compressible);
     CHECK_EQ_U64(p->hole_shift, 3);
     CHECK_EQ_U64(p->bottom_shift, 20);
@@ -211,7 +224,7 @@ static void test_unsorted_and_overlapping(void)
         r[n++] = (struct smm_frame_range){m->frames[i].start, mid};
     }
     /* Xen rows (base 0): mask max_pdx 603979776, offset 201326592. */
-    const struct smm_pdx *p = compute(SMM_PDX_MASK, 0, r, n);
+    const struct smm_pdx_info *p = compute(SMM_PDX_MASK, 0, r, n);
     CHECK_EQ_U64(p->max_pdx, 603979776);
     CHECK_EQ_U64(p->hole_mask, 0x7c000000);
     p = compute(SMM_PDX_OFFSET, 0, r, n);
@@ -248,12 +261,12 @@ static void test_dense_x86_base(void)
     for (size_t i = 0; i < nr_maps; i++) {
         const struct index_map *m = &maps[i];
         uint64_t base = smm_pdx_x86_base(m->frames, m->nr);
-        const struct smm_pdx *p = compute(SMM_PDX_DENSE, base, m->frames, m->nr);
+        const struct smm_pdx_info *p = compute(SMM_PDX_DENSE, base, m->frames, m->nr);
         uint64_t dense = p->max_pdx;
         if (base != 0 && m->frames[0].start < BLK) {
             for (size_t k = 0; k < m->nr && m->frames[k].start < (base >> 12); k++) {
-                CHECK_EQ_U64(smm_pfn_to_pdx(p, m->frames[k].start), m->frames[k].start);
-                CHECK_EQ_U64(smm_pfn_to_pdx(p, m->frames[k].end - 1), m->frames[k].end - 1);
+                CHECK_EQ_U64(smm_pfn_to_pdx(view(), m->frames[k].start), m->frames[k].start);
+                CHECK_EQ_U64(smm_pfn_to_pdx(view(), m->frames[k].end - 1), m->frames[k].end - 1);
             }
         }
         CHECK(dense <= compute(SMM_PDX_MASK, base, m->frames, m->nr)->max_pdx);
@@ -272,15 +285,45 @@ static void test_dense_real_maps_flat(void)
         const struct index_map *m = &maps[i];
         uint64_t bases[2] = {0, smm_pdx_x86_base(m->frames, m->nr)};
         for (int b = 0; b < 2; b++) {
-            const struct smm_pdx *p = compute(SMM_PDX_DENSE, bases[b], m->frames, m->nr);
+            const struct smm_pdx_info *p = compute(SMM_PDX_DENSE, bases[b], m->frames, m->nr);
             if (p->scheme != SMM_PDX_DENSE)
                 continue;
-            if (!p->fwd_flat_at || !p->rev_flat_at)
+            if (!p->dense_fwd_flat || !p->dense_rev_flat)
                 printf("  %s base %llx: forward %s, reverse %s\n", m->name,
-                       (unsigned long long)bases[b], p->fwd_flat_at ? "flat" : "two-level",
-                       p->rev_flat_at ? "flat" : "two-level");
-            CHECK(p->fwd_flat_at != 0);
-            CHECK(p->rev_flat_at != 0);
+                       (unsigned long long)bases[b], p->dense_fwd_flat ? "flat" : "two-level",
+                       p->dense_rev_flat ? "flat" : "two-level");
+            CHECK(p->dense_fwd_flat);
+            CHECK(p->dense_rev_flat);
+        }
+    }
+}
+
+/*
+ * Sized to the scheme: the public pieces are small plain values, and a
+ * context holds the tables its scheme built and no more (none and mask: no
+ * table; offset: three of 2^offset_order entries; dense: its leaves), on
+ * every shared map.
+ */
+static void test_sized_to_scheme(void)
+{
+    CHECK(sizeof(struct smm_pdx) <= 256);
+    CHECK(sizeof(struct smm_pdx_info) <= 256);
+    for (size_t i = 0; i < nr_maps; i++) {
+        for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
+            const struct smm_pdx_info *info = compute(s, 0, maps[i].frames, maps[i].nr);
+            struct smm_pdx_usage u;
+            uint64_t want = 0;
+            smm_pdx_get_usage(computed, &u);
+            if (info->scheme == SMM_PDX_OFFSET)
+                want = 3 * info->offset_slots * sizeof(uint64_t);
+            else if (info->scheme == SMM_PDX_DENSE)
+                want = info->dense_leaves * sizeof(struct smm_pdx_dense_slot);
+            CHECK_EQ_U64(u.tables, want);
+            CHECK_EQ_U64(info->table_bytes, want);
+            /* head, description and tables in whole pages, nothing more */
+            CHECK(u.sealed % 4096 == 0 && u.sealed > want && u.sealed < want + 512 + 4096);
+            CHECK_EQ_U64(u.groups, (((info->max_pdx - 1) >> info->group_shift) / 64 + 1) * 8);
+            CHECK(smm_pdx_create_bytes(info, 4096) >= u.sealed + u.writable);
         }
     }
 }
@@ -302,25 +345,25 @@ static void test_sealed_write_faults(void)
         return;
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
         struct smm_platform plat;
-        struct smm_pdx_ctx ctx;
+        struct smm_pdx_ctx *ctx;
         struct smm_pdx_config cfg;
         smm_pdx_config_default(&cfg);
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
-        CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, s, &cfg, m->frames, m->nr), 0);
+        CHECK_EQ_INT(smm_pdx_create(&plat, s, &cfg, m->frames, m->nr, &ctx), 0);
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
             signal(SIGSEGV, SIG_DFL); /* a sanitizer's handler would turn it into exit 1 */
-            ((volatile struct smm_pdx *)ctx.pdx)->max_pdx = 0; /* must fault */
+            ((volatile struct smm_pdx *)smm_pdx_view(ctx))->max_pdx = 0; /* must fault */
             _exit(0);
         }
         int status = 0;
         CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
         CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
         /* reads still work and the group bitmap stays writable (hot-add) */
-        CHECK(smm_mfn_valid(&ctx, m->frames[0].start));
-        CHECK_EQ_INT(smm_pdx_mark_range(&ctx, m->frames[0].start, m->frames[0].start + 1), 0);
-        smm_pdx_teardown(&ctx);
+        CHECK(smm_mfn_valid(smm_pdx_view(ctx), m->frames[0].start));
+        CHECK_EQ_INT(smm_pdx_mark_range(ctx, m->frames[0].start, m->frames[0].start + 1), 0);
+        smm_pdx_destroy(ctx);
         CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
         smm_posix_platform_fini(&plat);
     }
@@ -338,19 +381,19 @@ static void test_setup_out_of_memory(void)
         unsigned failures = 0;
         for (uint64_t nth = 1;; nth++) {
             struct smm_platform plat;
-            struct smm_pdx_ctx ctx;
+            struct smm_pdx_ctx *ctx;
             CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
             smm_posix_fail_at(&plat, nth);
-            int rc = smm_pdx_setup(&ctx, &plat, s, &cfg, m->frames, m->nr);
+            int rc = smm_pdx_create(&plat, s, &cfg, m->frames, m->nr, &ctx);
             if (rc == 0) {
-                smm_pdx_teardown(&ctx);
+                smm_pdx_destroy(ctx);
                 CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
                 smm_posix_platform_fini(&plat);
                 break;
             }
             failures++;
             CHECK_EQ_INT(rc, -SMM_ENOMEM);
-            CHECK(ctx.pdx == NULL);
+            CHECK(ctx == NULL);
             CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
             CHECK_EQ_U64(plat.stats.committed, 0);
             smm_posix_platform_fini(&plat);
@@ -377,19 +420,19 @@ static void test_batch_forms(void)
     }
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
         struct smm_platform plat;
-        struct smm_pdx_ctx ctx;
+        struct smm_pdx_ctx *ctx;
         struct smm_pdx_config cfg;
         smm_pdx_config_default(&cfg);
         smm_posix_platform_init(&plat);
-        CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, s, &cfg, m->frames, m->nr), 0);
-        smm_pfn_to_pdx_batch(ctx.pdx, in, out, 256);
-        smm_pdx_to_pfn_batch(ctx.pdx, out, back, 256);
+        CHECK_EQ_INT(smm_pdx_create(&plat, s, &cfg, m->frames, m->nr, &ctx), 0);
+        smm_pfn_to_pdx_batch(smm_pdx_view(ctx), in, out, 256);
+        smm_pdx_to_pfn_batch(smm_pdx_view(ctx), out, back, 256);
         for (unsigned k = 0; k < 256; k++) {
-            CHECK_EQ_U64(out[k], smm_pfn_to_pdx(ctx.pdx, in[k]));
+            CHECK_EQ_U64(out[k], smm_pfn_to_pdx(smm_pdx_view(ctx), in[k]));
             CHECK_EQ_U64(back[k], in[k]);
         }
-        CHECK_EQ_U64(smm_mfn_valid_batch(&ctx, in, valid, 256), 256);
-        smm_pdx_teardown(&ctx);
+        CHECK_EQ_U64(smm_mfn_valid_batch(smm_pdx_view(ctx), in, valid, 256), 256);
+        smm_pdx_destroy(ctx);
         smm_posix_platform_fini(&plat);
     }
 }
@@ -403,6 +446,7 @@ int main(int argc, char **argv)
     maps_dir = argv[1];
     nr_maps = maps_index_load(maps_dir, maps, MAPS_MAX);
     CHECK_EQ_INT(nr_maps, 34);
+    CHECK_EQ_INT(smm_posix_platform_init(&compute_plat), 0);
     TINY_RUN(test_xen_pdx_rows);
     TINY_RUN(test_xen_verdicts);
     TINY_RUN(test_single_range);
@@ -411,11 +455,15 @@ int main(int argc, char **argv)
     TINY_RUN(test_same_high_bit);
     TINY_RUN(test_unsorted_and_overlapping);
     TINY_RUN(test_block_ideal);
+    TINY_RUN(test_sized_to_scheme);
     TINY_RUN(test_dense_vs_ideal);
     TINY_RUN(test_dense_x86_base);
     TINY_RUN(test_dense_real_maps_flat);
     TINY_RUN(test_sealed_write_faults);
     TINY_RUN(test_setup_out_of_memory);
     TINY_RUN(test_batch_forms);
+    smm_pdx_destroy(computed);
+    CHECK_EQ_U64(smm_posix_live_reservations(&compute_plat), 0);
+    smm_posix_platform_fini(&compute_plat);
     return tiny_finish();
 }

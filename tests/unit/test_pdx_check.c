@@ -22,28 +22,28 @@ static void check_with_base(uint64_t base)
 {
     for (unsigned s = 0; s < SMM_PDX_SCHEME_COUNT; s++) {
         struct smm_platform plat;
-        struct smm_pdx_ctx ctx;
+        struct smm_pdx_ctx *ctx;
         struct smm_pdx_config cfg;
         struct smm_pdx_check_report rep;
         smm_pdx_config_default(&cfg);
         cfg.base = base;
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
-        CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, s, &cfg, map->frames, map->nr), 0);
-        if (!ctx.pdx) {
+        CHECK_EQ_INT(smm_pdx_create(&plat, s, &cfg, map->frames, map->nr, &ctx), 0);
+        if (!smm_pdx_view(ctx)) {
             smm_posix_platform_fini(&plat);
             continue;
         }
-        smm_pdx_check(&ctx, map->frames, map->nr, exhaustive_max, samples, 7, &rep);
+        smm_pdx_check(ctx, map->frames, map->nr, exhaustive_max, samples, 7, &rep);
         if (rep.failures)
             printf("  %s %s base 0x%llx: %llu failures, first 0x%llx: %s\n", map->name,
                    smm_pdx_scheme_name(s), (unsigned long long)base,
                    (unsigned long long)rep.failures, (unsigned long long)rep.first_bad_frame,
-                   rep.first_bad_what);
+                   smm_pdx_check_failure_name(rep.first_bad));
         CHECK_EQ_U64(rep.failures, 0);
         CHECK(rep.valid_checked > 0);
         CHECK(rep.invalid_checked ==
               (rep.valid_checked < samples ? rep.valid_checked : samples));
-        smm_pdx_teardown(&ctx);
+        smm_pdx_destroy(ctx);
         smm_posix_platform_fini(&plat);
     }
 }

@@ -141,15 +141,21 @@ static size_t make_map(unsigned n, uint64_t seed, enum variant v, struct smm_fra
     return n;
 }
 
-static struct smm_pdx computed;
+static struct smm_pdx_info computed;
 
+/* smm_pdx_evaluate into computed: its max_pdx. */
 static uint64_t max_pdx_of(enum smm_pdx_scheme sc, uint64_t base, const struct smm_frame_range *r,
                            size_t n)
 {
+    static struct smm_platform plat;
+    static bool ready;
     struct smm_pdx_config cfg;
     smm_pdx_config_default(&cfg);
     cfg.base = base;
-    CHECK_EQ_INT(smm_pdx_compute(sc, &cfg, r, n, &computed), 0);
+    if (!ready)
+        CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    ready = true;
+    CHECK_EQ_INT(smm_pdx_evaluate(&plat, sc, &cfg, r, n, &computed), 0);
     return computed.max_pdx;
 }
 
@@ -177,7 +183,7 @@ static bool check_dense(uint64_t base, const struct smm_frame_range *r, size_t n
                         const char *what)
 {
     struct smm_platform plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     struct smm_pdx_config cfg;
     struct smm_pdx_check_report rep;
     unsigned before = tiny_current_failed;
@@ -185,27 +191,27 @@ static bool check_dense(uint64_t base, const struct smm_frame_range *r, size_t n
     smm_pdx_config_default(&cfg);
     cfg.base = base;
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
-    int rc = smm_pdx_setup(&ctx, &plat, SMM_PDX_DENSE, &cfg, r, n);
+    int rc = smm_pdx_create(&plat, SMM_PDX_DENSE, &cfg, r, n, &ctx);
     CHECK_EQ_INT(rc, 0);
     if (rc != 0) {
         printf("  failing map: %s\n", what);
         smm_posix_platform_fini(&plat);
         return false;
     }
-    CHECK(ctx.pdx->scheme == SMM_PDX_DENSE);
-    smm_pdx_check(&ctx, r, n, CHECK_EXHAUSTIVE, CHECK_SAMPLES, seed, &rep);
+    CHECK(smm_pdx_view(ctx)->scheme == SMM_PDX_DENSE);
+    smm_pdx_check(ctx, r, n, CHECK_EXHAUSTIVE, CHECK_SAMPLES, seed, &rep);
     if (rep.failures)
-        printf("  %s: frame 0x%" PRIx64 ": %s\n", what, rep.first_bad_frame, rep.first_bad_what);
+        printf("  %s: frame 0x%" PRIx64 ": %s\n", what, rep.first_bad_frame, smm_pdx_check_failure_name(rep.first_bad));
     CHECK_EQ_U64(rep.failures, 0);
     for (size_t i = 0; i < n; i++) {
-        CHECK(smm_mfn_valid(&ctx, r[i].start));
-        CHECK(smm_mfn_valid(&ctx, r[i].end - 1));
+        CHECK(smm_mfn_valid(smm_pdx_view(ctx), r[i].start));
+        CHECK(smm_mfn_valid(smm_pdx_view(ctx), r[i].end - 1));
         if (r[i].start > 0 && !block_has_ram(r, n, r[i].start - 1))
-            CHECK(!smm_mfn_valid(&ctx, r[i].start - 1));
+            CHECK(!smm_mfn_valid(smm_pdx_view(ctx), r[i].start - 1));
         if (!block_has_ram(r, n, r[i].end))
-            CHECK(!smm_mfn_valid(&ctx, r[i].end));
+            CHECK(!smm_mfn_valid(smm_pdx_view(ctx), r[i].end));
     }
-    smm_pdx_teardown(&ctx);
+    smm_pdx_destroy(ctx);
     smm_posix_platform_fini(&plat);
     if (tiny_current_failed != before)
         printf("  failing map: %s\n", what);
@@ -238,12 +244,12 @@ static void test_random_maps(void)
                          variant_names[v]);
                 uint64_t ideal = smm_pdx_block_ideal(r, n, BLOCK_ORDER);
                 uint64_t dense = max_pdx_of(SMM_PDX_DENSE, 0, r, n);
-                if (computed.dense_pool_used > most_leaves[v][c])
-                    most_leaves[v][c] = computed.dense_pool_used;
+                if (computed.dense_leaves > most_leaves[v][c])
+                    most_leaves[v][c] = computed.dense_leaves;
                 merged_maps[v][c] += computed.dense_regions < natural_regions(r, n);
                 if (computed.scheme == SMM_PDX_DENSE) {
-                    layouts[0][computed.fwd_flat_at != 0]++;
-                    layouts[1][computed.rev_flat_at != 0]++;
+                    layouts[0][computed.dense_fwd_flat]++;
+                    layouts[1][computed.dense_rev_flat]++;
                 }
                 uint64_t mask = max_pdx_of(SMM_PDX_MASK, 0, r, n);
                 uint64_t offset = max_pdx_of(SMM_PDX_OFFSET, 0, r, n);
@@ -292,19 +298,19 @@ static void test_hole_past_max_pdx(void)
                                         {104 * blk, 105 * blk},
                                         {106 * blk, 107 * blk}};
     struct smm_platform plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     struct smm_pdx_config cfg;
     smm_pdx_config_default(&cfg);
     cfg.group_shift = 30;
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
-    CHECK_EQ_INT(smm_pdx_setup(&ctx, &plat, SMM_PDX_DENSE, &cfg, r, 5), 0);
-    CHECK(ctx.pdx->scheme == SMM_PDX_DENSE);
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_DENSE, &cfg, r, 5, &ctx), 0);
+    CHECK(smm_pdx_view(ctx)->scheme == SMM_PDX_DENSE);
     for (uint64_t b = 8; b < 100; b++) {
-        CHECK(!smm_mfn_valid(&ctx, b * blk));
-        CHECK(!smm_mfn_valid(&ctx, b * blk + blk - 1));
+        CHECK(!smm_mfn_valid(smm_pdx_view(ctx), b * blk));
+        CHECK(!smm_mfn_valid(smm_pdx_view(ctx), b * blk + blk - 1));
     }
-    CHECK(smm_mfn_valid(&ctx, 7 * blk) && smm_mfn_valid(&ctx, 106 * blk));
-    smm_pdx_teardown(&ctx);
+    CHECK(smm_mfn_valid(smm_pdx_view(ctx), 7 * blk) && smm_mfn_valid(smm_pdx_view(ctx), 106 * blk));
+    smm_pdx_destroy(ctx);
     smm_posix_platform_fini(&plat);
 }
 

@@ -80,18 +80,18 @@ static void *ft_builder(void *arg)
         {0, 0x40000}, {0x100000, 0x140000}, {0x180000, 0x1c0000}};
     const struct smm_frame_range boot[] = {{0, 0x40000}, {0x100000, 0x140000}};
     for (unsigned r = 0; r < ROUNDS; r++) {
-        struct smm_pdx_ctx ctx;
+        struct smm_pdx_ctx *ctx;
         struct smm_pdx_config pc;
         struct smm_ft ft;
         smm_pdx_config_default(&pc);
-        if (smm_pdx_setup(&ctx, j->plat, SMM_PDX_MASK, &pc, pdx_r, 3) != 0) {
+        if (smm_pdx_create(j->plat, SMM_PDX_MASK, &pc, pdx_r, 3, &ctx) != 0) {
             j->bad++;
             return NULL;
         }
-        if (smm_ft_build(&ft, j->plat, ctx.pdx, SMM_PAGE_INFO_SIZE_DEFAULT, SMM_GRANULE_SHIFT_4K,
+        if (smm_ft_build(&ft, j->plat, smm_pdx_view(ctx), SMM_PAGE_INFO_SIZE_DEFAULT, SMM_GRANULE_SHIFT_4K,
                          boot, 2) != 0) {
             j->bad++;
-            smm_pdx_teardown(&ctx);
+            smm_pdx_destroy(ctx);
             return NULL;
         }
         if (smm_ft_add_range(&ft, 0x180000, 0x1c0000) != 0 || !smm_ft_present(&ft, 0x180000))
@@ -99,7 +99,7 @@ static void *ft_builder(void *arg)
         struct smm_page_info *pg = smm_mfn_to_page(&ft, 0x1bffff);
         pg->count_info = r; /* backed: writable */
         smm_ft_teardown(&ft);
-        smm_pdx_teardown(&ctx);
+        smm_pdx_destroy(ctx);
     }
     return NULL;
 }

@@ -73,7 +73,7 @@ static void check_frame(const struct tables_host *h, uint64_t mfn, struct frame_
 {
     const uint64_t *pg = smm_mfn_to_page(&h->ft, mfn);
     size_t words = h->ft.entry_size / 8;
-    bool ok = smm_ft_present(&h->ft, mfn) && smm_mfn_valid(&h->ctx, mfn) && pg[0] == mfn &&
+    bool ok = smm_ft_present(&h->ft, mfn) && smm_mfn_valid(smm_pdx_view(h->ctx), mfn) && pg[0] == mfn &&
               pg[1] == ~mfn && pg[words - 1] == mfn * GOLDEN &&
               smm_page_to_mfn(&h->ft, pg) == mfn && smm_m2p_get(&h->m2p, mfn) == (mfn ^ M2P_XOR);
     if (h->cfg.compat && mfn < h->compat.nr_entries)
@@ -194,6 +194,20 @@ static void check_unbacked(const struct smm_m2p *m, struct frame_errors *e)
 
 enum writes { WRITE_NONE, WRITE_SAMPLE, WRITE_AUTO };
 
+/* The model's context (a platform of its own), valid until the next call. */
+static const struct smm_pdx *model_pdx(enum smm_pdx_scheme s, const struct smm_pdx_config *pc,
+                                       struct smm_pdx_info *info)
+{
+    static struct smm_platform plat;
+    static struct smm_pdx_ctx *ctx;
+    if (!ctx)
+        CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    smm_pdx_destroy(ctx);
+    CHECK_EQ_INT(smm_pdx_create(&plat, s, pc, map->frames, map->nr, &ctx), 0);
+    smm_pdx_describe(ctx, info);
+    return smm_pdx_view(ctx);
+}
+
 static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *cfg,
                        enum writes writes)
 {
@@ -201,7 +215,7 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
     struct tables_host h;
     struct smm_overhead o;
     struct smm_fit fit;
-    struct smm_pdx p;
+    struct smm_pdx_info p;
     struct smm_pdx_config pc;
     char what[160];
     snprintf(what, sizeof(what), "%s %s pi%u g%u", map->name, smm_pdx_scheme_name(s),
@@ -209,9 +223,12 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
 
     smm_pdx_config_default(&pc);
     pc.base = base;
-    CHECK_EQ_INT(smm_pdx_compute(s, &pc, map->frames, map->nr, &p), 0);
-    CHECK_EQ_INT(smm_account_tables(&p, cfg, map->frames, map->nr, &o), 0);
-    CHECK_EQ_INT(smm_layout_fit(&p, smm_layout_profile(SMM_LAYOUT_XEN_X86_64), cfg->page_info_size,
+    unsigned gs;
+    CHECK_EQ_INT(smm_ft_group_shift(cfg->page_info_size, cfg->granule_shift, &gs), 0);
+    pc.group_shift = gs; /* the frame table's groups are the context's */
+    const struct smm_pdx *v = model_pdx(s, &pc, &p);
+    CHECK_EQ_INT(smm_account_tables(v, cfg, map->frames, map->nr, &o), 0);
+    CHECK_EQ_INT(smm_layout_fit(v, smm_layout_profile(SMM_LAYOUT_XEN_X86_64), cfg->page_info_size,
                                 map->frames, map->nr, &fit),
                  0);
     if (!fit.fits) {
@@ -232,7 +249,7 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
         CHECK_EQ_INT(rc, 0);
     }
     if (rc == 0) {
-        CHECK_EQ_U64(h.ctx.pdx->max_pdx, p.max_pdx);
+        CHECK_EQ_U64(smm_pdx_view(h.ctx)->max_pdx, p.max_pdx);
         CHECK_EQ_INT(tables_host_check_model(&h, &o, what), 0);
         CHECK_EQ_U64(h.dm.mapped_bytes, ram_pages() << SMM_PAGE_SHIFT);
         struct frame_errors e = {0}, ue = {0}, de = {0};

@@ -162,7 +162,7 @@ static void test_hot_add(void)
         struct smm_overhead before, after;
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
         CHECK_EQ_INT(build(&h, &plat, s, &cfg), 0);
-        const struct smm_pdx *p = h.ctx.pdx;
+        const struct smm_pdx *p = smm_pdx_view(h.ctx);
         CHECK_EQ_INT(smm_account_tables(p, &cfg, boot_ram, 2, &before), 0);
         CHECK_EQ_INT(tables_host_check_model(&h, &before, "boot"), 0);
         uint64_t committed = plat.stats.committed;
@@ -262,7 +262,7 @@ static void test_oom_hot_add(void)
         struct smm_overhead before;
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
         CHECK_EQ_INT(build(&h, &plat, s, &cfg), 0);
-        CHECK_EQ_INT(smm_account_tables(h.ctx.pdx, &cfg, boot_ram, 2, &before), 0);
+        CHECK_EQ_INT(smm_account_tables(smm_pdx_view(h.ctx), &cfg, boot_ram, 2, &before), 0);
         uint64_t probe = boot_ram[1].start + 12345;
         ((struct smm_page_info *)smm_mfn_to_page(&h.ft, probe))->type_info = 99;
         CHECK_EQ_INT(smm_m2p_set(&h.m2p, probe, 98), 0);
@@ -348,7 +348,7 @@ static void test_map_domain_page(void)
         cfg.page_info_size = sizes[k];
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
         CHECK_EQ_INT(build(&h, &plat, SMM_PDX_OFFSET, &cfg), 0);
-        CHECK_EQ_INT(smm_account_tables(h.ctx.pdx, &cfg, boot_ram, 2, &o), 0);
+        CHECK_EQ_INT(smm_account_tables(smm_pdx_view(h.ctx), &cfg, boot_ram, 2, &o), 0);
         CHECK_EQ_INT(tables_host_check_model(&h, &o, "sizes"), 0);
         uint64_t bad = 0;
         for (size_t i = 0; i < 2; i++)
@@ -367,26 +367,30 @@ static void test_map_domain_page(void)
 static void test_bad_arguments(void)
 {
     struct smm_platform plat;
-    struct smm_pdx p;
+    struct smm_pdx_ctx *ctx;
     struct smm_pdx_config pc;
     struct smm_ft ft;
     struct smm_m2p m;
     struct smm_directmap dm;
     unsigned gs;
     smm_pdx_config_default(&pc);
-    CHECK_EQ_INT(smm_pdx_compute(SMM_PDX_NONE, &pc, boot_ram, 2, &p), 0);
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_NONE, &pc, boot_ram, 2, &ctx), 0);
+    const struct smm_pdx *p = smm_pdx_view(ctx);
+    uint64_t committed = plat.stats.committed;
     CHECK_EQ_INT(smm_ft_group_shift(32, 21, &gs), 0);
     CHECK_EQ_INT(gs, 16);
     CHECK_EQ_INT(smm_ft_group_shift(48, 21, &gs), 0);
     CHECK_EQ_INT(gs, 17);
     CHECK_EQ_INT(smm_ft_group_shift(20, 21, &gs), -SMM_EINVAL);
     CHECK_EQ_INT(smm_ft_group_shift(32, 11, &gs), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_ft_init(&ft, &plat, &p, 12, 21), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_ft_init(&ft, &plat, p, 12, 21), -SMM_EINVAL);
     CHECK_EQ_INT(smm_m2p_init(&m, &plat, 6, 100, UINT64_MAX, 21), -SMM_EINVAL);
     CHECK_EQ_INT(smm_m2p_init(&m, &plat, 8, 0, UINT64_MAX, 21), -SMM_EINVAL);
     plat.machine_map = NULL;
-    CHECK_EQ_INT(smm_dm_init(&dm, &plat, &p, true), -SMM_ENOTSUP);
+    CHECK_EQ_INT(smm_dm_init(&dm, &plat, p, true), -SMM_ENOTSUP);
+    CHECK_EQ_U64(plat.stats.committed, committed);
+    smm_pdx_destroy(ctx);
     CHECK_EQ_U64(plat.stats.committed, 0);
     CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
     smm_posix_platform_fini(&plat);

@@ -58,7 +58,7 @@ struct smm_xen_verdict {
     size_t srat_entries;       /* SRAT entries fed to the scheme */
     uint64_t max_pdx, max_page;
     uint64_t frame_table_bytes; /* max_pdx * page_info_size */
-    struct smm_pdx *pdx;       /* the parameters (identity when not compressing) */
+    struct smm_pdx_info pdx;   /* the parameters (identity when not compressing) */
     struct smm_xen_check *checks;
     size_t nr_checks;
     int agrees;                /* -1: the input carries nothing to compare with */

@@ -16,7 +16,7 @@
 int main(int argc, char **argv)
 {
     struct smm_loaded_map *lm = NULL;
-    struct smm_diag diag = {0};
+    struct smm_diag diag;
     if (argc != 2) {
         fprintf(stderr, "usage: consumer MAPFILE\n");
         return 2;
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     size_t n = smm_memmap_frames(&lm->map, NULL, 0);
     struct smm_frame_range *fr = calloc(n, sizeof(*fr));
     struct smm_platform plat;
-    struct smm_pdx_ctx ctx;
+    struct smm_pdx_ctx *ctx;
     struct smm_pdx_config cfg;
     int rc = fr ? 0 : -SMM_ENOMEM;
     if (rc == 0) {
@@ -38,16 +38,17 @@ int main(int argc, char **argv)
         rc = smm_posix_platform_init(&plat);
     }
     if (rc == 0) {
-        rc = smm_pdx_setup(&ctx, &plat, SMM_PDX_DENSE, &cfg, fr, n);
+        rc = smm_pdx_create(&plat, SMM_PDX_DENSE, &cfg, fr, n, &ctx);
         if (rc == 0) {
+            const struct smm_pdx *p = smm_pdx_view(ctx);
             uint64_t pfn = fr[n - 1].end - 1;
-            uint64_t pdx = smm_pfn_to_pdx(ctx.pdx, pfn);
-            bool ok = smm_mfn_valid(&ctx, pfn) && smm_pdx_to_pfn(ctx.pdx, pdx) == pfn;
+            uint64_t pdx = smm_pfn_to_pdx(p, pfn);
+            bool ok = smm_mfn_valid(p, pfn) && smm_pdx_to_pfn(p, pdx) == pfn;
             printf("%s: %zu frame ranges, pfn 0x%" PRIx64 " -> pdx 0x%" PRIx64 ", max_pdx %" PRIu64
                    ": %s\n",
-                   lm->source, n, pfn, pdx, ctx.pdx->max_pdx, ok ? "ok" : "MISMATCH");
+                   lm->source, n, pfn, pdx, p->max_pdx, ok ? "ok" : "MISMATCH");
             rc = ok ? 0 : -SMM_EFAULT;
-            smm_pdx_teardown(&ctx);
+            smm_pdx_destroy(ctx);
         }
         smm_posix_platform_fini(&plat);
     }
