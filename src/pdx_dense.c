@@ -34,20 +34,13 @@
  */
 #include "pdx_internal.h"
 
-#define DENSE_MAX_REGIONS (SMM_PDX_MAX_RANGES + 1)
 #define DENSE_NO_BOUND UINT32_MAX
 /* Leaf counts saturate here: far above any capacity; 32 * it + 4 << 63 cannot overflow. */
 #define DENSE_LEAVES_INF (UINT64_C(1) << 56)
 
-struct dense_region {
-    uint64_t start; /* first pfn, block aligned */
-    uint64_t end;   /* one past the last RAM frame */
-    uint64_t pdx;   /* first pdx */
-};
-
 /* One direction: the value where each region starts and its offset. */
 struct dense_view {
-    const struct dense_region *g;
+    const struct smm_pdx_dense_region_ *g;
     size_t n;
     bool forward;  /* values are pfns (else pdxs) */
     uint64_t limit; /* one past the last value converted */
@@ -75,7 +68,7 @@ static uint32_t view_delta(const struct dense_view *v, size_t i)
 }
 
 /* Lay regions out back to back; return max pdx. */
-static uint64_t pack(struct dense_region *g, size_t n, uint64_t block)
+static uint64_t pack(struct smm_pdx_dense_region_ *g, size_t n, uint64_t block)
 {
     uint64_t pdx = 0;
     for (size_t i = 0; i < n; i++) {
@@ -264,6 +257,18 @@ static struct dense_plan plan_view(const struct dense_view *v, unsigned max_orde
     return best;
 }
 
+/*
+ * A flat direction saves a load per conversion but may need many more
+ * leaves than the two-level plan (a leaf per slot, none shared): take it
+ * when its table still fits in 8 KiB, or is at most twice the two-level
+ * one, so a crowded map keeps its small two-level tables.
+ */
+static bool flat_worth_it(const struct dense_plan *flat, const struct dense_plan *two)
+{
+    uint64_t bytes = 32 * flat->leaves;
+    return bytes <= 8192 || bytes <= 2 * plan_bytes(two);
+}
+
 /* Leaf index where leaves start, after both directories (whole leaves). */
 static uint64_t first_leaf(const struct dense_plan *fwd, const struct dense_plan *rev)
 {
@@ -281,8 +286,8 @@ static bool plans_fit(const struct dense_plan *fwd, const struct dense_plan *rev
  * Merge regions across the k smallest gaps of g (rank[i]: the place of the
  * gap after region i among all gaps) into m; pack; return max pdx.
  */
-static uint64_t merge_smallest(const struct dense_region *g, size_t n, const uint16_t *rank,
-                               size_t k, struct dense_region *m, size_t *nm, uint64_t block)
+static uint64_t merge_smallest(const struct smm_pdx_dense_region_ *g, size_t n, const uint16_t *rank,
+                               size_t k, struct smm_pdx_dense_region_ *m, size_t *nm, uint64_t block)
 {
     size_t c = 0;
     for (size_t i = 0; i < n; i++) {
@@ -307,9 +312,9 @@ static uint64_t reverse11(size_t i)
 int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
                            size_t n, struct smm_pdx_build_ *out)
 {
-    struct dense_region g[DENSE_MAX_REGIONS], m[DENSE_MAX_REGIONS];
-    uint16_t order[SMM_PDX_MAX_RANGES]; /* ranges by start, then gaps' ranks */
-    uint64_t key[SMM_PDX_MAX_RANGES];
+    struct smm_pdx_dense_region_ *g = out->work.dense.g, *m = out->work.dense.m;
+    uint16_t *order = out->work.dense.order; /* ranges by start, then gaps' ranks */
+    uint64_t *key = out->work.dense.key;
     const uint64_t max_pfn = out->max_pfn;
     const uint64_t base_pfn = cfg->base >> SMM_PAGE_SHIFT;
     /* Leaf fields count 2^SMM_PDX_DENSE_UNIT frames: blocks are at least that. */
@@ -337,7 +342,7 @@ int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_fr
                 g[nr - 1].end = r->end;
             continue;
         }
-        g[nr++] = (struct dense_region){.start = s, .end = r->end};
+        g[nr++] = (struct smm_pdx_dense_region_){.start = s, .end = r->end};
     }
 
     /*
@@ -387,8 +392,8 @@ int smm_pdx_dense_compute_(const struct smm_pdx_config *cfg, const struct smm_fr
     struct dense_view vf = {m, nm, true, max_pfn, unit};
     struct dense_view vr = {m, nm, false, max_pdx, unit};
     struct dense_plan ff, rf;
-    bool f_ok = plan_flat(&vf, cfg->dense_order, &ff);
-    bool r_ok = plan_flat(&vr, cfg->dense_order, &rf);
+    bool f_ok = plan_flat(&vf, cfg->dense_order, &ff) && flat_worth_it(&ff, &fwd);
+    bool r_ok = plan_flat(&vr, cfg->dense_order, &rf) && flat_worth_it(&rf, &rev);
     static const bool choice[4][2] = {{true, true}, {true, false}, {false, true}, {false, false}};
     bool fflat = false, rflat = false;
     uint64_t leaf0 = 0;

@@ -43,10 +43,17 @@ static inline uint64_t init_mask_pfn_(uint64_t base_bytes, unsigned max_order)
 
 /*
  * The parameters as the schemes compute them: every scheme's fields and
- * tables at their largest (about 80 KiB), in a scratch area borrowed from
+ * tables at their largest (about 600 KiB, the dense pool most of it), in a scratch area borrowed from
  * the platform during smm_pdx_create(), never on a stack.  Sealing copies
  * what the scheme needs into the head and tables of struct smm_pdx.
  */
+/* One dense region: blocks [start, end) of pfns, laid out from pdx. */
+struct smm_pdx_dense_region_ {
+    uint64_t start; /* first pfn, block aligned */
+    uint64_t end;   /* one past the last RAM frame */
+    uint64_t pdx;   /* first pdx */
+};
+
 struct smm_pdx_build_ {
     uint32_t scheme;       /* conversion in effect: SMM_PDX_NONE unless compressible */
     uint32_t requested;    /* the scheme asked for */
@@ -78,6 +85,18 @@ struct smm_pdx_build_ {
         uint32_t dir[SMM_PDX_DENSE_POOL_LEAVES * 8u];
         struct smm_pdx_dense_slot leaf[SMM_PDX_DENSE_POOL_LEAVES];
     } dense;
+    /*
+     * The schemes' working arrays, here rather than on a stack (a kernel's
+     * is 8-16 KiB; these are tens of KiB at SMM_PDX_MAX_RANGES).
+     */
+    union {
+        struct smm_frame_range offset_ranges[SMM_PDX_MAX_RANGES];
+        struct {
+            struct smm_pdx_dense_region_ g[SMM_PDX_MAX_RANGES + 1], m[SMM_PDX_MAX_RANGES + 1];
+            uint16_t order[SMM_PDX_MAX_RANGES]; /* ranges by start, then gaps' ranks */
+            uint64_t key[SMM_PDX_MAX_RANGES];
+        } dense;
+    } work;
 };
 
 /*

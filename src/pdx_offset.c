@@ -21,7 +21,7 @@
 int smm_pdx_offset_compute_(const struct smm_pdx_config *cfg, const struct smm_frame_range *in,
                             size_t n, struct smm_pdx_build_ *out)
 {
-    struct smm_frame_range r[SMM_PDX_MAX_RANGES];
+    struct smm_frame_range *r = out->work.offset_ranges;
     const uint64_t block = UINT64_C(1) << cfg->max_order;
     const unsigned order = cfg->offset_order;
     const uint64_t tbl_mask = (UINT64_C(1) << order) - 1;

@@ -83,10 +83,15 @@ static int arena_release(struct smm_platform *p, void *addr, size_t len)
         return -SMM_EINVAL;
     p->stats.reserved -= len;
     p->stats.committed -= a->res[i].committed;
-    if (a->res[i].off + len == a->top)
-        a->top = a->res[i].off;
     a->res[i].len = 0;
     a->res[i].committed = 0;
+    /* The top falls to the end of the highest live reservation, so space
+     * released out of order (a setup's scratch before its tables) comes back
+     * once what sits above it goes. */
+    a->top = 0;
+    for (int k = 0; k < ARENA_MAX_RES; k++)
+        if (a->res[k].len && a->res[k].off + a->res[k].len > a->top)
+            a->top = a->res[k].off + a->res[k].len;
     return 0;
 }
 

@@ -22,7 +22,8 @@ static const struct smm_range juno[] = {
 };
 #define NR_RAW (sizeof(juno) / sizeof(juno[0]))
 
-static unsigned char arena_buf[512 * 1024] __attribute__((aligned(ARENA_PAGE)));
+/* The tables plus the PDX setup's scratch (about 600 KiB, given back after setup). */
+static unsigned char arena_buf[1024 * 1024] __attribute__((aligned(ARENA_PAGE)));
 
 #ifdef EXAMPLE_ENV
 /* Where a core assertion failed, when one did (see env/sparsemm/env.h). */

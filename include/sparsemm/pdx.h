@@ -103,10 +103,12 @@ struct smm_pdx_dense_slot {
 #define SMM_PDX_OFFSET_SLOTS (1u << SMM_PDX_OFFSET_ORDER_MAX)
 /*
  * The dense tables' limit: both directions' directories (32-bit entries)
- * and their leaves, in 32-byte leaves, at most this many (64 KiB less one
- * leaf).  A map whose tables would need more merges regions until they fit.
+ * and their leaves, in 32-byte leaves, at most this many (512 KiB less one
+ * leaf; the worst map of 1024 regions measured needs 320 KiB, real maps a
+ * few hundred bytes).  The context keeps only what its map uses; a map
+ * whose tables would need more merges regions until they fit.
  */
-#define SMM_PDX_DENSE_POOL_LEAVES 2047u
+#define SMM_PDX_DENSE_POOL_LEAVES 16383u
 
 /*
  * The read-side head of a PDX context: what the inline conversions and
