@@ -94,8 +94,8 @@ extern "C" {
  */
 #define SMM_CLZ64(x) ((unsigned)__builtin_clzll((unsigned long long)(x)))
 #define SMM_CTZ64(x) ((unsigned)__builtin_ctzll((unsigned long long)(x)))
-#define SMM_POPCOUNT64(x) smm_env_popcount64_(x)
-static inline unsigned smm_env_popcount64_(uint64_t x)
+#define SMM_POPCOUNT64(x) smm_env_popcount64(x)
+static inline unsigned smm_env_popcount64(uint64_t x)
 {
     x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
     x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));

@@ -262,9 +262,15 @@ SMM_API uint64_t smm_pdx_block_ideal(const struct smm_frame_range *r, size_t n,
  * directly, so the compiler keeps the sealed parameters in registers for the
  * whole loop; smm_pfn_to_pdx()/smm_pdx_to_pfn() dispatch on the scheme.
  */
-static inline uint64_t smm_pdx_dense_apply_(const uint32_t *dir, uint64_t dir_mask,
-                                           const struct smm_pdx_dense_slot *leaf,
-                                           unsigned shift, uint32_t flat_at, uint64_t v)
+/*
+ * smm_pdx_dense_offset - the offset dense subtracts from pfn v (forward
+ * tables) or adds to pdx v (reverse tables): one direction's lookup, shared
+ * by smm_pfn_to_pdx_dense() and smm_pdx_to_pfn_dense(), which pass it the
+ * head's fields.
+ */
+static inline uint64_t smm_pdx_dense_offset(const uint32_t *dir, uint64_t dir_mask,
+                                            const struct smm_pdx_dense_slot *leaf,
+                                            unsigned shift, uint32_t flat_at, uint64_t v)
 {
     uint64_t j = (v >> shift) & dir_mask;
     const struct smm_pdx_dense_slot *e;
@@ -303,13 +309,13 @@ static inline uint64_t smm_pdx_to_pfn_offset(const struct smm_pdx *p, uint64_t p
 
 static inline uint64_t smm_pfn_to_pdx_dense(const struct smm_pdx *p, uint64_t pfn)
 {
-    return pfn - smm_pdx_dense_apply_(p->dense_dir, p->tbl_mask, p->dense_leaf, p->fwd_shift,
+    return pfn - smm_pdx_dense_offset(p->dense_dir, p->tbl_mask, p->dense_leaf, p->fwd_shift,
                                       p->fwd_flat_at, pfn);
 }
 
 static inline uint64_t smm_pdx_to_pfn_dense(const struct smm_pdx *p, uint64_t pdx)
 {
-    return pdx + smm_pdx_dense_apply_(p->dense_dir + p->rev_dir_at, p->rev_dir_mask,
+    return pdx + smm_pdx_dense_offset(p->dense_dir + p->rev_dir_at, p->rev_dir_mask,
                                       p->dense_leaf, p->rev_shift, p->rev_flat_at, pdx);
 }
 

@@ -5,7 +5,7 @@
 #     installed header (an internal constant made public again);
 #   - the P2M's internal constants (the backend kinds, the tree's shared
 #     arena pages, the list's offset) appear in an installed header;
-#   - p2m.h names an internal function (a smm_ name ending in '_').
+#   - a header names an internal function (a smm_ name ending in '_').
 # (exports.cmake refuses '_'-suffixed names among the exports.)
 # -D: HEADERS (the installed header tree) SRC (the source directory)
 cmake_minimum_required(VERSION 3.25)
@@ -38,12 +38,10 @@ foreach(h IN LISTS headers)
   foreach(name IN LISTS p2m_internal)
     list(APPEND bad "${h}: ${name} (a P2M internal constant)")
   endforeach()
-  if(h MATCHES "/p2m\\.h$")
-    string(REGEX MATCHALL "smm_[a-z0-9_]*_[ \t]*\\(" underscored "${text}")
-    foreach(name IN LISTS underscored)
-      list(APPEND bad "${h}: ${name} (an internal function)")
-    endforeach()
-  endif()
+  string(REGEX MATCHALL "smm_[a-z0-9_]*_[ \t]*\\(" underscored "${text}")
+  foreach(name IN LISTS underscored)
+    list(APPEND bad "${h}: ${name} (an internal function)")
+  endforeach()
 endforeach()
 if(bad)
   list(REMOVE_DUPLICATES bad)
