@@ -21,17 +21,19 @@
  *
  * Lifecycle, the one rule every object follows: an object is made by
  * smm_<obj>_create(..., struct smm_<obj> **out[, struct smm_diag *diag])
- * and given back by
- * smm_<obj>_destroy(obj), which accepts NULL and cannot fail.  create
- * allocates the object itself (core objects through the platform, hosted
- * ones from the C heap), so a caller never holds one by value and never
- * sees its private state; a failed create leaves nothing behind and sets
- * *out to NULL.  Everything between create and destroy is an operation on
- * the object (populate, mark, grow, store...).  Objects with an inline
- * fast path expose a const read-side head, read only by the inline
- * functions of their header.  Plain values (configs, ranges, reports) are
- * the caller's: filled by smm_<thing>_default() where they have defaults,
- * nothing to release.
+ * and given back by smm_<obj>_destroy(obj), which accepts NULL and cannot
+ * fail.  create allocates the object itself (core objects through the
+ * platform, hosted ones from the C heap), so a caller never holds one by
+ * value and never sees its private state; a failed create leaves nothing
+ * behind and sets *out to NULL.  Everything between create and destroy is
+ * an operation on the object (populate, mark, grow, store...).  Objects
+ * with an inline fast path expose a const read-side head, read only by
+ * the inline functions of their header.  Plain values (configs, ranges,
+ * reports) are the caller's: filled by smm_<thing>_default() where they
+ * have defaults, nothing to release.  The platform (<sparsemm/platform.h>)
+ * is such a value by design: the embedder's own table of callbacks, which
+ * the core only calls (the POSIX one is filled by smm_posix_platform_init()
+ * and emptied by smm_posix_platform_fini()).
  *
  * Everything the core takes from its environment (types, atomics, bit
  * operations, the assertion hook) comes from <sparsemm/env.h>, the one file
