@@ -144,16 +144,16 @@ static uint64_t meta_bytes_(const struct smm_sim_host *h)
 {
     struct smm_pdx_usage u;
     smm_pdx_get_usage(h->ctx, &u);
-    return u.sealed + u.writable + h->ft.populated_len + h->m2p.populated_len +
-           (h->have_compat ? h->compat.populated_len : 0) + h->dm.pt_len;
+    return u.sealed + u.writable + h->ft->populated_len + h->m2p->populated_len +
+           (h->have_compat ? h->compat->populated_len : 0) + h->dm->pt_len;
 }
 
 void smm_sim_host_overhead(const struct smm_sim_host *h, struct smm_sim_overhead *o)
 {
-    o->frame_table = h->ft.committed;
-    o->m2p = h->m2p.committed;
-    o->compat_m2p = h->have_compat ? h->compat.committed : 0;
-    o->directmap_pt = smm_dm_pagetable_bytes(&h->dm);
+    o->frame_table = h->ft->committed;
+    o->m2p = h->m2p->committed;
+    o->compat_m2p = h->have_compat ? h->compat->committed : 0;
+    o->directmap_pt = smm_dm_pagetable_bytes(h->dm);
     o->meta = meta_bytes_(h);
     o->total = o->frame_table + o->m2p + o->compat_m2p + o->directmap_pt + o->meta;
 }
@@ -169,7 +169,7 @@ static void seed_(struct smm_sim_host *h)
     for (size_t i = 0; i < h->nr_nodes; i++) {
         uint64_t s = h->nodes[i].start, e = h->nodes[i].end;
         while (h->reserved_frames < want && s < e) {
-            struct smm_page_info *pg = smm_mfn_to_page(&h->ft, s);
+            struct smm_page_info *pg = smm_mfn_to_page(h->ft, s);
             pg->count_info = SMM_SIM_PGC_RESERVED | 1;
             pg->owner = SMM_SIM_DOMID_XEN;
             h->reserved_frames++;
@@ -216,24 +216,23 @@ int smm_sim_host_boot(struct smm_sim_host *h, struct smm_platform *plat,
         goto fail;
     }
     const struct smm_pdx *p = h->pdx;
-    rc = smm_ft_build(&h->ft, plat, p, cfg->page_info_size, cfg->granule_shift, h->ram,
-                      h->nr_ram);
+    rc = smm_ft_create(plat, p, cfg->page_info_size, cfg->granule_shift, h->ram, h->nr_ram, &h->ft);
     if (rc != 0)
         goto fail;
     ft = true;
-    rc = smm_m2p_build(&h->m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
-                       cfg->granule_shift, h->ram, h->nr_ram);
+    rc = smm_m2p_create(plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX, cfg->granule_shift,
+                        h->ram, h->nr_ram, &h->m2p);
     if (rc != 0)
         goto fail;
     m2p = true;
     if (cfg->compat && h->ram[0].start < SMM_COMPAT_M2P_MAX_MFN) {
-        rc = smm_m2p_build(&h->compat, plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn,
-                           SMM_COMPAT_M2P_MAX_MFN, cfg->granule_shift, h->ram, h->nr_ram);
+        rc = smm_m2p_create(plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn, SMM_COMPAT_M2P_MAX_MFN,
+                            cfg->granule_shift, h->ram, h->nr_ram, &h->compat);
         if (rc != 0)
             goto fail;
         h->have_compat = true;
     }
-    rc = smm_dm_build(&h->dm, plat, p, cfg->pages_1g, h->ram, h->nr_ram);
+    rc = smm_dm_create(plat, p, cfg->pages_1g, h->ram, h->nr_ram, &h->dm);
     if (rc != 0)
         goto fail;
     dm = true;
@@ -250,13 +249,13 @@ int smm_sim_host_boot(struct smm_sim_host *h, struct smm_platform *plat,
 fail:
     smm_sim_buddy_fini(h);
     if (dm)
-        smm_dm_teardown(&h->dm);
+        smm_dm_destroy(h->dm);
     if (h->have_compat)
-        smm_m2p_teardown(&h->compat);
+        smm_m2p_destroy(h->compat);
     if (m2p)
-        smm_m2p_teardown(&h->m2p);
+        smm_m2p_destroy(h->m2p);
     if (ft)
-        smm_ft_teardown(&h->ft);
+        smm_ft_destroy(h->ft);
     if (pdx)
         smm_pdx_destroy(h->ctx);
     free(h->nodes);
@@ -270,11 +269,11 @@ void smm_sim_host_teardown(struct smm_sim_host *h)
     if (!h->plat)
         return;
     smm_sim_buddy_fini(h);
-    smm_dm_teardown(&h->dm);
+    smm_dm_destroy(h->dm);
     if (h->have_compat)
-        smm_m2p_teardown(&h->compat);
-    smm_m2p_teardown(&h->m2p);
-    smm_ft_teardown(&h->ft);
+        smm_m2p_destroy(h->compat);
+    smm_m2p_destroy(h->m2p);
+    smm_ft_destroy(h->ft);
     smm_pdx_destroy(h->ctx);
     pthread_mutex_destroy(&h->lock);
     free(h->nodes);

@@ -13,10 +13,10 @@
 
 #include <sparsemm/directmap.h>
 
-int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat, const struct smm_pdx *pdx,
-                bool pages_1g)
+int smm_dm_create(struct smm_platform *plat, const struct smm_pdx *pdx, bool pages_1g,
+                  const struct smm_frame_range *r, size_t n, struct smm_directmap **out)
 {
-    *dm = (struct smm_directmap){.plat = plat, .pdx = pdx};
+    *out = NULL;
     if (!plat->machine_map)
         return -SMM_ENOTSUP;
     uint64_t nr_pages = pdx->max_pdx;
@@ -38,13 +38,15 @@ int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat, const struc
     int rc = plat->reserve(plat, va_len, &base);
     if (rc != 0)
         return rc;
+    void *obj;
     uint64_t *bm;
-    size_t bm_len;
-    rc = smm_tables_bitmap_alloc_(plat, words * 64, &bm, &bm_len);
+    size_t len;
+    rc = smm_tables_obj_alloc_(plat, sizeof(struct smm_directmap), words * 64, &obj, &bm, &len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
     }
+    struct smm_directmap *dm = obj;
     *dm = (struct smm_directmap){
         .base = base,
         .pdx = pdx,
@@ -53,9 +55,16 @@ int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat, const struc
         .va_len = va_len,
         .pages_1g = pages_1g,
         .pt_bits = bm,
-        .pt_len = bm_len,
+        .pt_len = len,
         .pt_off = {off[0], off[1], off[2]},
     };
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_dm_add_range(dm, r[i].start, r[i].end);
+    if (rc != 0) {
+        smm_dm_destroy(dm);
+        return rc;
+    }
+    *out = dm;
     return 0;
 }
 
@@ -113,23 +122,9 @@ int smm_dm_add_range(struct smm_directmap *dm, uint64_t start, uint64_t end)
     return 0;
 }
 
-int smm_dm_build(struct smm_directmap *dm, struct smm_platform *plat, const struct smm_pdx *pdx,
-                 bool pages_1g, const struct smm_frame_range *r, size_t n)
+void smm_dm_destroy(struct smm_directmap *dm)
 {
-    int rc = smm_dm_init(dm, plat, pdx, pages_1g);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = smm_dm_add_range(dm, r[i].start, r[i].end);
-    if (rc != 0)
-        smm_dm_teardown(dm);
-    return rc;
-}
-
-void smm_dm_teardown(struct smm_directmap *dm)
-{
-    struct smm_platform *plat = dm->plat;
-    if (plat && dm->base)
-        plat->release(plat, dm->base, dm->va_len);
-    if (plat)
-        smm_tables_bitmap_free_(plat, dm->pt_bits, dm->pt_len);
-    *dm = (struct smm_directmap){.plat = plat};
+    if (!dm)
+        return;
+    smm_tables_obj_free_(dm->plat, dm->base, dm->va_len, dm, dm->pt_len);
 }

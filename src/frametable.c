@@ -32,14 +32,15 @@ int smm_ft_groups_fit(uint32_t page_info_size, unsigned granule_shift, unsigned 
     return rc;
 }
 
-int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
-                uint32_t page_info_size, unsigned granule_shift)
+int smm_ft_create(struct smm_platform *plat, const struct smm_pdx *pdx, uint32_t page_info_size,
+                  unsigned granule_shift, const struct smm_frame_range *r, size_t n,
+                  struct smm_ft **out)
 {
     /* The context's groups: one owner (frametable.h). */
     const unsigned gs = pdx->group_shift;
     int rc = smm_ft_groups_fit(page_info_size, granule_shift, gs);
 
-    *ft = (struct smm_ft){.plat = plat, .pdx = pdx};
+    *out = NULL;
     if (rc != 0)
         return rc;
     if (pdx->max_pdx == 0)
@@ -54,14 +55,16 @@ int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_p
     rc = plat->reserve(plat, va_len, &base);
     if (rc != 0)
         return rc;
+    void *obj;
     uint64_t *bm;
-    size_t bm_len;
-    rc = smm_tables_bitmap_alloc_(plat, nr_groups, &bm, &bm_len);
+    size_t len;
+    rc = smm_tables_obj_alloc_(plat, sizeof(struct smm_ft), nr_groups, &obj, &bm, &len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
     }
     unsigned lsb_shift = ffs64_(page_info_size) - 1;
+    struct smm_ft *ft = obj;
     *ft = (struct smm_ft){
         .base = base,
         .pdx = pdx,
@@ -74,8 +77,15 @@ int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_p
         .nr_groups = nr_groups,
         .va_len = va_len,
         .populated = bm,
-        .populated_len = bm_len,
+        .populated_len = len,
     };
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_ft_add_range(ft, r[i].start, r[i].end);
+    if (rc != 0) {
+        smm_ft_destroy(ft);
+        return rc;
+    }
+    *out = ft;
     return 0;
 }
 
@@ -103,26 +113,11 @@ int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end)
     return 0;
 }
 
-int smm_ft_build(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
-                 uint32_t page_info_size, unsigned granule_shift, const struct smm_frame_range *r,
-                 size_t n)
+void smm_ft_destroy(struct smm_ft *ft)
 {
-    int rc = smm_ft_init(ft, plat, pdx, page_info_size, granule_shift);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = smm_ft_add_range(ft, r[i].start, r[i].end);
-    if (rc != 0)
-        smm_ft_teardown(ft);
-    return rc;
-}
-
-void smm_ft_teardown(struct smm_ft *ft)
-{
-    struct smm_platform *plat = ft->plat;
-    if (plat && ft->base)
-        plat->release(plat, ft->base, ft->va_len);
-    if (plat)
-        smm_tables_bitmap_free_(plat, ft->populated, ft->populated_len);
-    *ft = (struct smm_ft){.plat = plat};
+    if (!ft)
+        return;
+    smm_tables_obj_free_(ft->plat, ft->base, ft->va_len, ft, ft->populated_len);
 }
 
 bool smm_ft_present(const struct smm_ft *ft, uint64_t mfn)

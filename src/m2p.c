@@ -7,10 +7,11 @@
 
 #include <sparsemm/m2p.h>
 
-int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
-                 uint64_t max_mfn, uint64_t clip, unsigned granule_shift)
+int smm_m2p_create(struct smm_platform *plat, uint32_t entry_size, uint64_t max_mfn, uint64_t clip,
+                   unsigned granule_shift, const struct smm_frame_range *r, size_t n,
+                   struct smm_m2p **out)
 {
-    *m = (struct smm_m2p){.plat = plat};
+    *out = NULL;
     uint64_t nr = max_mfn < clip ? max_mfn : clip;
     if ((entry_size != SMM_M2P_ENTRY_SIZE && entry_size != SMM_COMPAT_M2P_ENTRY_SIZE) ||
         granule_shift < 12 || granule_shift > 30 || nr == 0 ||
@@ -28,14 +29,16 @@ int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_si
     if (rc != 0)
         return rc;
     rc = plat->share_zero(plat, base, va_len);
+    void *obj = NULL;
     uint64_t *bm = NULL;
-    size_t bm_len = 0;
+    size_t len = 0;
     if (rc == 0)
-        rc = smm_tables_bitmap_alloc_(plat, nr_chunks, &bm, &bm_len);
+        rc = smm_tables_obj_alloc_(plat, sizeof(struct smm_m2p), nr_chunks, &obj, &bm, &len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
     }
+    struct smm_m2p *m = obj;
     *m = (struct smm_m2p){
         .base = base,
         .plat = plat,
@@ -46,8 +49,15 @@ int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_si
         .nr_chunks = nr_chunks,
         .va_len = va_len,
         .populated = bm,
-        .populated_len = bm_len,
+        .populated_len = len,
     };
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_m2p_add_range(m, r[i].start, r[i].end);
+    if (rc != 0) {
+        smm_m2p_destroy(m);
+        return rc;
+    }
+    *out = m;
     return 0;
 }
 
@@ -78,26 +88,11 @@ int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end)
     return 0;
 }
 
-int smm_m2p_build(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
-                  uint64_t max_mfn, uint64_t clip, unsigned granule_shift,
-                  const struct smm_frame_range *r, size_t n)
+void smm_m2p_destroy(struct smm_m2p *m)
 {
-    int rc = smm_m2p_init(m, plat, entry_size, max_mfn, clip, granule_shift);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = smm_m2p_add_range(m, r[i].start, r[i].end);
-    if (rc != 0)
-        smm_m2p_teardown(m);
-    return rc;
-}
-
-void smm_m2p_teardown(struct smm_m2p *m)
-{
-    struct smm_platform *plat = m->plat;
-    if (plat && m->base)
-        plat->release(plat, m->base, m->va_len);
-    if (plat)
-        smm_tables_bitmap_free_(plat, m->populated, m->populated_len);
-    *m = (struct smm_m2p){.plat = plat};
+    if (!m)
+        return;
+    smm_tables_obj_free_(m->plat, m->base, m->va_len, m, m->populated_len);
 }
 
 int smm_m2p_set(struct smm_m2p *m, uint64_t mfn, uint64_t pfn)

@@ -32,14 +32,19 @@ static inline uint64_t bit_set_(uint64_t *bm, uint64_t i)
 }
 
 /*
- * smm_tables_bitmap_alloc_ - @bits bits of zeroed platform memory.  *len gets
- * the committed length (page rounded).  Return 0, -SMM_EINVAL when the
- * size overflows, or the platform's error (nothing left allocated).
+ * smm_tables_obj_alloc_ - one allocation of zeroed platform memory holding a
+ * table object of @obj_size bytes followed by a bitmap of @bits bits: *obj,
+ * *bm and the committed length *len (page rounded; give it back with
+ * smm_plat_free_(plat, *obj, *len)).  Return 0, -SMM_EINVAL when the size
+ * overflows, or the platform's error (nothing left allocated).
  */
-int smm_tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **out, size_t *len);
+int smm_tables_obj_alloc_(struct smm_platform *plat, size_t obj_size, uint64_t bits, void **obj,
+                          uint64_t **bm, size_t *len);
 
-/* smm_tables_bitmap_free_ - give back what smm_tables_bitmap_alloc_ returned. */
-void smm_tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len);
+/* smm_tables_obj_free_ - release a table's reservation [base, base + va_len)
+ * and the allocation of smm_tables_obj_alloc_ (obj, len). */
+void smm_tables_obj_free_(struct smm_platform *plat, void *base, size_t va_len, void *obj,
+                          size_t len);
 
 /*
  * smm_tables_new_run_ - the units in [lo, hi] whose bit is clear must form one

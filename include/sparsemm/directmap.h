@@ -33,6 +33,7 @@
 extern "C" {
 #endif
 
+/* Made by smm_dm_create, given back by smm_dm_destroy; read-only to callers. */
 struct smm_directmap {
     uint8_t *base;
     const struct smm_pdx *pdx; /* sealed parameters (not owned) */
@@ -41,21 +42,26 @@ struct smm_directmap {
     size_t va_len;
     bool pages_1g;         /* 1 GiB leaves allowed */
     uint64_t mapped_bytes; /* machine RAM mapped */
-    uint64_t *pt_bits;     /* L1 | L2 | L3 presence bitmaps, one allocation */
-    size_t pt_len;
-    uint64_t pt_off[3];   /* word offset of each level's bitmap in pt_bits */
-    uint64_t pt_pages[3]; /* L1, L2, L3 page-table pages present */
+    uint64_t *pt_bits;     /* L1 | L2 | L3 presence bitmaps, right after this struct */
+    size_t pt_len;         /* bytes of the allocation holding this struct and the bitmaps */
+    uint64_t pt_off[3];    /* word offset of each level's bitmap in pt_bits */
+    uint64_t pt_pages[3];  /* L1, L2, L3 page-table pages present */
 };
 
 /*
- * smm_dm_init - reserve max_pdx pages of direct map and the page-table
- * bookkeeping.  The platform must provide machine memory (machine_setup
- * already called for the machine's span).  Return 0; -SMM_ENOTSUP (no
- * machine memory); -SMM_EINVAL (empty pdx space or too large); the
- * platform's error with nothing left behind.
+ * smm_dm_create - a direct map of max_pdx pages with its page-table
+ * bookkeeping, the RAM frames of r[0..n) mapped (smm_dm_add_range for each;
+ * n may be 0).  The platform must provide machine memory (machine_setup
+ * already called for the machine's span); @pdx must outlive the map.
+ * Return 0 with *out set; or, with *out = NULL and nothing left allocated:
+ * -SMM_ENOTSUP (no machine memory); -SMM_EINVAL (empty pdx space or too
+ * large); smm_dm_add_range's errors; the platform's error.
  */
-SMM_API int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat,
-                        const struct smm_pdx *pdx, bool pages_1g);
+SMM_API int smm_dm_create(struct smm_platform *plat, const struct smm_pdx *pdx, bool pages_1g,
+                          const struct smm_frame_range *r, size_t n, struct smm_directmap **out);
+
+/* smm_dm_destroy - unmap and release the map, its bookkeeping and the object (NULL: nothing). */
+SMM_API void smm_dm_destroy(struct smm_directmap *dm);
 
 /*
  * smm_dm_add_range - map RAM frames [start, end) at their compressed offset
@@ -64,13 +70,6 @@ SMM_API int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat,
  * or past machine memory; the platform's error.  On failure nothing changes.
  */
 SMM_API int smm_dm_add_range(struct smm_directmap *dm, uint64_t start, uint64_t end);
-
-/* smm_dm_build - init, then add_range for every range; all or nothing. */
-SMM_API int smm_dm_build(struct smm_directmap *dm, struct smm_platform *plat,
-                         const struct smm_pdx *pdx, bool pages_1g, const struct smm_frame_range *r,
-                         size_t n);
-
-SMM_API void smm_dm_teardown(struct smm_directmap *dm);
 
 /* Bytes of the page-table pages counted so far (L1 + L2 + L3) * 4 KiB. */
 static inline uint64_t smm_dm_pagetable_bytes(const struct smm_directmap *dm)

@@ -57,27 +57,27 @@ static void frame_error(struct frame_errors *e, uint64_t mfn)
 
 static void write_frame(struct tables_host *h, uint64_t mfn, struct frame_errors *e)
 {
-    uint64_t *pg = smm_mfn_to_page(&h->ft, mfn);
-    size_t words = h->ft.entry_size / 8;
+    uint64_t *pg = smm_mfn_to_page(h->ft, mfn);
+    size_t words = h->ft->entry_size / 8;
     pg[0] = mfn;
     pg[1] = ~mfn;
     pg[words - 1] = mfn * GOLDEN; /* entry_size >= 24 here */
-    if (smm_m2p_set(&h->m2p, mfn, mfn ^ M2P_XOR) != 0)
+    if (smm_m2p_set(h->m2p, mfn, mfn ^ M2P_XOR) != 0)
         frame_error(e, mfn);
-    if (h->cfg.compat && mfn < h->compat.nr_entries &&
-        smm_m2p_set(&h->compat, mfn, mfn ^ M2P_XOR) != 0)
+    if (h->cfg.compat && mfn < h->compat->nr_entries &&
+        smm_m2p_set(h->compat, mfn, mfn ^ M2P_XOR) != 0)
         frame_error(e, mfn);
 }
 
 static void check_frame(const struct tables_host *h, uint64_t mfn, struct frame_errors *e)
 {
-    const uint64_t *pg = smm_mfn_to_page(&h->ft, mfn);
-    size_t words = h->ft.entry_size / 8;
-    bool ok = smm_ft_present(&h->ft, mfn) && smm_mfn_valid(smm_pdx_view(h->ctx), mfn) && pg[0] == mfn &&
-              pg[1] == ~mfn && pg[words - 1] == mfn * GOLDEN &&
-              smm_page_to_mfn(&h->ft, pg) == mfn && smm_m2p_get(&h->m2p, mfn) == (mfn ^ M2P_XOR);
-    if (h->cfg.compat && mfn < h->compat.nr_entries)
-        ok &= smm_m2p_get(&h->compat, mfn) == (uint32_t)(mfn ^ M2P_XOR);
+    const uint64_t *pg = smm_mfn_to_page(h->ft, mfn);
+    size_t words = h->ft->entry_size / 8;
+    bool ok = smm_ft_present(h->ft, mfn) && smm_mfn_valid(smm_pdx_view(h->ctx), mfn) &&
+              pg[0] == mfn && pg[1] == ~mfn && pg[words - 1] == mfn * GOLDEN &&
+              smm_page_to_mfn(h->ft, pg) == mfn && smm_m2p_get(h->m2p, mfn) == (mfn ^ M2P_XOR);
+    if (h->cfg.compat && mfn < h->compat->nr_entries)
+        ok &= smm_m2p_get(h->compat, mfn) == (uint32_t)(mfn ^ M2P_XOR);
     if (!ok)
         frame_error(e, mfn);
 }
@@ -110,10 +110,10 @@ static void check_directmap(struct tables_host *h, struct frame_errors *e)
         uint64_t step = n <= SAMPLES_PER_RANGE ? 1 : n / SAMPLES_PER_RANGE;
         for (uint64_t k = 0; k <= n; k += step) {
             uint64_t mfn = s + (k < n ? k : n - 1), ma = mfn << SMM_PAGE_SHIFT;
-            uint8_t *va = smm_map_domain_page(&h->dm, &h->ft, smm_mfn_to_page(&h->ft, mfn));
+            uint8_t *va = smm_map_domain_page(h->dm, h->ft, smm_mfn_to_page(h->ft, mfn));
             uint64_t pat = ma ^ GOLDEN, got = 0, got_end = 0;
-            if (va != smm_map_domain_page_mfn(&h->dm, mfn) || va != smm_maddr_to_virt(&h->dm, ma) ||
-                smm_virt_to_maddr(&h->dm, va + 123) != ma + 123) {
+            if (va != smm_map_domain_page_mfn(h->dm, mfn) || va != smm_maddr_to_virt(h->dm, ma) ||
+                smm_virt_to_maddr(h->dm, va + 123) != ma + 123) {
                 frame_error(e, mfn);
                 continue;
             }
@@ -251,7 +251,7 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
     if (rc == 0) {
         CHECK_EQ_U64(smm_pdx_view(h.ctx)->max_pdx, p.max_pdx);
         CHECK_EQ_INT(tables_host_check_model(&h, &o, what), 0);
-        CHECK_EQ_U64(h.dm.mapped_bytes, ram_pages() << SMM_PAGE_SHIFT);
+        CHECK_EQ_U64(h.dm->mapped_bytes, ram_pages() << SMM_PAGE_SHIFT);
         struct frame_errors e = {0}, ue = {0}, de = {0};
         if (writes != WRITE_NONE) {
             /* identity schemes all behave as none: write every frame once */
@@ -262,9 +262,9 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
             check_directmap(&h, &de);
         }
         uint64_t before = plat.stats.committed;
-        check_unbacked(&h.m2p, &ue);
+        check_unbacked(h.m2p, &ue);
         if (cfg->compat)
-            check_unbacked(&h.compat, &ue);
+            check_unbacked(h.compat, &ue);
         CHECK_EQ_U64(plat.stats.committed, before);
         if (e.count || ue.count || de.count)
             printf("  %s: %llu frame / %llu unbacked / %llu directmap errors, first 0x%llx\n", what,
