@@ -97,21 +97,25 @@ static void check_strays(const struct tables *t, const char *scheme)
 {
     char what[64];
     /* a frame-table group holding no RAM frame's page_info */
+    struct smm_ft_usage fu;
+    struct smm_m2p_usage mu;
+    smm_ft_get_usage(t->ft, &fu);
+    smm_m2p_get_usage(t->m2p, &mu);
     uint64_t g = 0;
-    while (g < t->ft->nr_groups && (t->ft->populated[g / 64] >> (g % 64)) & 1)
+    while (g < fu.nr_groups && smm_ft_group_backed(t->ft, g))
         g++;
-    if (g < t->ft->nr_groups) {
+    if (g < fu.nr_groups) {
         ksnprintf(what, sizeof(what), "%s: frame-table group %lu (no RAM)", scheme, g);
-        expect_fault(t->ft->base + g * t->ft->group_bytes + 8, false, 0, what);
+        expect_fault(t->ft->base + g * fu.group_bytes + 8, false, 0, what);
     } else {
         kprintf("  %-6s every frame-table group holds RAM: no stray group to probe\n", scheme);
     }
     /* an M2P chunk over a hole: reads INVALID (zero page), a write faults */
     uint64_t c = 0;
-    while (c < t->m2p->nr_chunks && (t->m2p->populated[c / 64] >> (c % 64)) & 1)
+    while (c < mu.nr_chunks && smm_m2p_chunk_backed(t->m2p, c))
         c++;
-    if (c < t->m2p->nr_chunks) {
-        uint64_t mfn = c << (t->m2p->chunk_shift - 3);
+    if (c < mu.nr_chunks) {
+        uint64_t mfn = c * (mu.chunk_bytes / SMM_M2P_ENTRY_SIZE);
         ksnprintf(what, sizeof(what), "%s: M2P chunk %lu (hole)", scheme, c);
         check(smm_m2p_get(t->m2p, mfn) == SMM_M2P_INVALID, "%s reads valid", what);
         expect_fault((uint64_t *)(void *)t->m2p->base + mfn, true, PF_PRESENT | PF_WRITE, what);
@@ -151,8 +155,11 @@ static void check_bytes(const struct tables *t, const struct smm_overhead *o, co
         if (k < 3)
             tables_pt += pt;
     }
+    struct smm_dm_usage du = {0};
+    if (t->dm)
+        smm_dm_get_usage(t->dm, &du);
     for (unsigned l = 0; l < 3; l++) {
-        uint64_t counted = t->dm ? t->dm->pt_pages[l] : 0;
+        uint64_t counted = du.pt_pages[l];
         check(u[3].tables[l] == o->pt_pages[l] && counted == o->pt_pages[l],
               "%s: direct-map L%u tables: walked %lu, core counted %lu, model %lu", scheme, l + 1,
               u[3].tables[l], counted, o->pt_pages[l]);
@@ -278,10 +285,12 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     }
     if (cmdline_has("break=ft-group")) {
         uint64_t last = ram.r[ram.n - 1].end - 1;
-        uint64_t g = smm_pfn_to_pdx(p, last) >> t.ft->group_shift;
+        struct smm_ft_usage fu;
+        smm_ft_get_usage(t.ft, &fu);
+        uint64_t g = smm_pfn_to_pdx(p, last) >> p->group_shift;
         kprintf("  %-6s BROKEN ON PURPOSE: unmapping frame-table group %lu (mfn %lx)\n", name, g,
                 last);
-        pt_unmap((uint64_t)(uintptr_t)(t.ft->base + g * t.ft->group_bytes), t.ft->group_bytes);
+        pt_unmap((uint64_t)(uintptr_t)(t.ft->base + g * fu.group_bytes), fu.group_bytes);
     }
     check_bytes(&t, &o, name, frames_before);
     check_frames(&t, name);

@@ -140,21 +140,30 @@ static int nodes_(struct smm_sim_host *h, const struct smm_memmap *map)
     return 0;
 }
 
-static uint64_t meta_bytes_(const struct smm_sim_host *h)
+static uint64_t meta_bytes_(const struct smm_sim_host *h, const struct smm_ft_usage *ft,
+                            const struct smm_m2p_usage *m2p, const struct smm_m2p_usage *compat)
 {
     struct smm_pdx_usage u;
+    struct smm_dm_usage dm;
     smm_pdx_get_usage(h->ctx, &u);
-    return u.sealed + u.writable + h->ft->populated_len + h->m2p->populated_len +
-           (h->have_compat ? h->compat->populated_len : 0) + h->dm->pt_len;
+    smm_dm_get_usage(h->dm, &dm);
+    return u.sealed + u.writable + ft->bookkeeping + m2p->bookkeeping + compat->bookkeeping +
+           dm.bookkeeping;
 }
 
 void smm_sim_host_overhead(const struct smm_sim_host *h, struct smm_sim_overhead *o)
 {
-    o->frame_table = h->ft->committed;
-    o->m2p = h->m2p->committed;
-    o->compat_m2p = h->have_compat ? h->compat->committed : 0;
+    struct smm_ft_usage ft;
+    struct smm_m2p_usage m2p, compat = {0};
+    smm_ft_get_usage(h->ft, &ft);
+    smm_m2p_get_usage(h->m2p, &m2p);
+    if (h->have_compat)
+        smm_m2p_get_usage(h->compat, &compat);
+    o->frame_table = ft.committed;
+    o->m2p = m2p.committed;
+    o->compat_m2p = compat.committed;
     o->directmap_pt = smm_dm_pagetable_bytes(h->dm);
-    o->meta = meta_bytes_(h);
+    o->meta = meta_bytes_(h, &ft, &m2p, &compat);
     o->total = o->frame_table + o->m2p + o->compat_m2p + o->directmap_pt + o->meta;
 }
 

@@ -71,10 +71,12 @@ static int run(struct smm_platform *plat)
     rc = smm_ft_create(plat, p, page_info_size, granule, juno, NR_RANGES, &ft);
     if (rc == 0) {
         struct smm_page_info *pg = smm_mfn_to_page(ft, last);
+        struct smm_ft_usage fu;
         pg->count_info = 1; /* backed: smm_mfn_valid said so */
+        smm_ft_get_usage(ft, &fu);
         printf("page_info of 0x%" PRIx64 " at table offset 0x%" PRIx64 ", %" PRIu64
                " bytes of frame table committed\n",
-               smm_page_to_mfn(ft, pg), (uint64_t)((uint8_t *)pg - ft->base), ft->committed);
+               smm_page_to_mfn(ft, pg), (uint64_t)((uint8_t *)pg - ft->base), fu.committed);
         smm_ft_destroy(ft);
     }
     struct smm_pdx_usage use;

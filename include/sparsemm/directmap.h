@@ -33,19 +33,23 @@
 extern "C" {
 #endif
 
-/* Made by smm_dm_create, given back by smm_dm_destroy; read-only to callers. */
+/*
+ * A direct map, made by smm_dm_create and given back by smm_dm_destroy.
+ * This is its read-side head, read only by the inline conversions below;
+ * the rest of the object (page-table bookkeeping, counters) is private to
+ * the library: smm_dm_get_usage reports it.
+ */
 struct smm_directmap {
     uint8_t *base;
     const struct smm_pdx *pdx; /* sealed parameters (not owned) */
-    struct smm_platform *plat;
-    uint64_t nr_pages; /* pdx space covered: max_pdx */
-    size_t va_len;
-    bool pages_1g;         /* 1 GiB leaves allowed */
-    uint64_t mapped_bytes; /* machine RAM mapped */
-    uint64_t *pt_bits;     /* L1 | L2 | L3 presence bitmaps, right after this struct */
-    size_t pt_len;         /* bytes of the allocation holding this struct and the bitmaps */
-    uint64_t pt_off[3];    /* word offset of each level's bitmap in pt_bits */
-    uint64_t pt_pages[3];  /* L1, L2, L3 page-table pages present */
+};
+
+/* What a direct map holds (smm_dm_get_usage). */
+struct smm_dm_usage {
+    uint64_t mapped;      /* machine RAM mapped, bytes */
+    uint64_t bookkeeping; /* bytes of the object and its page-table bitmaps */
+    uint64_t reserved;    /* bytes of address space reserved: max_pdx pages */
+    uint64_t pt_pages[3]; /* L1, L2, L3 page-table pages counted */
 };
 
 /*
@@ -71,11 +75,11 @@ SMM_API void smm_dm_destroy(struct smm_directmap *dm);
  */
 SMM_API int smm_dm_add_range(struct smm_directmap *dm, uint64_t start, uint64_t end);
 
+/* smm_dm_get_usage - the bytes the map holds and the page-table pages it needs. */
+SMM_API void smm_dm_get_usage(const struct smm_directmap *dm, struct smm_dm_usage *out);
+
 /* Bytes of the page-table pages counted so far (L1 + L2 + L3) * 4 KiB. */
-static inline uint64_t smm_dm_pagetable_bytes(const struct smm_directmap *dm)
-{
-    return (dm->pt_pages[0] + dm->pt_pages[1] + dm->pt_pages[2]) << SMM_PAGE_SHIFT;
-}
+SMM_API uint64_t smm_dm_pagetable_bytes(const struct smm_directmap *dm);
 
 static inline void *smm_maddr_to_virt(const struct smm_directmap *dm, uint64_t ma)
 {

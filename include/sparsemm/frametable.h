@@ -51,21 +51,27 @@ struct smm_page_info {
     uint32_t tlbflush;   /* tlbflush timestamp and friends */
 };
 
-/* Made by smm_ft_create, given back by smm_ft_destroy; read-only to callers. */
+/*
+ * A frame table, made by smm_ft_create and given back by smm_ft_destroy.
+ * This is its read-side head, read only by the inline conversions below;
+ * the rest of the object (geometry, group bitmap, counters) is private to
+ * the library: smm_ft_get_usage and smm_ft_group_backed report it.
+ */
 struct smm_ft {
     uint8_t *base;             /* page_info of pdx i at base + i * entry_size */
     const struct smm_pdx *pdx; /* sealed parameters (not owned) */
-    struct smm_platform *plat;
-    uint32_t entry_size;  /* page_info bytes */
-    uint32_t lsb_shift;   /* log2 of the lowest set bit of entry_size */
-    uint32_t odd;         /* entry_size >> lsb_shift (1 for powers of two) */
-    uint32_t group_shift; /* log2 of PDXs per group */
-    uint64_t group_bytes; /* table bytes per group */
-    uint64_t nr_groups;   /* groups the reservation covers */
-    size_t va_len;        /* reserved bytes: nr_groups * group_bytes */
-    uint64_t *populated;  /* bit g: group g is backed (right after this struct) */
-    size_t populated_len; /* bytes of the allocation holding this struct and the bitmap */
+    uint32_t entry_size;       /* page_info bytes */
+    uint32_t lsb_shift;        /* log2 of the lowest set bit of entry_size */
+    uint32_t odd;              /* entry_size >> lsb_shift (1 for powers of two) */
+};
+
+/* What a frame table holds (smm_ft_get_usage). */
+struct smm_ft_usage {
     uint64_t committed;   /* table bytes populated (what the model predicts) */
+    uint64_t bookkeeping; /* bytes of the object and its group bitmap */
+    uint64_t reserved;    /* bytes of address space reserved: nr_groups * group_bytes */
+    uint64_t nr_groups;   /* groups the reservation covers */
+    uint64_t group_bytes; /* table bytes per group */
 };
 
 /*
@@ -115,6 +121,12 @@ SMM_API int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end);
 
 /* smm_ft_present - whether frame mfn has a backed page_info. */
 SMM_API bool smm_ft_present(const struct smm_ft *ft, uint64_t mfn);
+
+/* smm_ft_group_backed - whether group g (PDXs [g, g + 1) << pdx->group_shift) is backed. */
+SMM_API bool smm_ft_group_backed(const struct smm_ft *ft, uint64_t g);
+
+/* smm_ft_get_usage - the table's geometry and the bytes it holds. */
+SMM_API void smm_ft_get_usage(const struct smm_ft *ft, struct smm_ft_usage *out);
 
 static inline void *smm_ft_pdx_to_page(const struct smm_ft *ft, uint64_t pdx)
 {

@@ -43,19 +43,26 @@ extern "C" {
 /* Xen: a 1 GiB compat window of 4-byte entries. */
 #define SMM_COMPAT_M2P_MAX_MFN (UINT64_C(1) << 28)
 
-/* Made by smm_m2p_create, given back by smm_m2p_destroy; read-only to callers. */
+/*
+ * An M2P, made by smm_m2p_create and given back by smm_m2p_destroy.  This
+ * is its read-side head, read only by smm_m2p_get; the rest of the object
+ * is private to the library: smm_m2p_get_usage and smm_m2p_chunk_backed
+ * report it.
+ */
 struct smm_m2p {
     uint8_t *base;
-    struct smm_platform *plat;
-    uint32_t entry_size;  /* 8, or 4 for compat */
-    uint32_t chunk_shift; /* log2 of chunk bytes */
-    uint64_t nr_entries;  /* mfns [0, nr_entries) have an entry */
-    uint64_t clip;        /* frames at or above clip are silently skipped */
-    uint64_t nr_chunks;
-    size_t va_len;
-    uint64_t *populated;  /* bit c: chunk c is backed (right after this struct) */
-    size_t populated_len; /* bytes of the allocation holding this struct and the bitmap */
+    uint64_t nr_entries; /* mfns [0, nr_entries) have an entry */
+    uint32_t entry_size; /* 8, or 4 for compat */
+};
+
+/* What an M2P holds (smm_m2p_get_usage). */
+struct smm_m2p_usage {
     uint64_t committed;   /* table bytes populated */
+    uint64_t bookkeeping; /* bytes of the object and its chunk bitmap */
+    uint64_t reserved;    /* bytes of address space reserved: nr_chunks * chunk_bytes */
+    uint64_t nr_chunks;   /* chunks the reservation covers */
+    uint64_t chunk_bytes; /* table bytes per chunk */
+    uint64_t clip;        /* frames at or above clip are silently skipped */
 };
 
 /*
@@ -90,6 +97,12 @@ SMM_API int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end);
  * Return 0; -SMM_ERANGE when mfn has no entry or its chunk is not backed.
  */
 SMM_API int smm_m2p_set(struct smm_m2p *m, uint64_t mfn, uint64_t pfn);
+
+/* smm_m2p_chunk_backed - whether chunk c (chunk_bytes of table) is backed. */
+SMM_API bool smm_m2p_chunk_backed(const struct smm_m2p *m, uint64_t c);
+
+/* smm_m2p_get_usage - the table's geometry and the bytes it holds. */
+SMM_API void smm_m2p_get_usage(const struct smm_m2p *m, struct smm_m2p_usage *out);
 
 /* smm_m2p_get - the pfn recorded for mfn, or SMM_M2P_INVALID.  One load. */
 static inline uint64_t smm_m2p_get(const struct smm_m2p *m, uint64_t mfn)

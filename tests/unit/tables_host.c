@@ -58,33 +58,54 @@ void tables_host_teardown(struct tables_host *h)
     smm_pdx_destroy(h->ctx);
 }
 
+/* The tables' usage; a table not made (the compat M2P) reads zero. */
+struct tables_usage {
+    struct smm_ft_usage ft;
+    struct smm_m2p_usage m2p, compat;
+    struct smm_dm_usage dm;
+};
+
+static struct tables_usage usage(const struct tables_host *h)
+{
+    struct tables_usage u = {0};
+    smm_ft_get_usage(h->ft, &u.ft);
+    smm_m2p_get_usage(h->m2p, &u.m2p);
+    if (h->compat)
+        smm_m2p_get_usage(h->compat, &u.compat);
+    smm_dm_get_usage(h->dm, &u.dm);
+    return u;
+}
+
 uint64_t tables_host_committed(const struct tables_host *h)
 {
-    return h->ft->committed + h->m2p->committed + (h->compat ? h->compat->committed : 0);
+    struct tables_usage t = usage(h);
+    return t.ft.committed + t.m2p.committed + t.compat.committed;
 }
 
 uint64_t tables_host_meta(const struct tables_host *h)
 {
+    struct tables_usage t = usage(h);
     struct smm_pdx_usage u;
     smm_pdx_get_usage(h->ctx, &u);
-    return u.sealed + u.writable + h->ft->populated_len + h->m2p->populated_len +
-           (h->compat ? h->compat->populated_len : 0) + h->dm->pt_len;
+    return u.sealed + u.writable + t.ft.bookkeeping + t.m2p.bookkeeping + t.compat.bookkeeping +
+           t.dm.bookkeeping;
 }
 
 unsigned tables_host_check_model(const struct tables_host *h, const struct smm_overhead *o,
                                  const char *what)
 {
+    struct tables_usage t = usage(h);
     const struct {
         const char *name;
         uint64_t live, model;
     } rows[] = {
-        {"frame_table", h->ft->committed, o->frame_table},
-        {"m2p", h->m2p->committed, o->m2p},
-        {"compat_m2p", h->compat ? h->compat->committed : 0, o->compat_m2p},
+        {"frame_table", t.ft.committed, o->frame_table},
+        {"m2p", t.m2p.committed, o->m2p},
+        {"compat_m2p", t.compat.committed, o->compat_m2p},
         {"directmap_pt", smm_dm_pagetable_bytes(h->dm), o->directmap_pt},
-        {"pt_l1", h->dm->pt_pages[0], o->pt_pages[0]},
-        {"pt_l2", h->dm->pt_pages[1], o->pt_pages[1]},
-        {"pt_l3", h->dm->pt_pages[2], o->pt_pages[2]},
+        {"pt_l1", t.dm.pt_pages[0], o->pt_pages[0]},
+        {"pt_l2", t.dm.pt_pages[1], o->pt_pages[1]},
+        {"pt_l3", t.dm.pt_pages[2], o->pt_pages[2]},
         {"platform_committed", h->plat->stats.committed,
          tables_host_committed(h) + tables_host_meta(h)},
     };

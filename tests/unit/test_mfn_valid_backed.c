@@ -245,7 +245,10 @@ static void test_groups_must_fit(void)
     CHECK_EQ_INT(smm_ft_create(&plat, smm_pdx_view(ctx), 48, 21, NULL, 0, &ft), -SMM_EINVAL);
     CHECK(ft == NULL);
     CHECK_EQ_INT(smm_ft_create(&plat, smm_pdx_view(ctx), 32, 12, NULL, 0, &ft), 0);
-    CHECK_EQ_U64(ft->group_shift, 16); /* the context's, not the finest (7) */
+    struct smm_ft_usage u;
+    smm_ft_get_usage(ft, &u);
+    /* the context's groups (2^16), not the finest (2^7) */
+    CHECK_EQ_U64(u.group_bytes, UINT64_C(32) << 16);
     smm_ft_destroy(ft);
     smm_pdx_destroy(ctx);
     CHECK_EQ_U64(rec.nr_real, 0);

@@ -136,10 +136,6 @@ static void check_directmap(struct tables_host *h, struct frame_errors *e)
  */
 #define UNBACKED_SAMPLES 1024
 #define UNBACKED_FULL_BYTES (UINT64_C(64) << 20)
-static bool backed(const struct smm_m2p *m, uint64_t c)
-{
-    return (m->populated[c / 64] >> (c % 64)) & 1;
-}
 
 /*
  * Read unbacked chunk c: all INVALID.  whole: the first and last entry of
@@ -148,9 +144,11 @@ static bool backed(const struct smm_m2p *m, uint64_t c)
 static void check_unbacked_chunk(const struct smm_m2p *m, uint64_t c, bool whole,
                                  struct frame_errors *e)
 {
-    uint64_t per_chunk = (UINT64_C(1) << m->chunk_shift) / m->entry_size;
+    struct smm_m2p_usage u;
+    smm_m2p_get_usage(m, &u);
+    uint64_t per_chunk = u.chunk_bytes / m->entry_size;
     uint64_t per_page = 4096 / m->entry_size, first = c * per_chunk;
-    if (c >= m->nr_chunks || backed(m, c) || first >= m->nr_entries)
+    if (c >= u.nr_chunks || smm_m2p_chunk_backed(m, c) || first >= m->nr_entries)
         return;
     uint64_t end = first + per_chunk < m->nr_entries ? first + per_chunk : m->nr_entries;
     for (uint64_t a = first; a < end; a = whole ? a + per_page : end) {
@@ -173,21 +171,23 @@ static void check_unbacked_chunk(const struct smm_m2p *m, uint64_t c, bool whole
 static void check_unbacked(const struct smm_m2p *m, struct frame_errors *e)
 {
     uint64_t rss0 = 0, rss1 = 0, anon, unbacked = 0;
-    CHECK_EQ_INT(smaps_sum((uintptr_t)m->base, (uintptr_t)m->base + m->va_len, &rss0, &anon), 0);
-    for (uint64_t c = 0; c < m->nr_chunks; c++)
-        unbacked += !backed(m, c);
-    bool all = unbacked << m->chunk_shift <= UNBACKED_FULL_BYTES;
-    uint64_t step = all ? 1 : m->nr_chunks / UNBACKED_SAMPLES + 1;
-    for (uint64_t c = 0, k = 0; c < m->nr_chunks; c += step, k++)
+    struct smm_m2p_usage u;
+    smm_m2p_get_usage(m, &u);
+    uintptr_t lo = (uintptr_t)m->base, hi = lo + u.reserved;
+    CHECK_EQ_INT(smaps_sum(lo, hi, &rss0, &anon), 0);
+    for (uint64_t c = 0; c < u.nr_chunks; c++)
+        unbacked += !smm_m2p_chunk_backed(m, c);
+    bool all = unbacked * u.chunk_bytes <= UNBACKED_FULL_BYTES;
+    uint64_t step = all ? 1 : u.nr_chunks / UNBACKED_SAMPLES + 1;
+    for (uint64_t c = 0, k = 0; c < u.nr_chunks; c += step, k++)
         check_unbacked_chunk(m, c, all || k % 16 == 0, e);
-    for (uint64_t w = 0; !all && w < (m->nr_chunks + 63) / 64; w++)
-        for (uint64_t bits = m->populated[w]; bits; bits &= bits - 1) {
-            uint64_t c = w * 64 + (uint64_t)__builtin_ctzll(bits);
+    for (uint64_t c = 0; !all && c < u.nr_chunks; c++)
+        if (smm_m2p_chunk_backed(m, c)) {
             if (c > 0)
                 check_unbacked_chunk(m, c - 1, false, e);
             check_unbacked_chunk(m, c + 1, false, e);
         }
-    CHECK_EQ_INT(smaps_sum((uintptr_t)m->base, (uintptr_t)m->base + m->va_len, &rss1, &anon), 0);
+    CHECK_EQ_INT(smaps_sum(lo, hi, &rss1, &anon), 0);
     if (kernel_shares_zero_page())
         CHECK_EQ_U64(rss1, rss0);
 }
@@ -251,7 +251,9 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
     if (rc == 0) {
         CHECK_EQ_U64(smm_pdx_view(h.ctx)->max_pdx, p.max_pdx);
         CHECK_EQ_INT(tables_host_check_model(&h, &o, what), 0);
-        CHECK_EQ_U64(h.dm->mapped_bytes, ram_pages() << SMM_PAGE_SHIFT);
+        struct smm_dm_usage du;
+        smm_dm_get_usage(h.dm, &du);
+        CHECK_EQ_U64(du.mapped, ram_pages() << SMM_PAGE_SHIFT);
         struct frame_errors e = {0}, ue = {0}, de = {0};
         if (writes != WRITE_NONE) {
             /* identity schemes all behave as none: write every frame once */

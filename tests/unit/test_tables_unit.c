@@ -109,12 +109,47 @@ static void test_machine_memory(void)
     smm_posix_platform_fini(&plat);
 }
 
-static uint64_t first_clear(const uint64_t *bm, uint64_t n)
+/* A table seen as units: frame-table groups or M2P chunks. */
+struct units {
+    uint8_t *base;
+    uint64_t n, bytes; /* units, table bytes per unit */
+    uint64_t reserved, committed;
+    const void *table;
+    bool (*backed)(const void *table, uint64_t u);
+};
+
+static bool ft_group_backed(const void *t, uint64_t g)
 {
-    for (uint64_t i = 0; i < n; i++)
-        if (!((bm[i / 64] >> (i % 64)) & 1))
+    return smm_ft_group_backed(t, g);
+}
+
+static bool m2p_chunk_backed(const void *t, uint64_t c)
+{
+    return smm_m2p_chunk_backed(t, c);
+}
+
+static struct units ft_units(const struct smm_ft *ft)
+{
+    struct smm_ft_usage u;
+    smm_ft_get_usage(ft, &u);
+    return (struct units){ft->base,    u.nr_groups, u.group_bytes,  u.reserved,
+                          u.committed, ft,          ft_group_backed};
+}
+
+static struct units m2p_units(const struct smm_m2p *m)
+{
+    struct smm_m2p_usage u;
+    smm_m2p_get_usage(m, &u);
+    return (struct units){m->base,     u.nr_chunks, u.chunk_bytes,   u.reserved,
+                          u.committed, m,           m2p_chunk_backed};
+}
+
+static uint64_t first_clear(struct units t)
+{
+    for (uint64_t i = 0; i < t.n; i++)
+        if (!t.backed(t.table, i))
             return i;
-    return n;
+    return t.n;
 }
 
 static void test_stray_access_faults(void)
@@ -126,17 +161,18 @@ static void test_stray_access_faults(void)
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
         CHECK_EQ_INT(build(&h, &plat, s, &cfg), 0);
         /* frame table: a group with no RAM (the hot-pluggable one, or a hole) */
-        uint64_t g = first_clear(h.ft->populated, h.ft->nr_groups);
-        CHECK(g < h.ft->nr_groups);
+        struct units ft = ft_units(h.ft), m2p = m2p_units(h.m2p);
+        uint64_t g = first_clear(ft);
+        CHECK(g < ft.n);
         CHECK(!smm_ft_present(h.ft, hot.start));
-        CHECK(faults_in_child(read_byte, h.ft->base + g * h.ft->group_bytes));
+        CHECK(faults_in_child(read_byte, ft.base + g * ft.bytes));
         /* direct map: the legacy hole and the not-yet-added range */
         CHECK(faults_in_child(read_byte, smm_maddr_to_virt(h.dm, 0xa0000)));
         CHECK(faults_in_child(read_byte, smm_maddr_to_virt(h.dm, hot.start << 12)));
         /* M2P: an unbacked chunk reads INVALID, but cannot be written */
-        uint64_t c = first_clear(h.m2p->populated, h.m2p->nr_chunks);
-        uint64_t mfn = c << (h.m2p->chunk_shift - 3);
-        CHECK(c < h.m2p->nr_chunks);
+        uint64_t c = first_clear(m2p);
+        uint64_t mfn = c * (m2p.bytes / SMM_M2P_ENTRY_SIZE);
+        CHECK(c < m2p.n);
         CHECK_EQ_U64(smm_m2p_get(h.m2p, mfn), SMM_M2P_INVALID);
         CHECK_EQ_U64(smm_m2p_get(h.m2p, UINT64_C(1) << 40), SMM_M2P_INVALID);
         CHECK_EQ_INT(smm_m2p_set(h.m2p, mfn, 1), -SMM_ERANGE);
@@ -216,7 +252,8 @@ static void test_hot_add_overlap(void)
     CHECK_EQ_INT(smm_ft_add_range(h.ft, 0x8000, 0x48000), -SMM_EOVERLAP);
     CHECK_EQ_U64(plat.stats.committed, committed);
     CHECK_EQ_INT(smm_ft_add_range(h.ft, 0x8000, 0x28000), 0); /* groups 1, 2 */
-    CHECK_EQ_U64(h.ft->committed, 4 * h.ft->group_bytes);
+    struct units ft = ft_units(h.ft);
+    CHECK_EQ_U64(ft.committed, 4 * ft.bytes);
     tables_host_teardown(&h);
     smm_posix_platform_fini(&plat);
 }
@@ -280,7 +317,9 @@ static void test_oom_hot_add(void)
         for (int i = 0; i < 4; i++)
             CHECK_EQ_INT(rc[i], -SMM_ENOMEM);
         CHECK_EQ_INT(tables_host_check_model(&h, &before, "after failed hot-add"), 0);
-        CHECK_EQ_U64(h.dm->mapped_bytes, (boot_ram[0].end + boot_ram[1].end - 0x100) << 12);
+        struct smm_dm_usage du;
+        smm_dm_get_usage(h.dm, &du);
+        CHECK_EQ_U64(du.mapped, (boot_ram[0].end + boot_ram[1].end - 0x100) << 12);
         CHECK(!smm_ft_present(h.ft, hot.start));
         CHECK_EQ_U64(((struct smm_page_info *)smm_mfn_to_page(h.ft, probe))->type_info, 99);
         CHECK_EQ_U64(smm_m2p_get(h.m2p, probe), 98);
@@ -295,18 +334,18 @@ static void test_oom_hot_add(void)
 }
 
 /* Touch every backed page (writing 0 leaves M2P entries INVALID). */
-static void touch_backed(uint8_t *base, const uint64_t *bm, uint64_t units, uint64_t unit_bytes)
+static void touch_backed(struct units t)
 {
-    for (uint64_t u = 0; u < units; u++)
-        if ((bm[u / 64] >> (u % 64)) & 1)
-            for (uint64_t o = 0; o < unit_bytes; o += SMM_PAGE_SIZE)
-                base[u * unit_bytes + o] = 0;
+    for (uint64_t u = 0; u < t.n; u++)
+        if (t.backed(t.table, u))
+            for (uint64_t o = 0; o < t.bytes; o += SMM_PAGE_SIZE)
+                t.base[u * t.bytes + o] = 0;
 }
 
-static void check_smaps(const char *what, const void *base, size_t len, uint64_t committed)
+static void check_smaps(const char *what, struct units t)
 {
-    uint64_t rss, anon;
-    CHECK_EQ_INT(smaps_sum((uintptr_t)base, (uintptr_t)base + len, &rss, &anon), 0);
+    uint64_t rss, anon, committed = t.committed;
+    CHECK_EQ_INT(smaps_sum((uintptr_t)t.base, (uintptr_t)t.base + t.reserved, &rss, &anon), 0);
     if (rss != committed || anon != committed)
         printf("  %s: smaps Rss %llu Anonymous %llu, committed %llu\n", what,
                (unsigned long long)rss, (unsigned long long)anon, (unsigned long long)committed);
@@ -323,14 +362,12 @@ static void test_smaps_agrees(void)
         cfg.granule_shift = g ? SMM_GRANULE_SHIFT_4K : SMM_GRANULE_SHIFT_2M;
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
         CHECK_EQ_INT(build(&h, &plat, SMM_PDX_MASK, &cfg), 0);
-        touch_backed(h.ft->base, h.ft->populated, h.ft->nr_groups, h.ft->group_bytes);
-        touch_backed(h.m2p->base, h.m2p->populated, h.m2p->nr_chunks,
-                     UINT64_C(1) << h.m2p->chunk_shift);
-        touch_backed(h.compat->base, h.compat->populated, h.compat->nr_chunks,
-                     UINT64_C(1) << h.compat->chunk_shift);
-        check_smaps("frame table", h.ft->base, h.ft->va_len, h.ft->committed);
-        check_smaps("m2p", h.m2p->base, h.m2p->va_len, h.m2p->committed);
-        check_smaps("compat m2p", h.compat->base, h.compat->va_len, h.compat->committed);
+        const struct units t[3] = {ft_units(h.ft), m2p_units(h.m2p), m2p_units(h.compat)};
+        static const char *const names[3] = {"frame table", "m2p", "compat m2p"};
+        for (unsigned k = 0; k < 3; k++)
+            touch_backed(t[k]);
+        for (unsigned k = 0; k < 3; k++)
+            check_smaps(names[k], t[k]);
         CHECK_EQ_U64(smm_m2p_get(h.m2p, 0x100), SMM_M2P_INVALID);
         tables_host_teardown(&h);
         smm_posix_platform_fini(&plat);
