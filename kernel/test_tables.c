@@ -36,9 +36,9 @@
 
 struct tables {
     struct smm_pdx_ctx *ctx;
-    struct smm_ft ft;
-    struct smm_m2p m2p, compat;
-    struct smm_directmap dm;
+    struct smm_ft *ft;
+    struct smm_m2p *m2p, *compat;
+    struct smm_directmap *dm;
 };
 
 static void check_frames(const struct tables *t, const char *scheme)
@@ -46,20 +46,20 @@ static void check_frames(const struct tables *t, const char *scheme)
     uint64_t bad_ft = 0, bad_m2p = 0, bad_compat = 0, n = 0, first_bad = 0;
     for (size_t i = 0; i < ram.n; i++) {
         for (uint64_t f = ram.r[i].start; f < ram.r[i].end; f++, n++) {
-            uint8_t *pg = smm_mfn_to_page(&t->ft, f);
+            uint8_t *pg = smm_mfn_to_page(t->ft, f);
             bool ok = true;
-            for (unsigned w = 0; w < t->ft.entry_size; w += 8)
+            for (unsigned w = 0; w < t->ft->entry_size; w += 8)
                 ok &= probe_rw64(pg + w) == 0;
             bad_ft += !ok;
             if (!ok && !first_bad)
                 first_bad = f;
-            if (probe_rw64((uint64_t *)(void *)t->m2p.base + f) != 0)
+            if (probe_rw64((uint64_t *)(void *)t->m2p->base + f) != 0)
                 bad_m2p++;
-            if (f < t->compat.nr_entries &&
-                probe_rw64((uint8_t *)t->compat.base + ((f * 4) & ~UINT64_C(7))) != 0)
+            if (f < t->compat->nr_entries &&
+                probe_rw64((uint8_t *)t->compat->base + ((f * 4) & ~UINT64_C(7))) != 0)
                 bad_compat++;
-            if (smm_m2p_set((struct smm_m2p *)&t->m2p, f, f ^ 0x5) != 0 ||
-                smm_m2p_get(&t->m2p, f) != (f ^ 0x5))
+            if (smm_m2p_set((struct smm_m2p *)t->m2p, f, f ^ 0x5) != 0 ||
+                smm_m2p_get(t->m2p, f) != (f ^ 0x5))
                 bad_m2p++;
         }
     }
@@ -79,7 +79,7 @@ static void check_directmap_writes(const struct tables *t, const char *scheme)
             uint64_t pa = (cand[k] << SMM_PAGE_SHIFT) + 0x7f8;
             if (pa < (UINT64_C(4) << 30) && !frame_is_free(pa & ~(SMM_PAGE_SIZE - 1)))
                 continue; /* a frame in use below 4 GiB: leave it alone */
-            uint64_t *dm = smm_maddr_to_virt(&t->dm, pa);
+            uint64_t *dm = smm_maddr_to_virt(t->dm, pa);
             uint64_t pattern = 0xd1ec7000000000ull ^ pa, seen = 0;
             uint64_t was = *(volatile uint64_t *)phys_window(pa);
             tried++;
@@ -97,35 +97,39 @@ static void check_strays(const struct tables *t, const char *scheme)
 {
     char what[64];
     /* a frame-table group holding no RAM frame's page_info */
+    struct smm_ft_usage fu;
+    struct smm_m2p_usage mu;
+    smm_ft_get_usage(t->ft, &fu);
+    smm_m2p_get_usage(t->m2p, &mu);
     uint64_t g = 0;
-    while (g < t->ft.nr_groups && (t->ft.populated[g / 64] >> (g % 64)) & 1)
+    while (g < fu.nr_groups && smm_ft_group_backed(t->ft, g))
         g++;
-    if (g < t->ft.nr_groups) {
+    if (g < fu.nr_groups) {
         ksnprintf(what, sizeof(what), "%s: frame-table group %lu (no RAM)", scheme, g);
-        expect_fault(t->ft.base + g * t->ft.group_bytes + 8, false, 0, what);
+        expect_fault(t->ft->base + g * fu.group_bytes + 8, false, 0, what);
     } else {
         kprintf("  %-6s every frame-table group holds RAM: no stray group to probe\n", scheme);
     }
     /* an M2P chunk over a hole: reads INVALID (zero page), a write faults */
     uint64_t c = 0;
-    while (c < t->m2p.nr_chunks && (t->m2p.populated[c / 64] >> (c % 64)) & 1)
+    while (c < mu.nr_chunks && smm_m2p_chunk_backed(t->m2p, c))
         c++;
-    if (c < t->m2p.nr_chunks) {
-        uint64_t mfn = c << (t->m2p.chunk_shift - 3);
+    if (c < mu.nr_chunks) {
+        uint64_t mfn = c * (mu.chunk_bytes / SMM_M2P_ENTRY_SIZE);
         ksnprintf(what, sizeof(what), "%s: M2P chunk %lu (hole)", scheme, c);
-        check(smm_m2p_get(&t->m2p, mfn) == SMM_M2P_INVALID, "%s reads valid", what);
-        expect_fault((uint64_t *)(void *)t->m2p.base + mfn, true, PF_PRESENT | PF_WRITE, what);
+        check(smm_m2p_get(t->m2p, mfn) == SMM_M2P_INVALID, "%s reads valid", what);
+        expect_fault((uint64_t *)(void *)t->m2p->base + mfn, true, PF_PRESENT | PF_WRITE, what);
     } else {
         kprintf("  %-6s every M2P chunk holds RAM: no stray chunk to probe\n", scheme);
     }
     /* a direct-map offset in a hole: the first pdx between two RAM ranges' stretches */
     const struct smm_pdx *p = smm_pdx_view(t->ctx);
-    for (size_t i = 0; t->dm.base && i + 1 < ram.n; i++) {
+    for (size_t i = 0; t->dm && i + 1 < ram.n; i++) {
         uint64_t end = smm_pfn_to_pdx(p, ram.r[i].end - 1) + 1;
         if (end == smm_pfn_to_pdx(p, ram.r[i + 1].start))
             continue;
         ksnprintf(what, sizeof(what), "%s: direct-map pdx %lx (hole)", scheme, end);
-        expect_fault(t->dm.base + (end << SMM_PAGE_SHIFT), false, 0, what);
+        expect_fault(t->dm->base + (end << SMM_PAGE_SHIFT), false, 0, what);
         break;
     }
 }
@@ -136,7 +140,8 @@ static const char *table_names[4] = {"frame table", "M2P", "compat M2P", "direct
 static void check_bytes(const struct tables *t, const struct smm_overhead *o, const char *scheme,
                         uint64_t frames_before)
 {
-    const void *bases[4] = {t->ft.base, t->m2p.base, t->compat.base, t->dm.base};
+    const void *bases[4] = {t->ft->base, t->m2p->base, t->compat->base,
+                            t->dm ? t->dm->base : NULL};
     const uint64_t model[4] = {o->frame_table, o->m2p, o->compat_m2p, o->directmap_pt};
     struct ring0_usage u[4] = {0};
     uint64_t tables_pt = 0;
@@ -150,14 +155,19 @@ static void check_bytes(const struct tables *t, const struct smm_overhead *o, co
         if (k < 3)
             tables_pt += pt;
     }
-    for (unsigned l = 0; l < 3; l++)
-        check(u[3].tables[l] == o->pt_pages[l] && t->dm.pt_pages[l] == o->pt_pages[l],
+    struct smm_dm_usage du = {0};
+    if (t->dm)
+        smm_dm_get_usage(t->dm, &du);
+    for (unsigned l = 0; l < 3; l++) {
+        uint64_t counted = du.pt_pages[l];
+        check(u[3].tables[l] == o->pt_pages[l] && counted == o->pt_pages[l],
               "%s: direct-map L%u tables: walked %lu, core counted %lu, model %lu", scheme, l + 1,
-              u[3].tables[l], t->dm.pt_pages[l], o->pt_pages[l]);
+              u[3].tables[l], counted, o->pt_pages[l]);
+    }
     /* bookkeeping the core keeps beside the tables: the pdx context (sealed
-     * head and tables, the context with its group bitmap), bitmaps */
-    const void *meta[6] = {smm_pdx_view(t->ctx), t->ctx,  t->ft.populated,
-                           t->m2p.populated,  t->compat.populated, t->dm.pt_bits};
+     * head and tables, the context with its group bitmap), each table object
+     * with its bitmaps (one allocation) */
+    const void *meta[6] = {smm_pdx_view(t->ctx), t->ctx, t->ft, t->m2p, t->compat, t->dm};
     uint64_t meta_frames = 0;
     for (unsigned k = 0; k < 6; k++) {
         struct ring0_usage m = {0};
@@ -185,24 +195,25 @@ static int build(struct tables *t, struct smm_platform *plat, const struct smm_p
 {
     int rc = plat->machine_setup(plat, p->max_pfn << SMM_PAGE_SHIFT);
     if (rc == 0)
-        rc = smm_ft_build(&t->ft, plat, p, acfg->page_info_size, acfg->granule_shift, ram.r, ram.n);
+        rc =
+            smm_ft_create(plat, p, acfg->page_info_size, acfg->granule_shift, ram.r, ram.n, &t->ft);
     if (rc == 0)
-        rc = smm_m2p_build(&t->m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
-                           acfg->granule_shift, ram.r, ram.n);
+        rc = smm_m2p_create(plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX, acfg->granule_shift,
+                            ram.r, ram.n, &t->m2p);
     if (rc == 0)
-        rc = smm_m2p_build(&t->compat, plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn,
-                           acfg->compat_max_mfn, acfg->granule_shift, ram.r, ram.n);
+        rc = smm_m2p_create(plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn, acfg->compat_max_mfn,
+                            acfg->granule_shift, ram.r, ram.n, &t->compat);
     if (rc == 0)
-        rc = smm_dm_build(&t->dm, plat, p, acfg->pages_1g, ram.r, ram.n);
+        rc = smm_dm_create(plat, p, acfg->pages_1g, ram.r, ram.n, &t->dm);
     return rc;
 }
 
 static void teardown_tables(struct tables *t)
 {
-    smm_dm_teardown(&t->dm);
-    smm_m2p_teardown(&t->compat);
-    smm_m2p_teardown(&t->m2p);
-    smm_ft_teardown(&t->ft);
+    smm_dm_destroy(t->dm);
+    smm_m2p_destroy(t->compat);
+    smm_m2p_destroy(t->m2p);
+    smm_ft_destroy(t->ft);
 }
 
 static void teardown(struct tables *t)
@@ -255,7 +266,7 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     rc = build(&t, plat, p, &acfg);
     uint64_t dm_va = p->max_pdx << SMM_PAGE_SHIFT;
     void *probe = NULL;
-    if (rc == -SMM_ENOMEM && t.compat.base && !t.dm.base && dm_va > DM_VA_MAX &&
+    if (rc == -SMM_ENOMEM && t.compat && !t.dm && dm_va > DM_VA_MAX &&
         plat->reserve(plat, dm_va, &probe) == -SMM_ENOMEM) {
         /* a limit of 4-level paging, not of memory: 255 free 512 GiB slots (and
          * only when the direct map's own reservation is what is refused) */
@@ -274,14 +285,16 @@ static void run_scheme(struct smm_platform *plat, enum smm_pdx_scheme s)
     }
     if (cmdline_has("break=ft-group")) {
         uint64_t last = ram.r[ram.n - 1].end - 1;
-        uint64_t g = smm_pfn_to_pdx(p, last) >> t.ft.group_shift;
+        struct smm_ft_usage fu;
+        smm_ft_get_usage(t.ft, &fu);
+        uint64_t g = smm_pfn_to_pdx(p, last) >> p->group_shift;
         kprintf("  %-6s BROKEN ON PURPOSE: unmapping frame-table group %lu (mfn %lx)\n", name, g,
                 last);
-        pt_unmap((uint64_t)(uintptr_t)(t.ft.base + g * t.ft.group_bytes), t.ft.group_bytes);
+        pt_unmap((uint64_t)(uintptr_t)(t.ft->base + g * fu.group_bytes), fu.group_bytes);
     }
     check_bytes(&t, &o, name, frames_before);
     check_frames(&t, name);
-    if (t.dm.base)
+    if (t.dm)
         check_directmap_writes(&t, name);
     check_strays(&t, name);
     teardown(&t);

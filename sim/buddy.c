@@ -19,14 +19,13 @@
 
 static struct smm_page_info *pg_(const struct smm_sim_host *h, uint64_t pdx)
 {
-    return smm_ft_pdx_to_page(&h->ft, pdx);
+    return smm_ft_pdx_to_page(h->ft, pdx);
 }
 
 /* Whether pdx has a backed page_info (its frame-table group is populated). */
 static bool backed_(const struct smm_sim_host *h, uint64_t pdx)
 {
-    uint64_t g = pdx >> h->ft.group_shift;
-    return g < h->ft.nr_groups && ((h->ft.populated[g >> 6] >> (g & 63)) & 1);
+    return smm_ft_group_backed(h->ft, pdx >> h->pdx->group_shift);
 }
 
 static uint64_t *head_(struct smm_sim_host *h, unsigned node, unsigned order)

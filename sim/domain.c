@@ -41,7 +41,7 @@ static uint64_t word_(const struct smm_sim_domain *d, uint64_t pfn, uint32_t v, 
 
 void *smm_sim_host_page(const struct smm_sim_host *h, uint64_t mfn)
 {
-    return smm_map_domain_page_mfn(&h->dm, mfn);
+    return smm_map_domain_page_mfn(h->dm, mfn);
 }
 
 void smm_sim_page_copy(void *dst, const void *src)
@@ -77,9 +77,9 @@ static void mark_dirty_(struct smm_sim_domain *d, uint64_t pfn)
 
 static void m2p_set_(struct smm_sim_host *h, uint64_t mfn, uint64_t pfn)
 {
-    smm_m2p_set(&h->m2p, mfn, pfn);
-    if (h->have_compat && mfn < h->compat.nr_entries)
-        smm_m2p_set(&h->compat, mfn, pfn);
+    smm_m2p_set(h->m2p, mfn, pfn);
+    if (h->have_compat && mfn < h->compat->nr_entries)
+        smm_m2p_set(h->compat, mfn, pfn);
 }
 
 int smm_sim_domain_map_new(struct smm_sim_domain *d, uint64_t pfn, uint64_t *mfn)
@@ -88,7 +88,7 @@ int smm_sim_domain_map_new(struct smm_sim_domain *d, uint64_t pfn, uint64_t *mfn
     pthread_mutex_lock(&h->lock);
     int rc = smm_sim_buddy_alloc(h, 0, d->node, d->mfn_limit, mfn);
     if (rc == 0) {
-        struct smm_page_info *pg = smm_mfn_to_page(&h->ft, *mfn);
+        struct smm_page_info *pg = smm_mfn_to_page(h->ft, *mfn);
         pg->count_info = SMM_SIM_PGC_ALLOCATED | 1;
         pg->owner = d->domid;
     }
@@ -98,7 +98,7 @@ int smm_sim_domain_map_new(struct smm_sim_domain *d, uint64_t pfn, uint64_t *mfn
     rc = smm_p2m_store(d->p2m, pfn, *mfn);
     pthread_mutex_lock(&h->lock);
     if (rc != 0) {
-        struct smm_page_info *pg = smm_mfn_to_page(&h->ft, *mfn);
+        struct smm_page_info *pg = smm_mfn_to_page(h->ft, *mfn);
         pg->count_info = 0;
         pg->owner = SMM_SIM_DOMID_NONE;
         smm_sim_buddy_free(h, *mfn, 0);
@@ -125,7 +125,7 @@ void smm_sim_domain_unmap(struct smm_sim_domain *d, uint64_t pfn)
     mark_dirty_(d, pfn);
     pthread_mutex_lock(&h->lock);
     m2p_set_(h, mfn, SMM_M2P_INVALID);
-    struct smm_page_info *pg = smm_mfn_to_page(&h->ft, mfn);
+    struct smm_page_info *pg = smm_mfn_to_page(h->ft, mfn);
     pg->count_info = 0;
     pg->owner = SMM_SIM_DOMID_NONE;
     smm_sim_buddy_free(h, mfn, 0);
@@ -192,7 +192,7 @@ int smm_sim_domain_create(struct smm_sim_host *h, const struct smm_sim_domain_co
     d->hole_end = d->hole_start + hole;
     d->max_pfn = npages + hole;
     d->pattern_seed = cfg->pattern_seed;
-    d->mfn_limit = cfg->bits == 32 ? h->compat.nr_entries : UINT64_MAX;
+    d->mfn_limit = cfg->bits == 32 ? h->compat->nr_entries : UINT64_MAX;
     pthread_mutex_lock(&h->lock);
     d->domid = h->next_domid++;
     pthread_mutex_unlock(&h->lock);
@@ -294,18 +294,18 @@ void smm_sim_domain_verify(const struct smm_sim_domain *d, struct smm_sim_verify
             continue;
         }
         mapped++;
-        if (!smm_mfn_valid(h->pdx, mfn) || !smm_ft_present(&h->ft, mfn) ||
+        if (!smm_mfn_valid(h->pdx, mfn) || !smm_ft_present(h->ft, mfn) ||
             smm_sim_host_node(h, mfn) < 0) {
             v->p2m_mismatches++;
             continue;
         }
-        const struct smm_page_info *pg = smm_mfn_to_page(&h->ft, mfn);
+        const struct smm_page_info *pg = smm_mfn_to_page(h->ft, mfn);
         if (pg->owner != d->domid || !(pg->count_info & SMM_SIM_PGC_ALLOCATED))
             v->p2m_mismatches++;
-        if (smm_m2p_get(&h->m2p, mfn) != pfn)
+        if (smm_m2p_get(h->m2p, mfn) != pfn)
             v->m2p_mismatches++;
-        if (h->have_compat && mfn < h->compat.nr_entries &&
-            smm_m2p_get(&h->compat, mfn) != (pfn & UINT32_MAX))
+        if (h->have_compat && mfn < h->compat->nr_entries &&
+            smm_m2p_get(h->compat, mfn) != (pfn & UINT32_MAX))
             v->m2p_mismatches++;
         if (d->bits == 32 && mfn >= d->mfn_limit)
             v->p2m_mismatches++;

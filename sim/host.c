@@ -140,21 +140,30 @@ static int nodes_(struct smm_sim_host *h, const struct smm_memmap *map)
     return 0;
 }
 
-static uint64_t meta_bytes_(const struct smm_sim_host *h)
+static uint64_t meta_bytes_(const struct smm_sim_host *h, const struct smm_ft_usage *ft,
+                            const struct smm_m2p_usage *m2p, const struct smm_m2p_usage *compat)
 {
     struct smm_pdx_usage u;
+    struct smm_dm_usage dm;
     smm_pdx_get_usage(h->ctx, &u);
-    return u.sealed + u.writable + h->ft.populated_len + h->m2p.populated_len +
-           (h->have_compat ? h->compat.populated_len : 0) + h->dm.pt_len;
+    smm_dm_get_usage(h->dm, &dm);
+    return u.sealed + u.writable + ft->bookkeeping + m2p->bookkeeping + compat->bookkeeping +
+           dm.bookkeeping;
 }
 
 void smm_sim_host_overhead(const struct smm_sim_host *h, struct smm_sim_overhead *o)
 {
-    o->frame_table = h->ft.committed;
-    o->m2p = h->m2p.committed;
-    o->compat_m2p = h->have_compat ? h->compat.committed : 0;
-    o->directmap_pt = smm_dm_pagetable_bytes(&h->dm);
-    o->meta = meta_bytes_(h);
+    struct smm_ft_usage ft;
+    struct smm_m2p_usage m2p, compat = {0};
+    smm_ft_get_usage(h->ft, &ft);
+    smm_m2p_get_usage(h->m2p, &m2p);
+    if (h->have_compat)
+        smm_m2p_get_usage(h->compat, &compat);
+    o->frame_table = ft.committed;
+    o->m2p = m2p.committed;
+    o->compat_m2p = compat.committed;
+    o->directmap_pt = smm_dm_pagetable_bytes(h->dm);
+    o->meta = meta_bytes_(h, &ft, &m2p, &compat);
     o->total = o->frame_table + o->m2p + o->compat_m2p + o->directmap_pt + o->meta;
 }
 
@@ -169,7 +178,7 @@ static void seed_(struct smm_sim_host *h)
     for (size_t i = 0; i < h->nr_nodes; i++) {
         uint64_t s = h->nodes[i].start, e = h->nodes[i].end;
         while (h->reserved_frames < want && s < e) {
-            struct smm_page_info *pg = smm_mfn_to_page(&h->ft, s);
+            struct smm_page_info *pg = smm_mfn_to_page(h->ft, s);
             pg->count_info = SMM_SIM_PGC_RESERVED | 1;
             pg->owner = SMM_SIM_DOMID_XEN;
             h->reserved_frames++;
@@ -216,24 +225,23 @@ int smm_sim_host_boot(struct smm_sim_host *h, struct smm_platform *plat,
         goto fail;
     }
     const struct smm_pdx *p = h->pdx;
-    rc = smm_ft_build(&h->ft, plat, p, cfg->page_info_size, cfg->granule_shift, h->ram,
-                      h->nr_ram);
+    rc = smm_ft_create(plat, p, cfg->page_info_size, cfg->granule_shift, h->ram, h->nr_ram, &h->ft);
     if (rc != 0)
         goto fail;
     ft = true;
-    rc = smm_m2p_build(&h->m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
-                       cfg->granule_shift, h->ram, h->nr_ram);
+    rc = smm_m2p_create(plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX, cfg->granule_shift,
+                        h->ram, h->nr_ram, &h->m2p);
     if (rc != 0)
         goto fail;
     m2p = true;
     if (cfg->compat && h->ram[0].start < SMM_COMPAT_M2P_MAX_MFN) {
-        rc = smm_m2p_build(&h->compat, plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn,
-                           SMM_COMPAT_M2P_MAX_MFN, cfg->granule_shift, h->ram, h->nr_ram);
+        rc = smm_m2p_create(plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn, SMM_COMPAT_M2P_MAX_MFN,
+                            cfg->granule_shift, h->ram, h->nr_ram, &h->compat);
         if (rc != 0)
             goto fail;
         h->have_compat = true;
     }
-    rc = smm_dm_build(&h->dm, plat, p, cfg->pages_1g, h->ram, h->nr_ram);
+    rc = smm_dm_create(plat, p, cfg->pages_1g, h->ram, h->nr_ram, &h->dm);
     if (rc != 0)
         goto fail;
     dm = true;
@@ -250,13 +258,13 @@ int smm_sim_host_boot(struct smm_sim_host *h, struct smm_platform *plat,
 fail:
     smm_sim_buddy_fini(h);
     if (dm)
-        smm_dm_teardown(&h->dm);
+        smm_dm_destroy(h->dm);
     if (h->have_compat)
-        smm_m2p_teardown(&h->compat);
+        smm_m2p_destroy(h->compat);
     if (m2p)
-        smm_m2p_teardown(&h->m2p);
+        smm_m2p_destroy(h->m2p);
     if (ft)
-        smm_ft_teardown(&h->ft);
+        smm_ft_destroy(h->ft);
     if (pdx)
         smm_pdx_destroy(h->ctx);
     free(h->nodes);
@@ -270,11 +278,11 @@ void smm_sim_host_teardown(struct smm_sim_host *h)
     if (!h->plat)
         return;
     smm_sim_buddy_fini(h);
-    smm_dm_teardown(&h->dm);
+    smm_dm_destroy(h->dm);
     if (h->have_compat)
-        smm_m2p_teardown(&h->compat);
-    smm_m2p_teardown(&h->m2p);
-    smm_ft_teardown(&h->ft);
+        smm_m2p_destroy(h->compat);
+    smm_m2p_destroy(h->m2p);
+    smm_ft_destroy(h->ft);
     smm_pdx_destroy(h->ctx);
     pthread_mutex_destroy(&h->lock);
     free(h->nodes);

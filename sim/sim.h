@@ -80,10 +80,10 @@ struct smm_sim_host {
     struct smm_platform *plat;
     struct smm_pdx_ctx *ctx;
     const struct smm_pdx *pdx; /* its read-side head */
-    struct smm_ft ft;
-    struct smm_m2p m2p, compat;
+    struct smm_ft *ft;
+    struct smm_m2p *m2p, *compat;
     bool have_compat;
-    struct smm_directmap dm;
+    struct smm_directmap *dm;
     struct smm_sim_buddy buddy;
     struct smm_sim_node_range *nodes; /* sorted by start */
     size_t nr_nodes;

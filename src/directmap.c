@@ -13,10 +13,10 @@
 
 #include <sparsemm/directmap.h>
 
-int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat, const struct smm_pdx *pdx,
-                bool pages_1g)
+int smm_dm_create(struct smm_platform *plat, const struct smm_pdx *pdx, bool pages_1g,
+                  const struct smm_frame_range *r, size_t n, struct smm_directmap **out)
 {
-    *dm = (struct smm_directmap){.plat = plat, .pdx = pdx};
+    *out = NULL;
     if (!plat->machine_map)
         return -SMM_ENOTSUP;
     uint64_t nr_pages = pdx->max_pdx;
@@ -38,29 +38,37 @@ int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat, const struc
     int rc = plat->reserve(plat, va_len, &base);
     if (rc != 0)
         return rc;
+    void *obj;
     uint64_t *bm;
-    size_t bm_len;
-    rc = smm_tables_bitmap_alloc_(plat, words * 64, &bm, &bm_len);
+    size_t len;
+    rc = smm_tables_obj_alloc_(plat, sizeof(struct smm_dm_body_), words * 64, &obj, &bm, &len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
     }
-    *dm = (struct smm_directmap){
-        .base = base,
-        .pdx = pdx,
+    struct smm_dm_body_ *dm = obj;
+    *dm = (struct smm_dm_body_){
+        .head = {.base = base, .pdx = pdx},
         .plat = plat,
         .nr_pages = nr_pages,
         .va_len = va_len,
         .pages_1g = pages_1g,
         .pt_bits = bm,
-        .pt_len = bm_len,
+        .obj_len = len,
         .pt_off = {off[0], off[1], off[2]},
     };
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_dm_add_range(&dm->head, r[i].start, r[i].end);
+    if (rc != 0) {
+        smm_dm_destroy(&dm->head);
+        return rc;
+    }
+    *out = &dm->head;
     return 0;
 }
 
 /* Mark the table page of level l (0 = L1) that maps offset va. */
-static void need_table(struct smm_directmap *dm, unsigned l, uint64_t va)
+static void need_table(struct smm_dm_body_ *dm, unsigned l, uint64_t va)
 {
     static const unsigned shifts[3] = {TABLES_PAGE_SHIFT_2M, TABLES_PAGE_SHIFT_1G,
                                        TABLES_PAGE_SHIFT_512G};
@@ -68,7 +76,7 @@ static void need_table(struct smm_directmap *dm, unsigned l, uint64_t va)
 }
 
 /* Walk [va, va + len) -> pa with the largest leaf that alignment allows. */
-static void walk_leaves(struct smm_directmap *dm, uint64_t va, uint64_t pa, uint64_t len)
+static void walk_leaves(struct smm_dm_body_ *dm, uint64_t va, uint64_t pa, uint64_t len)
 {
     const uint64_t g1 = UINT64_C(1) << TABLES_PAGE_SHIFT_1G;
     const uint64_t m2 = UINT64_C(1) << TABLES_PAGE_SHIFT_2M;
@@ -94,18 +102,20 @@ static void walk_leaves(struct smm_directmap *dm, uint64_t va, uint64_t pa, uint
     }
 }
 
-int smm_dm_add_range(struct smm_directmap *dm, uint64_t start, uint64_t end)
+int smm_dm_add_range(struct smm_directmap *pub, uint64_t start, uint64_t end)
 {
+    struct smm_dm_body_ *dm = SMM_TABLE_BODY_(struct smm_dm_body_, pub);
+    const struct smm_pdx *pdx = pub->pdx;
     if (start >= end)
         return 0;
-    if (!smm_pdx_is_region_compressible(dm->pdx, start, end - start))
+    if (!smm_pdx_is_region_compressible(pdx, start, end - start))
         return -SMM_ERANGE;
-    uint64_t first = smm_pfn_to_pdx(dm->pdx, start);
-    if (smm_pfn_to_pdx(dm->pdx, end - 1) >= dm->nr_pages)
+    uint64_t first = smm_pfn_to_pdx(pdx, start);
+    if (smm_pfn_to_pdx(pdx, end - 1) >= dm->nr_pages)
         return -SMM_ERANGE;
     uint64_t va = first << SMM_PAGE_SHIFT, pa = start << SMM_PAGE_SHIFT;
     uint64_t len = (end - start) << SMM_PAGE_SHIFT;
-    int rc = dm->plat->machine_map(dm->plat, dm->base + va, pa, (size_t)len);
+    int rc = dm->plat->machine_map(dm->plat, pub->base + va, pa, (size_t)len);
     if (rc != 0)
         return rc;
     walk_leaves(dm, va, pa, len);
@@ -113,23 +123,27 @@ int smm_dm_add_range(struct smm_directmap *dm, uint64_t start, uint64_t end)
     return 0;
 }
 
-int smm_dm_build(struct smm_directmap *dm, struct smm_platform *plat, const struct smm_pdx *pdx,
-                 bool pages_1g, const struct smm_frame_range *r, size_t n)
+void smm_dm_destroy(struct smm_directmap *pub)
 {
-    int rc = smm_dm_init(dm, plat, pdx, pages_1g);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = smm_dm_add_range(dm, r[i].start, r[i].end);
-    if (rc != 0)
-        smm_dm_teardown(dm);
-    return rc;
+    if (!pub)
+        return;
+    struct smm_dm_body_ *dm = SMM_TABLE_BODY_(struct smm_dm_body_, pub);
+    smm_tables_obj_free_(dm->plat, pub->base, dm->va_len, dm, dm->obj_len);
 }
 
-void smm_dm_teardown(struct smm_directmap *dm)
+void smm_dm_get_usage(const struct smm_directmap *pub, struct smm_dm_usage *out)
 {
-    struct smm_platform *plat = dm->plat;
-    if (plat && dm->base)
-        plat->release(plat, dm->base, dm->va_len);
-    if (plat)
-        smm_tables_bitmap_free_(plat, dm->pt_bits, dm->pt_len);
-    *dm = (struct smm_directmap){.plat = plat};
+    const struct smm_dm_body_ *dm = SMM_TABLE_CBODY_(struct smm_dm_body_, pub);
+    *out = (struct smm_dm_usage){
+        .mapped = dm->mapped_bytes,
+        .bookkeeping = dm->obj_len,
+        .reserved = dm->va_len,
+        .pt_pages = {dm->pt_pages[0], dm->pt_pages[1], dm->pt_pages[2]},
+    };
+}
+
+uint64_t smm_dm_pagetable_bytes(const struct smm_directmap *pub)
+{
+    const struct smm_dm_body_ *dm = SMM_TABLE_CBODY_(struct smm_dm_body_, pub);
+    return (dm->pt_pages[0] + dm->pt_pages[1] + dm->pt_pages[2]) << SMM_PAGE_SHIFT;
 }

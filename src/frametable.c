@@ -32,14 +32,15 @@ int smm_ft_groups_fit(uint32_t page_info_size, unsigned granule_shift, unsigned 
     return rc;
 }
 
-int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
-                uint32_t page_info_size, unsigned granule_shift)
+int smm_ft_create(struct smm_platform *plat, const struct smm_pdx *pdx, uint32_t page_info_size,
+                  unsigned granule_shift, const struct smm_frame_range *r, size_t n,
+                  struct smm_ft **out)
 {
     /* The context's groups: one owner (frametable.h). */
     const unsigned gs = pdx->group_shift;
     int rc = smm_ft_groups_fit(page_info_size, granule_shift, gs);
 
-    *ft = (struct smm_ft){.plat = plat, .pdx = pdx};
+    *out = NULL;
     if (rc != 0)
         return rc;
     if (pdx->max_pdx == 0)
@@ -54,39 +55,53 @@ int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_p
     rc = plat->reserve(plat, va_len, &base);
     if (rc != 0)
         return rc;
+    void *obj;
     uint64_t *bm;
-    size_t bm_len;
-    rc = smm_tables_bitmap_alloc_(plat, nr_groups, &bm, &bm_len);
+    size_t len;
+    rc = smm_tables_obj_alloc_(plat, sizeof(struct smm_ft_body_), nr_groups, &obj, &bm, &len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
     }
     unsigned lsb_shift = ffs64_(page_info_size) - 1;
-    *ft = (struct smm_ft){
-        .base = base,
-        .pdx = pdx,
+    struct smm_ft_body_ *ft = obj;
+    *ft = (struct smm_ft_body_){
+        .head =
+            {
+                .base = base,
+                .pdx = pdx,
+                .entry_size = page_info_size,
+                .lsb_shift = lsb_shift,
+                .odd = page_info_size >> lsb_shift,
+            },
         .plat = plat,
-        .entry_size = page_info_size,
-        .lsb_shift = lsb_shift,
-        .odd = page_info_size >> lsb_shift,
         .group_shift = gs,
         .group_bytes = group_bytes,
         .nr_groups = nr_groups,
         .va_len = va_len,
         .populated = bm,
-        .populated_len = bm_len,
+        .obj_len = len,
     };
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_ft_add_range(&ft->head, r[i].start, r[i].end);
+    if (rc != 0) {
+        smm_ft_destroy(&ft->head);
+        return rc;
+    }
+    *out = &ft->head;
     return 0;
 }
 
-int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end)
+int smm_ft_add_range(struct smm_ft *pub, uint64_t start, uint64_t end)
 {
+    struct smm_ft_body_ *ft = SMM_TABLE_BODY_(struct smm_ft_body_, pub);
+    const struct smm_pdx *pdx = pub->pdx;
     if (start >= end)
         return 0;
-    if (!smm_pdx_is_region_compressible(ft->pdx, start, end - start))
+    if (!smm_pdx_is_region_compressible(pdx, start, end - start))
         return -SMM_ERANGE;
-    uint64_t g0 = smm_pfn_to_pdx(ft->pdx, start) >> ft->group_shift;
-    uint64_t g1 = smm_pfn_to_pdx(ft->pdx, end - 1) >> ft->group_shift;
+    uint64_t g0 = smm_pfn_to_pdx(pdx, start) >> ft->group_shift;
+    uint64_t g1 = smm_pfn_to_pdx(pdx, end - 1) >> ft->group_shift;
     if (g1 >= ft->nr_groups)
         return -SMM_ERANGE;
 
@@ -95,7 +110,7 @@ int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end)
     if (rc != 0 || first > last)
         return rc;
     size_t len = (size_t)((last - first + 1) * ft->group_bytes);
-    rc = ft->plat->populate(ft->plat, ft->base + first * ft->group_bytes, len);
+    rc = ft->plat->populate(ft->plat, pub->base + first * ft->group_bytes, len);
     if (rc != 0)
         return rc;
     smm_tables_mark_run_(ft->populated, first, last);
@@ -103,33 +118,37 @@ int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end)
     return 0;
 }
 
-int smm_ft_build(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
-                 uint32_t page_info_size, unsigned granule_shift, const struct smm_frame_range *r,
-                 size_t n)
+void smm_ft_destroy(struct smm_ft *pub)
 {
-    int rc = smm_ft_init(ft, plat, pdx, page_info_size, granule_shift);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = smm_ft_add_range(ft, r[i].start, r[i].end);
-    if (rc != 0)
-        smm_ft_teardown(ft);
-    return rc;
+    if (!pub)
+        return;
+    struct smm_ft_body_ *ft = SMM_TABLE_BODY_(struct smm_ft_body_, pub);
+    smm_tables_obj_free_(ft->plat, pub->base, ft->va_len, ft, ft->obj_len);
 }
 
-void smm_ft_teardown(struct smm_ft *ft)
+bool smm_ft_group_backed(const struct smm_ft *pub, uint64_t g)
 {
-    struct smm_platform *plat = ft->plat;
-    if (plat && ft->base)
-        plat->release(plat, ft->base, ft->va_len);
-    if (plat)
-        smm_tables_bitmap_free_(plat, ft->populated, ft->populated_len);
-    *ft = (struct smm_ft){.plat = plat};
-}
-
-bool smm_ft_present(const struct smm_ft *ft, uint64_t mfn)
-{
-    uint64_t pdx = smm_pfn_to_pdx(ft->pdx, mfn);
-    if (smm_pdx_to_pfn(ft->pdx, pdx) != mfn)
-        return false;
-    uint64_t g = pdx >> ft->group_shift;
+    const struct smm_ft_body_ *ft = SMM_TABLE_CBODY_(struct smm_ft_body_, pub);
     return g < ft->nr_groups && bit_test_(ft->populated, g);
+}
+
+bool smm_ft_present(const struct smm_ft *pub, uint64_t mfn)
+{
+    const struct smm_ft_body_ *ft = SMM_TABLE_CBODY_(struct smm_ft_body_, pub);
+    uint64_t pdx = smm_pfn_to_pdx(pub->pdx, mfn);
+    if (smm_pdx_to_pfn(pub->pdx, pdx) != mfn)
+        return false;
+    return smm_ft_group_backed(pub, pdx >> ft->group_shift);
+}
+
+void smm_ft_get_usage(const struct smm_ft *pub, struct smm_ft_usage *out)
+{
+    const struct smm_ft_body_ *ft = SMM_TABLE_CBODY_(struct smm_ft_body_, pub);
+    *out = (struct smm_ft_usage){
+        .committed = ft->committed,
+        .bookkeeping = ft->obj_len,
+        .reserved = ft->va_len,
+        .nr_groups = ft->nr_groups,
+        .group_bytes = ft->group_bytes,
+    };
 }

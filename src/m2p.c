@@ -7,10 +7,11 @@
 
 #include <sparsemm/m2p.h>
 
-int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
-                 uint64_t max_mfn, uint64_t clip, unsigned granule_shift)
+int smm_m2p_create(struct smm_platform *plat, uint32_t entry_size, uint64_t max_mfn, uint64_t clip,
+                   unsigned granule_shift, const struct smm_frame_range *r, size_t n,
+                   struct smm_m2p **out)
 {
-    *m = (struct smm_m2p){.plat = plat};
+    *out = NULL;
     uint64_t nr = max_mfn < clip ? max_mfn : clip;
     if ((entry_size != SMM_M2P_ENTRY_SIZE && entry_size != SMM_COMPAT_M2P_ENTRY_SIZE) ||
         granule_shift < 12 || granule_shift > 30 || nr == 0 ||
@@ -28,41 +29,49 @@ int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_si
     if (rc != 0)
         return rc;
     rc = plat->share_zero(plat, base, va_len);
+    void *obj = NULL;
     uint64_t *bm = NULL;
-    size_t bm_len = 0;
+    size_t len = 0;
     if (rc == 0)
-        rc = smm_tables_bitmap_alloc_(plat, nr_chunks, &bm, &bm_len);
+        rc = smm_tables_obj_alloc_(plat, sizeof(struct smm_m2p_body_), nr_chunks, &obj, &bm, &len);
     if (rc != 0) {
         plat->release(plat, base, va_len);
         return rc;
     }
-    *m = (struct smm_m2p){
-        .base = base,
+    struct smm_m2p_body_ *m = obj;
+    *m = (struct smm_m2p_body_){
+        .head = {.base = base, .nr_entries = nr, .entry_size = entry_size},
         .plat = plat,
-        .entry_size = entry_size,
         .chunk_shift = granule_shift,
-        .nr_entries = nr,
         .clip = clip,
         .nr_chunks = nr_chunks,
         .va_len = va_len,
         .populated = bm,
-        .populated_len = bm_len,
+        .obj_len = len,
     };
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = smm_m2p_add_range(&m->head, r[i].start, r[i].end);
+    if (rc != 0) {
+        smm_m2p_destroy(&m->head);
+        return rc;
+    }
+    *out = &m->head;
     return 0;
 }
 
-static unsigned mfn_chunk_shift(const struct smm_m2p *m)
+static unsigned mfn_chunk_shift(const struct smm_m2p_body_ *m)
 {
-    return m->chunk_shift - (m->entry_size == SMM_M2P_ENTRY_SIZE ? 3u : 2u);
+    return m->chunk_shift - (m->head.entry_size == SMM_M2P_ENTRY_SIZE ? 3u : 2u);
 }
 
-int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end)
+int smm_m2p_add_range(struct smm_m2p *pub, uint64_t start, uint64_t end)
 {
+    struct smm_m2p_body_ *m = SMM_TABLE_BODY_(struct smm_m2p_body_, pub);
     if (end > m->clip)
         end = m->clip;
     if (start >= end)
         return 0;
-    if (end > m->nr_entries)
+    if (end > pub->nr_entries)
         return -SMM_ERANGE;
     unsigned s = mfn_chunk_shift(m);
     uint64_t first, last;
@@ -70,7 +79,7 @@ int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end)
     if (rc != 0 || first > last)
         return rc;
     size_t len = (size_t)((last - first + 1) << m->chunk_shift);
-    rc = m->plat->populate(m->plat, m->base + (first << m->chunk_shift), len);
+    rc = m->plat->populate(m->plat, pub->base + (first << m->chunk_shift), len);
     if (rc != 0)
         return rc;
     smm_tables_mark_run_(m->populated, first, last);
@@ -78,35 +87,41 @@ int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end)
     return 0;
 }
 
-int smm_m2p_build(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
-                  uint64_t max_mfn, uint64_t clip, unsigned granule_shift,
-                  const struct smm_frame_range *r, size_t n)
+void smm_m2p_destroy(struct smm_m2p *pub)
 {
-    int rc = smm_m2p_init(m, plat, entry_size, max_mfn, clip, granule_shift);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = smm_m2p_add_range(m, r[i].start, r[i].end);
-    if (rc != 0)
-        smm_m2p_teardown(m);
-    return rc;
+    if (!pub)
+        return;
+    struct smm_m2p_body_ *m = SMM_TABLE_BODY_(struct smm_m2p_body_, pub);
+    smm_tables_obj_free_(m->plat, pub->base, m->va_len, m, m->obj_len);
 }
 
-void smm_m2p_teardown(struct smm_m2p *m)
+bool smm_m2p_chunk_backed(const struct smm_m2p *pub, uint64_t c)
 {
-    struct smm_platform *plat = m->plat;
-    if (plat && m->base)
-        plat->release(plat, m->base, m->va_len);
-    if (plat)
-        smm_tables_bitmap_free_(plat, m->populated, m->populated_len);
-    *m = (struct smm_m2p){.plat = plat};
+    const struct smm_m2p_body_ *m = SMM_TABLE_CBODY_(struct smm_m2p_body_, pub);
+    return c < m->nr_chunks && bit_test_(m->populated, c);
 }
 
-int smm_m2p_set(struct smm_m2p *m, uint64_t mfn, uint64_t pfn)
+void smm_m2p_get_usage(const struct smm_m2p *pub, struct smm_m2p_usage *out)
 {
-    if (mfn >= m->nr_entries || !bit_test_(m->populated, mfn >> mfn_chunk_shift(m)))
+    const struct smm_m2p_body_ *m = SMM_TABLE_CBODY_(struct smm_m2p_body_, pub);
+    *out = (struct smm_m2p_usage){
+        .committed = m->committed,
+        .bookkeeping = m->obj_len,
+        .reserved = m->va_len,
+        .nr_chunks = m->nr_chunks,
+        .chunk_bytes = UINT64_C(1) << m->chunk_shift,
+        .clip = m->clip,
+    };
+}
+
+int smm_m2p_set(struct smm_m2p *pub, uint64_t mfn, uint64_t pfn)
+{
+    const struct smm_m2p_body_ *m = SMM_TABLE_CBODY_(struct smm_m2p_body_, pub);
+    if (mfn >= pub->nr_entries || !bit_test_(m->populated, mfn >> mfn_chunk_shift(m)))
         return -SMM_ERANGE;
-    if (m->entry_size == SMM_COMPAT_M2P_ENTRY_SIZE)
-        ((uint32_t *)(void *)m->base)[mfn] = ~(uint32_t)pfn;
+    if (pub->entry_size == SMM_COMPAT_M2P_ENTRY_SIZE)
+        ((uint32_t *)(void *)pub->base)[mfn] = ~(uint32_t)pfn;
     else
-        ((uint64_t *)(void *)m->base)[mfn] = ~pfn;
+        ((uint64_t *)(void *)pub->base)[mfn] = ~pfn;
     return 0;
 }

@@ -14,9 +14,57 @@
 
 #include "pdx_internal.h"
 
+#include <sparsemm/directmap.h>
+#include <sparsemm/m2p.h>
+
 #define TABLES_PAGE_SHIFT_2M 21
 #define TABLES_PAGE_SHIFT_1G 30
 #define TABLES_PAGE_SHIFT_512G 39
+
+/*
+ * The three tables behind their public pointers: the read-side head first,
+ * the private rest after it; each object and its bitmap are one allocation
+ * (smm_tables_obj_alloc_).
+ */
+struct smm_ft_body_ {
+    struct smm_ft head;
+    struct smm_platform *plat;
+    uint32_t group_shift; /* log2 of PDXs per group: the context's */
+    uint64_t group_bytes; /* table bytes per group */
+    uint64_t nr_groups;   /* groups the reservation covers */
+    size_t va_len;        /* reserved bytes: nr_groups * group_bytes */
+    uint64_t *populated;  /* bit g: group g is backed */
+    size_t obj_len;       /* bytes of the allocation holding this and the bitmap */
+    uint64_t committed;   /* table bytes populated (what the model predicts) */
+};
+
+struct smm_m2p_body_ {
+    struct smm_m2p head;
+    struct smm_platform *plat;
+    uint32_t chunk_shift; /* log2 of chunk bytes */
+    uint64_t clip;        /* frames at or above clip are silently skipped */
+    uint64_t nr_chunks;
+    size_t va_len;
+    uint64_t *populated; /* bit c: chunk c is backed */
+    size_t obj_len;
+    uint64_t committed; /* table bytes populated */
+};
+
+struct smm_dm_body_ {
+    struct smm_directmap head;
+    struct smm_platform *plat;
+    uint64_t nr_pages; /* pdx space covered: max_pdx */
+    size_t va_len;
+    bool pages_1g;         /* 1 GiB leaves allowed */
+    uint64_t mapped_bytes; /* machine RAM mapped */
+    uint64_t *pt_bits;     /* L1 | L2 | L3 presence bitmaps */
+    size_t obj_len;
+    uint64_t pt_off[3];   /* word offset of each level's bitmap in pt_bits */
+    uint64_t pt_pages[3]; /* L1, L2, L3 page-table pages present */
+};
+
+#define SMM_TABLE_BODY_(type, pub) ((type *)(void *)(pub))
+#define SMM_TABLE_CBODY_(type, pub) ((const type *)(const void *)(pub))
 
 static inline bool bit_test_(const uint64_t *bm, uint64_t i)
 {
@@ -32,14 +80,19 @@ static inline uint64_t bit_set_(uint64_t *bm, uint64_t i)
 }
 
 /*
- * smm_tables_bitmap_alloc_ - @bits bits of zeroed platform memory.  *len gets
- * the committed length (page rounded).  Return 0, -SMM_EINVAL when the
- * size overflows, or the platform's error (nothing left allocated).
+ * smm_tables_obj_alloc_ - one allocation of zeroed platform memory holding a
+ * table object of @obj_size bytes followed by a bitmap of @bits bits: *obj,
+ * *bm and the committed length *len (page rounded; give it back with
+ * smm_plat_free_(plat, *obj, *len)).  Return 0, -SMM_EINVAL when the size
+ * overflows, or the platform's error (nothing left allocated).
  */
-int smm_tables_bitmap_alloc_(struct smm_platform *plat, uint64_t bits, uint64_t **out, size_t *len);
+int smm_tables_obj_alloc_(struct smm_platform *plat, size_t obj_size, uint64_t bits, void **obj,
+                          uint64_t **bm, size_t *len);
 
-/* smm_tables_bitmap_free_ - give back what smm_tables_bitmap_alloc_ returned. */
-void smm_tables_bitmap_free_(struct smm_platform *plat, uint64_t *bm, size_t len);
+/* smm_tables_obj_free_ - release a table's reservation [base, base + va_len)
+ * and the allocation of smm_tables_obj_alloc_ (obj, len). */
+void smm_tables_obj_free_(struct smm_platform *plat, void *base, size_t va_len, void *obj,
+                          size_t len);
 
 /*
  * smm_tables_new_run_ - the units in [lo, hi] whose bit is clear must form one

@@ -45,7 +45,7 @@ static int run(struct smm_platform *plat)
     const unsigned granule = SMM_GRANULE_SHIFT_2M;
     struct smm_pdx_config cfg;
     struct smm_pdx_ctx *ctx;
-    struct smm_ft ft;
+    struct smm_ft *ft;
     unsigned gs;
 
     smm_pdx_config_default(&cfg); /* Arm: base 0 */
@@ -68,14 +68,16 @@ static int run(struct smm_platform *plat)
     printf("mfn 0x%" PRIx64 " valid: %d, mfn 0x%" PRIx64 " (a hole) valid: %d\n", last,
            smm_mfn_valid(p, last), UINT64_C(0x200000), smm_mfn_valid(p, 0x200000));
 
-    rc = smm_ft_build(&ft, plat, p, page_info_size, granule, juno, NR_RANGES);
+    rc = smm_ft_create(plat, p, page_info_size, granule, juno, NR_RANGES, &ft);
     if (rc == 0) {
-        struct smm_page_info *pg = smm_mfn_to_page(&ft, last);
+        struct smm_page_info *pg = smm_mfn_to_page(ft, last);
+        struct smm_ft_usage fu;
         pg->count_info = 1; /* backed: smm_mfn_valid said so */
+        smm_ft_get_usage(ft, &fu);
         printf("page_info of 0x%" PRIx64 " at table offset 0x%" PRIx64 ", %" PRIu64
                " bytes of frame table committed\n",
-               smm_page_to_mfn(&ft, pg), (uint64_t)((uint8_t *)pg - ft.base), ft.committed);
-        smm_ft_teardown(&ft);
+               smm_page_to_mfn(ft, pg), (uint64_t)((uint8_t *)pg - ft->base), fu.committed);
+        smm_ft_destroy(ft);
     }
     struct smm_pdx_usage use;
     smm_pdx_get_usage(ctx, &use);

@@ -33,29 +33,39 @@
 extern "C" {
 #endif
 
+/*
+ * A direct map, made by smm_dm_create and given back by smm_dm_destroy.
+ * This is its read-side head, read only by the inline conversions below;
+ * the rest of the object (page-table bookkeeping, counters) is private to
+ * the library: smm_dm_get_usage reports it.
+ */
 struct smm_directmap {
     uint8_t *base;
     const struct smm_pdx *pdx; /* sealed parameters (not owned) */
-    struct smm_platform *plat;
-    uint64_t nr_pages; /* pdx space covered: max_pdx */
-    size_t va_len;
-    bool pages_1g;         /* 1 GiB leaves allowed */
-    uint64_t mapped_bytes; /* machine RAM mapped */
-    uint64_t *pt_bits;     /* L1 | L2 | L3 presence bitmaps, one allocation */
-    size_t pt_len;
-    uint64_t pt_off[3];   /* word offset of each level's bitmap in pt_bits */
-    uint64_t pt_pages[3]; /* L1, L2, L3 page-table pages present */
+};
+
+/* What a direct map holds (smm_dm_get_usage). */
+struct smm_dm_usage {
+    uint64_t mapped;      /* machine RAM mapped, bytes */
+    uint64_t bookkeeping; /* bytes of the object and its page-table bitmaps */
+    uint64_t reserved;    /* bytes of address space reserved: max_pdx pages */
+    uint64_t pt_pages[3]; /* L1, L2, L3 page-table pages counted */
 };
 
 /*
- * smm_dm_init - reserve max_pdx pages of direct map and the page-table
- * bookkeeping.  The platform must provide machine memory (machine_setup
- * already called for the machine's span).  Return 0; -SMM_ENOTSUP (no
- * machine memory); -SMM_EINVAL (empty pdx space or too large); the
- * platform's error with nothing left behind.
+ * smm_dm_create - a direct map of max_pdx pages with its page-table
+ * bookkeeping, the RAM frames of r[0..n) mapped (smm_dm_add_range for each;
+ * n may be 0).  The platform must provide machine memory (machine_setup
+ * already called for the machine's span); @pdx must outlive the map.
+ * Return 0 with *out set; or, with *out = NULL and nothing left allocated:
+ * -SMM_ENOTSUP (no machine memory); -SMM_EINVAL (empty pdx space or too
+ * large); smm_dm_add_range's errors; the platform's error.
  */
-SMM_API int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat,
-                        const struct smm_pdx *pdx, bool pages_1g);
+SMM_API int smm_dm_create(struct smm_platform *plat, const struct smm_pdx *pdx, bool pages_1g,
+                          const struct smm_frame_range *r, size_t n, struct smm_directmap **out);
+
+/* smm_dm_destroy - unmap and release the map, its bookkeeping and the object (NULL: nothing). */
+SMM_API void smm_dm_destroy(struct smm_directmap *dm);
 
 /*
  * smm_dm_add_range - map RAM frames [start, end) at their compressed offset
@@ -65,18 +75,11 @@ SMM_API int smm_dm_init(struct smm_directmap *dm, struct smm_platform *plat,
  */
 SMM_API int smm_dm_add_range(struct smm_directmap *dm, uint64_t start, uint64_t end);
 
-/* smm_dm_build - init, then add_range for every range; all or nothing. */
-SMM_API int smm_dm_build(struct smm_directmap *dm, struct smm_platform *plat,
-                         const struct smm_pdx *pdx, bool pages_1g, const struct smm_frame_range *r,
-                         size_t n);
-
-SMM_API void smm_dm_teardown(struct smm_directmap *dm);
+/* smm_dm_get_usage - the bytes the map holds and the page-table pages it needs. */
+SMM_API void smm_dm_get_usage(const struct smm_directmap *dm, struct smm_dm_usage *out);
 
 /* Bytes of the page-table pages counted so far (L1 + L2 + L3) * 4 KiB. */
-static inline uint64_t smm_dm_pagetable_bytes(const struct smm_directmap *dm)
-{
-    return (dm->pt_pages[0] + dm->pt_pages[1] + dm->pt_pages[2]) << SMM_PAGE_SHIFT;
-}
+SMM_API uint64_t smm_dm_pagetable_bytes(const struct smm_directmap *dm);
 
 static inline void *smm_maddr_to_virt(const struct smm_directmap *dm, uint64_t ma)
 {

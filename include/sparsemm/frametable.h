@@ -51,20 +51,27 @@ struct smm_page_info {
     uint32_t tlbflush;   /* tlbflush timestamp and friends */
 };
 
+/*
+ * A frame table, made by smm_ft_create and given back by smm_ft_destroy.
+ * This is its read-side head, read only by the inline conversions below;
+ * the rest of the object (geometry, group bitmap, counters) is private to
+ * the library: smm_ft_get_usage and smm_ft_group_backed report it.
+ */
 struct smm_ft {
     uint8_t *base;             /* page_info of pdx i at base + i * entry_size */
     const struct smm_pdx *pdx; /* sealed parameters (not owned) */
-    struct smm_platform *plat;
-    uint32_t entry_size;  /* page_info bytes */
-    uint32_t lsb_shift;   /* log2 of the lowest set bit of entry_size */
-    uint32_t odd;         /* entry_size >> lsb_shift (1 for powers of two) */
-    uint32_t group_shift; /* log2 of PDXs per group */
-    uint64_t group_bytes; /* table bytes per group */
+    uint32_t entry_size;       /* page_info bytes */
+    uint32_t lsb_shift;        /* log2 of the lowest set bit of entry_size */
+    uint32_t odd;              /* entry_size >> lsb_shift (1 for powers of two) */
+};
+
+/* What a frame table holds (smm_ft_get_usage). */
+struct smm_ft_usage {
+    uint64_t committed;   /* table bytes populated (what the model predicts) */
+    uint64_t bookkeeping; /* bytes of the object and its group bitmap */
+    uint64_t reserved;    /* bytes of address space reserved: nr_groups * group_bytes */
     uint64_t nr_groups;   /* groups the reservation covers */
-    size_t va_len;        /* reserved bytes: nr_groups * group_bytes */
-    uint64_t *populated;  /* bit g: group g is backed */
-    size_t populated_len;
-    uint64_t committed; /* table bytes populated (what the model predicts) */
+    uint64_t group_bytes; /* table bytes per group */
 };
 
 /*
@@ -86,15 +93,21 @@ SMM_API int smm_ft_groups_fit(uint32_t page_info_size, unsigned granule_shift,
                               unsigned group_shift);
 
 /*
- * smm_ft_init - reserve the frame table for pdx space [0, pdx->max_pdx)
- * (rounded up to whole groups of the context, pdx->group_shift) and its
- * group bitmap; nothing is populated.  Return 0; -SMM_EINVAL (bad sizes,
- * the context's groups not whole granules (smm_ft_groups_fit) or not a
- * multiple of the platform page); the platform's error (-SMM_ENOMEM...),
- * with nothing left behind.
+ * smm_ft_create - a frame table for pdx space [0, pdx->max_pdx) (rounded up
+ * to whole groups of the context, pdx->group_shift), reserved whole, with
+ * the groups holding frames of r[0..n) backed (smm_ft_add_range for each;
+ * n may be 0).  @pdx must outlive the table.  Return 0 with *out set; or,
+ * with *out = NULL and nothing left allocated: -SMM_EINVAL (bad sizes, the
+ * context's groups not whole granules (smm_ft_groups_fit) or not a multiple
+ * of the platform page), smm_ft_add_range's errors, the platform's error
+ * (-SMM_ENOMEM...).
  */
-SMM_API int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
-                        uint32_t page_info_size, unsigned granule_shift);
+SMM_API int smm_ft_create(struct smm_platform *plat, const struct smm_pdx *pdx,
+                          uint32_t page_info_size, unsigned granule_shift,
+                          const struct smm_frame_range *r, size_t n, struct smm_ft **out);
+
+/* smm_ft_destroy - release the table, its bitmap and the object (NULL: nothing). */
+SMM_API void smm_ft_destroy(struct smm_ft *ft);
 
 /*
  * smm_ft_add_range - back the groups holding frames [start, end) (boot or
@@ -106,19 +119,14 @@ SMM_API int smm_ft_init(struct smm_ft *ft, struct smm_platform *plat, const stru
  */
 SMM_API int smm_ft_add_range(struct smm_ft *ft, uint64_t start, uint64_t end);
 
-/*
- * smm_ft_build - smm_ft_init, then smm_ft_add_range for every range.
- * Return as those; on failure nothing is left allocated.
- */
-SMM_API int smm_ft_build(struct smm_ft *ft, struct smm_platform *plat, const struct smm_pdx *pdx,
-                         uint32_t page_info_size, unsigned granule_shift,
-                         const struct smm_frame_range *r, size_t n);
-
-/* smm_ft_teardown - release the table and its bitmap. */
-SMM_API void smm_ft_teardown(struct smm_ft *ft);
-
 /* smm_ft_present - whether frame mfn has a backed page_info. */
 SMM_API bool smm_ft_present(const struct smm_ft *ft, uint64_t mfn);
+
+/* smm_ft_group_backed - whether group g (PDXs [g, g + 1) << pdx->group_shift) is backed. */
+SMM_API bool smm_ft_group_backed(const struct smm_ft *ft, uint64_t g);
+
+/* smm_ft_get_usage - the table's geometry and the bytes it holds. */
+SMM_API void smm_ft_get_usage(const struct smm_ft *ft, struct smm_ft_usage *out);
 
 static inline void *smm_ft_pdx_to_page(const struct smm_ft *ft, uint64_t pdx)
 {

@@ -43,31 +43,45 @@ extern "C" {
 /* Xen: a 1 GiB compat window of 4-byte entries. */
 #define SMM_COMPAT_M2P_MAX_MFN (UINT64_C(1) << 28)
 
+/*
+ * An M2P, made by smm_m2p_create and given back by smm_m2p_destroy.  This
+ * is its read-side head, read only by smm_m2p_get; the rest of the object
+ * is private to the library: smm_m2p_get_usage and smm_m2p_chunk_backed
+ * report it.
+ */
 struct smm_m2p {
     uint8_t *base;
-    struct smm_platform *plat;
-    uint32_t entry_size;  /* 8, or 4 for compat */
-    uint32_t chunk_shift; /* log2 of chunk bytes */
-    uint64_t nr_entries;  /* mfns [0, nr_entries) have an entry */
+    uint64_t nr_entries; /* mfns [0, nr_entries) have an entry */
+    uint32_t entry_size; /* 8, or 4 for compat */
+};
+
+/* What an M2P holds (smm_m2p_get_usage). */
+struct smm_m2p_usage {
+    uint64_t committed;   /* table bytes populated */
+    uint64_t bookkeeping; /* bytes of the object and its chunk bitmap */
+    uint64_t reserved;    /* bytes of address space reserved: nr_chunks * chunk_bytes */
+    uint64_t nr_chunks;   /* chunks the reservation covers */
+    uint64_t chunk_bytes; /* table bytes per chunk */
     uint64_t clip;        /* frames at or above clip are silently skipped */
-    uint64_t nr_chunks;
-    size_t va_len;
-    uint64_t *populated; /* bit c: chunk c is backed */
-    size_t populated_len;
-    uint64_t committed; /* table bytes populated */
 };
 
 /*
- * smm_m2p_init - reserve the table for mfns [0, min(max_mfn, clip)) in
- * chunks of 2^granule_shift bytes and map it over the shared zero page.
- * @entry_size: 8 (M2P) or 4 (compat M2P).  @clip: SMM_COMPAT_M2P_MAX_MFN
- * for compat, UINT64_MAX for the M2P; add_range skips frames >= clip.
- * Return 0; -SMM_EINVAL (bad entry size, granule outside [12, 30], nothing
- * to cover, chunk not a multiple of the platform page); the platform's
- * error with nothing left behind.
+ * smm_m2p_create - a table for mfns [0, min(max_mfn, clip)) reserved in
+ * chunks of 2^granule_shift bytes and mapped over the shared zero page, with
+ * the chunks covering frames of r[0..n) backed (smm_m2p_add_range for each;
+ * n may be 0).  @entry_size: 8 (M2P) or 4 (compat M2P).  @clip:
+ * SMM_COMPAT_M2P_MAX_MFN for compat, UINT64_MAX for the M2P; add_range
+ * skips frames >= clip.  Return 0 with *out set; or, with *out = NULL and
+ * nothing left allocated: -SMM_EINVAL (bad entry size, granule outside
+ * [12, 30], nothing to cover, chunk not a multiple of the platform page),
+ * smm_m2p_add_range's errors, the platform's error.
  */
-SMM_API int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
-                         uint64_t max_mfn, uint64_t clip, unsigned granule_shift);
+SMM_API int smm_m2p_create(struct smm_platform *plat, uint32_t entry_size, uint64_t max_mfn,
+                           uint64_t clip, unsigned granule_shift, const struct smm_frame_range *r,
+                           size_t n, struct smm_m2p **out);
+
+/* smm_m2p_destroy - release the table, its bitmap and the object (NULL: nothing). */
+SMM_API void smm_m2p_destroy(struct smm_m2p *m);
 
 /*
  * smm_m2p_add_range - back the chunks covering frames [start, end) (after
@@ -78,18 +92,17 @@ SMM_API int smm_m2p_init(struct smm_m2p *m, struct smm_platform *plat, uint32_t 
  */
 SMM_API int smm_m2p_add_range(struct smm_m2p *m, uint64_t start, uint64_t end);
 
-/* smm_m2p_build - init, then add_range for every range; all or nothing. */
-SMM_API int smm_m2p_build(struct smm_m2p *m, struct smm_platform *plat, uint32_t entry_size,
-                          uint64_t max_mfn, uint64_t clip, unsigned granule_shift,
-                          const struct smm_frame_range *r, size_t n);
-
-SMM_API void smm_m2p_teardown(struct smm_m2p *m);
-
 /*
  * smm_m2p_set - record mfn -> pfn (compat: pfn truncated to 32 bits).
  * Return 0; -SMM_ERANGE when mfn has no entry or its chunk is not backed.
  */
 SMM_API int smm_m2p_set(struct smm_m2p *m, uint64_t mfn, uint64_t pfn);
+
+/* smm_m2p_chunk_backed - whether chunk c (chunk_bytes of table) is backed. */
+SMM_API bool smm_m2p_chunk_backed(const struct smm_m2p *m, uint64_t c);
+
+/* smm_m2p_get_usage - the table's geometry and the bytes it holds. */
+SMM_API void smm_m2p_get_usage(const struct smm_m2p *m, struct smm_m2p_usage *out);
 
 /* smm_m2p_get - the pfn recorded for mfn, or SMM_M2P_INVALID.  One load. */
 static inline uint64_t smm_m2p_get(const struct smm_m2p *m, uint64_t mfn)

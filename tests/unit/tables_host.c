@@ -35,15 +35,15 @@ int tables_host_build(struct tables_host *h, struct smm_platform *plat,
     if (rc != 0)
         return rc;
     const struct smm_pdx *p = smm_pdx_view(h->ctx);
-    rc = smm_ft_build(&h->ft, plat, p, cfg->page_info_size, cfg->granule_shift, ram, ram_n);
+    rc = smm_ft_create(plat, p, cfg->page_info_size, cfg->granule_shift, ram, ram_n, &h->ft);
     if (rc == 0)
-        rc = smm_m2p_build(&h->m2p, plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
-                           cfg->granule_shift, ram, ram_n);
+        rc = smm_m2p_create(plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX, cfg->granule_shift,
+                            ram, ram_n, &h->m2p);
     if (rc == 0 && cfg->compat)
-        rc = smm_m2p_build(&h->compat, plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn,
-                           cfg->compat_max_mfn, cfg->granule_shift, ram, ram_n);
+        rc = smm_m2p_create(plat, SMM_COMPAT_M2P_ENTRY_SIZE, p->max_pfn, cfg->compat_max_mfn,
+                            cfg->granule_shift, ram, ram_n, &h->compat);
     if (rc == 0)
-        rc = smm_dm_build(&h->dm, plat, p, cfg->pages_1g, ram, ram_n);
+        rc = smm_dm_create(plat, p, cfg->pages_1g, ram, ram_n, &h->dm);
     if (rc != 0)
         tables_host_teardown(h);
     return rc;
@@ -51,40 +51,61 @@ int tables_host_build(struct tables_host *h, struct smm_platform *plat,
 
 void tables_host_teardown(struct tables_host *h)
 {
-    smm_dm_teardown(&h->dm);
-    smm_m2p_teardown(&h->compat);
-    smm_m2p_teardown(&h->m2p);
-    smm_ft_teardown(&h->ft);
+    smm_dm_destroy(h->dm);
+    smm_m2p_destroy(h->compat);
+    smm_m2p_destroy(h->m2p);
+    smm_ft_destroy(h->ft);
     smm_pdx_destroy(h->ctx);
+}
+
+/* The tables' usage; a table not made (the compat M2P) reads zero. */
+struct tables_usage {
+    struct smm_ft_usage ft;
+    struct smm_m2p_usage m2p, compat;
+    struct smm_dm_usage dm;
+};
+
+static struct tables_usage usage(const struct tables_host *h)
+{
+    struct tables_usage u = {0};
+    smm_ft_get_usage(h->ft, &u.ft);
+    smm_m2p_get_usage(h->m2p, &u.m2p);
+    if (h->compat)
+        smm_m2p_get_usage(h->compat, &u.compat);
+    smm_dm_get_usage(h->dm, &u.dm);
+    return u;
 }
 
 uint64_t tables_host_committed(const struct tables_host *h)
 {
-    return h->ft.committed + h->m2p.committed + h->compat.committed;
+    struct tables_usage t = usage(h);
+    return t.ft.committed + t.m2p.committed + t.compat.committed;
 }
 
 uint64_t tables_host_meta(const struct tables_host *h)
 {
+    struct tables_usage t = usage(h);
     struct smm_pdx_usage u;
     smm_pdx_get_usage(h->ctx, &u);
-    return u.sealed + u.writable + h->ft.populated_len + h->m2p.populated_len +
-           h->compat.populated_len + h->dm.pt_len;
+    return u.sealed + u.writable + t.ft.bookkeeping + t.m2p.bookkeeping + t.compat.bookkeeping +
+           t.dm.bookkeeping;
 }
 
 unsigned tables_host_check_model(const struct tables_host *h, const struct smm_overhead *o,
                                  const char *what)
 {
+    struct tables_usage t = usage(h);
     const struct {
         const char *name;
         uint64_t live, model;
     } rows[] = {
-        {"frame_table", h->ft.committed, o->frame_table},
-        {"m2p", h->m2p.committed, o->m2p},
-        {"compat_m2p", h->compat.committed, o->compat_m2p},
-        {"directmap_pt", smm_dm_pagetable_bytes(&h->dm), o->directmap_pt},
-        {"pt_l1", h->dm.pt_pages[0], o->pt_pages[0]},
-        {"pt_l2", h->dm.pt_pages[1], o->pt_pages[1]},
-        {"pt_l3", h->dm.pt_pages[2], o->pt_pages[2]},
+        {"frame_table", t.ft.committed, o->frame_table},
+        {"m2p", t.m2p.committed, o->m2p},
+        {"compat_m2p", t.compat.committed, o->compat_m2p},
+        {"directmap_pt", smm_dm_pagetable_bytes(h->dm), o->directmap_pt},
+        {"pt_l1", t.dm.pt_pages[0], o->pt_pages[0]},
+        {"pt_l2", t.dm.pt_pages[1], o->pt_pages[1]},
+        {"pt_l3", t.dm.pt_pages[2], o->pt_pages[2]},
         {"platform_committed", h->plat->stats.committed,
          tables_host_committed(h) + tables_host_meta(h)},
     };

@@ -14,9 +14,9 @@
 struct tables_host {
     struct smm_platform *plat;
     struct smm_pdx_ctx *ctx;
-    struct smm_ft ft;
-    struct smm_m2p m2p, compat;
-    struct smm_directmap dm;
+    struct smm_ft *ft;
+    struct smm_m2p *m2p, *compat;
+    struct smm_directmap *dm;
     struct smm_account_config cfg;
 };
 

@@ -150,10 +150,10 @@ static void check_build(const struct index_map *m, const struct smm_pdx *p, uint
                         unsigned granule, struct tally *t)
 {
     char what[160];
-    struct smm_ft ft;
+    struct smm_ft *ft;
     snprintf(what, sizeof(what), "%s pi %u granule 2^%u groups 2^%u", m->name, pi, granule,
              p->group_shift);
-    int rc = smm_ft_build(&ft, &plat, p, pi, granule, m->frames, m->nr);
+    int rc = smm_ft_create(&plat, p, pi, granule, m->frames, m->nr, &ft);
     CHECK_EQ_INT(rc, 0);
     if (rc != 0)
         return;
@@ -161,14 +161,14 @@ static void check_build(const struct index_map *m, const struct smm_pdx *p, uint
     for (size_t i = 0; i < m->nr; i++) {
         const uint64_t edge[2] = {m->frames[i].start, m->frames[i].end - 1};
         for (int e = 0; e < 2; e++) {
-            check_frame(p, &ft, edge[e], t, what);
-            check_frame(p, &ft, edge[e] + (e ? 1 : -1), t, what);
+            check_frame(p, ft, edge[e], t, what);
+            check_frame(p, ft, edge[e] + (e ? 1 : -1), t, what);
             uint64_t g = smm_pfn_to_pdx(p, edge[e]) >> p->group_shift;
             for (uint64_t k = g ? g - 1 : 0; k <= g + 1; k++)
-                check_group(p, &ft, k, t, what);
+                check_group(p, ft, k, t, what);
         }
     }
-    smm_ft_teardown(&ft);
+    smm_ft_destroy(ft);
 }
 
 static const char *maps_dir;
@@ -236,16 +236,20 @@ static void test_groups_must_fit(void)
     const struct smm_frame_range r[] = {{0x100, 0x200}};
     struct smm_pdx_ctx *ctx;
     struct smm_pdx_config cfg;
-    struct smm_ft ft;
+    struct smm_ft *ft;
     smm_pdx_config_default(&cfg); /* 2^16 */
     CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_NONE, &cfg, r, 1, &ctx), 0);
     /* 48-byte page_info at 2 MiB: the finest groups are 2^17 PDXs */
     CHECK_EQ_INT(smm_ft_groups_fit(48, 21, 16), -SMM_EINVAL);
     CHECK_EQ_INT(smm_ft_groups_fit(48, 21, 17), 0);
-    CHECK_EQ_INT(smm_ft_init(&ft, &plat, smm_pdx_view(ctx), 48, 21), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_ft_init(&ft, &plat, smm_pdx_view(ctx), 32, 12), 0);
-    CHECK_EQ_U64(ft.group_shift, 16); /* the context's, not the finest (7) */
-    smm_ft_teardown(&ft);
+    CHECK_EQ_INT(smm_ft_create(&plat, smm_pdx_view(ctx), 48, 21, NULL, 0, &ft), -SMM_EINVAL);
+    CHECK(ft == NULL);
+    CHECK_EQ_INT(smm_ft_create(&plat, smm_pdx_view(ctx), 32, 12, NULL, 0, &ft), 0);
+    struct smm_ft_usage u;
+    smm_ft_get_usage(ft, &u);
+    /* the context's groups (2^16), not the finest (2^7) */
+    CHECK_EQ_U64(u.group_bytes, UINT64_C(32) << 16);
+    smm_ft_destroy(ft);
     smm_pdx_destroy(ctx);
     CHECK_EQ_U64(rec.nr_real, 0);
 }

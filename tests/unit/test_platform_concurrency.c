@@ -82,23 +82,23 @@ static void *ft_builder(void *arg)
     for (unsigned r = 0; r < ROUNDS; r++) {
         struct smm_pdx_ctx *ctx;
         struct smm_pdx_config pc;
-        struct smm_ft ft;
+        struct smm_ft *ft;
         smm_pdx_config_default(&pc);
         if (smm_pdx_create(j->plat, SMM_PDX_MASK, &pc, pdx_r, 3, &ctx) != 0) {
             j->bad++;
             return NULL;
         }
-        if (smm_ft_build(&ft, j->plat, smm_pdx_view(ctx), SMM_PAGE_INFO_SIZE_DEFAULT, SMM_GRANULE_SHIFT_4K,
-                         boot, 2) != 0) {
+        if (smm_ft_create(j->plat, smm_pdx_view(ctx), SMM_PAGE_INFO_SIZE_DEFAULT,
+                          SMM_GRANULE_SHIFT_4K, boot, 2, &ft) != 0) {
             j->bad++;
             smm_pdx_destroy(ctx);
             return NULL;
         }
-        if (smm_ft_add_range(&ft, 0x180000, 0x1c0000) != 0 || !smm_ft_present(&ft, 0x180000))
+        if (smm_ft_add_range(ft, 0x180000, 0x1c0000) != 0 || !smm_ft_present(ft, 0x180000))
             j->bad++;
-        struct smm_page_info *pg = smm_mfn_to_page(&ft, 0x1bffff);
+        struct smm_page_info *pg = smm_mfn_to_page(ft, 0x1bffff);
         pg->count_info = r; /* backed: writable */
-        smm_ft_teardown(&ft);
+        smm_ft_destroy(ft);
         smm_pdx_destroy(ctx);
     }
     return NULL;

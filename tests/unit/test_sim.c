@@ -134,7 +134,7 @@ static void test_domain_balloon(void)
             /* a corrupted page and a wrong M2P entry are seen */
             uint64_t mfn = smm_p2m_pfn_to_mfn(d->p2m, d->max_pfn - 2);
             ((uint8_t *)smm_sim_host_page(&h, mfn))[100] ^= 1;
-            smm_m2p_set(&h.m2p, smm_p2m_pfn_to_mfn(d->p2m, d->max_pfn - 1), 5);
+            smm_m2p_set(h.m2p, smm_p2m_pfn_to_mfn(d->p2m, d->max_pfn - 1), 5);
             memset(&v, 0, sizeof(v));
             smm_sim_domain_verify(d, &v);
             CHECK_EQ_U64(v.pages_lost, 1);

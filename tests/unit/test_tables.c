@@ -57,27 +57,27 @@ static void frame_error(struct frame_errors *e, uint64_t mfn)
 
 static void write_frame(struct tables_host *h, uint64_t mfn, struct frame_errors *e)
 {
-    uint64_t *pg = smm_mfn_to_page(&h->ft, mfn);
-    size_t words = h->ft.entry_size / 8;
+    uint64_t *pg = smm_mfn_to_page(h->ft, mfn);
+    size_t words = h->ft->entry_size / 8;
     pg[0] = mfn;
     pg[1] = ~mfn;
     pg[words - 1] = mfn * GOLDEN; /* entry_size >= 24 here */
-    if (smm_m2p_set(&h->m2p, mfn, mfn ^ M2P_XOR) != 0)
+    if (smm_m2p_set(h->m2p, mfn, mfn ^ M2P_XOR) != 0)
         frame_error(e, mfn);
-    if (h->cfg.compat && mfn < h->compat.nr_entries &&
-        smm_m2p_set(&h->compat, mfn, mfn ^ M2P_XOR) != 0)
+    if (h->cfg.compat && mfn < h->compat->nr_entries &&
+        smm_m2p_set(h->compat, mfn, mfn ^ M2P_XOR) != 0)
         frame_error(e, mfn);
 }
 
 static void check_frame(const struct tables_host *h, uint64_t mfn, struct frame_errors *e)
 {
-    const uint64_t *pg = smm_mfn_to_page(&h->ft, mfn);
-    size_t words = h->ft.entry_size / 8;
-    bool ok = smm_ft_present(&h->ft, mfn) && smm_mfn_valid(smm_pdx_view(h->ctx), mfn) && pg[0] == mfn &&
-              pg[1] == ~mfn && pg[words - 1] == mfn * GOLDEN &&
-              smm_page_to_mfn(&h->ft, pg) == mfn && smm_m2p_get(&h->m2p, mfn) == (mfn ^ M2P_XOR);
-    if (h->cfg.compat && mfn < h->compat.nr_entries)
-        ok &= smm_m2p_get(&h->compat, mfn) == (uint32_t)(mfn ^ M2P_XOR);
+    const uint64_t *pg = smm_mfn_to_page(h->ft, mfn);
+    size_t words = h->ft->entry_size / 8;
+    bool ok = smm_ft_present(h->ft, mfn) && smm_mfn_valid(smm_pdx_view(h->ctx), mfn) &&
+              pg[0] == mfn && pg[1] == ~mfn && pg[words - 1] == mfn * GOLDEN &&
+              smm_page_to_mfn(h->ft, pg) == mfn && smm_m2p_get(h->m2p, mfn) == (mfn ^ M2P_XOR);
+    if (h->cfg.compat && mfn < h->compat->nr_entries)
+        ok &= smm_m2p_get(h->compat, mfn) == (uint32_t)(mfn ^ M2P_XOR);
     if (!ok)
         frame_error(e, mfn);
 }
@@ -110,10 +110,10 @@ static void check_directmap(struct tables_host *h, struct frame_errors *e)
         uint64_t step = n <= SAMPLES_PER_RANGE ? 1 : n / SAMPLES_PER_RANGE;
         for (uint64_t k = 0; k <= n; k += step) {
             uint64_t mfn = s + (k < n ? k : n - 1), ma = mfn << SMM_PAGE_SHIFT;
-            uint8_t *va = smm_map_domain_page(&h->dm, &h->ft, smm_mfn_to_page(&h->ft, mfn));
+            uint8_t *va = smm_map_domain_page(h->dm, h->ft, smm_mfn_to_page(h->ft, mfn));
             uint64_t pat = ma ^ GOLDEN, got = 0, got_end = 0;
-            if (va != smm_map_domain_page_mfn(&h->dm, mfn) || va != smm_maddr_to_virt(&h->dm, ma) ||
-                smm_virt_to_maddr(&h->dm, va + 123) != ma + 123) {
+            if (va != smm_map_domain_page_mfn(h->dm, mfn) || va != smm_maddr_to_virt(h->dm, ma) ||
+                smm_virt_to_maddr(h->dm, va + 123) != ma + 123) {
                 frame_error(e, mfn);
                 continue;
             }
@@ -136,10 +136,6 @@ static void check_directmap(struct tables_host *h, struct frame_errors *e)
  */
 #define UNBACKED_SAMPLES 1024
 #define UNBACKED_FULL_BYTES (UINT64_C(64) << 20)
-static bool backed(const struct smm_m2p *m, uint64_t c)
-{
-    return (m->populated[c / 64] >> (c % 64)) & 1;
-}
 
 /*
  * Read unbacked chunk c: all INVALID.  whole: the first and last entry of
@@ -148,9 +144,11 @@ static bool backed(const struct smm_m2p *m, uint64_t c)
 static void check_unbacked_chunk(const struct smm_m2p *m, uint64_t c, bool whole,
                                  struct frame_errors *e)
 {
-    uint64_t per_chunk = (UINT64_C(1) << m->chunk_shift) / m->entry_size;
+    struct smm_m2p_usage u;
+    smm_m2p_get_usage(m, &u);
+    uint64_t per_chunk = u.chunk_bytes / m->entry_size;
     uint64_t per_page = 4096 / m->entry_size, first = c * per_chunk;
-    if (c >= m->nr_chunks || backed(m, c) || first >= m->nr_entries)
+    if (c >= u.nr_chunks || smm_m2p_chunk_backed(m, c) || first >= m->nr_entries)
         return;
     uint64_t end = first + per_chunk < m->nr_entries ? first + per_chunk : m->nr_entries;
     for (uint64_t a = first; a < end; a = whole ? a + per_page : end) {
@@ -173,21 +171,23 @@ static void check_unbacked_chunk(const struct smm_m2p *m, uint64_t c, bool whole
 static void check_unbacked(const struct smm_m2p *m, struct frame_errors *e)
 {
     uint64_t rss0 = 0, rss1 = 0, anon, unbacked = 0;
-    CHECK_EQ_INT(smaps_sum((uintptr_t)m->base, (uintptr_t)m->base + m->va_len, &rss0, &anon), 0);
-    for (uint64_t c = 0; c < m->nr_chunks; c++)
-        unbacked += !backed(m, c);
-    bool all = unbacked << m->chunk_shift <= UNBACKED_FULL_BYTES;
-    uint64_t step = all ? 1 : m->nr_chunks / UNBACKED_SAMPLES + 1;
-    for (uint64_t c = 0, k = 0; c < m->nr_chunks; c += step, k++)
+    struct smm_m2p_usage u;
+    smm_m2p_get_usage(m, &u);
+    uintptr_t lo = (uintptr_t)m->base, hi = lo + u.reserved;
+    CHECK_EQ_INT(smaps_sum(lo, hi, &rss0, &anon), 0);
+    for (uint64_t c = 0; c < u.nr_chunks; c++)
+        unbacked += !smm_m2p_chunk_backed(m, c);
+    bool all = unbacked * u.chunk_bytes <= UNBACKED_FULL_BYTES;
+    uint64_t step = all ? 1 : u.nr_chunks / UNBACKED_SAMPLES + 1;
+    for (uint64_t c = 0, k = 0; c < u.nr_chunks; c += step, k++)
         check_unbacked_chunk(m, c, all || k % 16 == 0, e);
-    for (uint64_t w = 0; !all && w < (m->nr_chunks + 63) / 64; w++)
-        for (uint64_t bits = m->populated[w]; bits; bits &= bits - 1) {
-            uint64_t c = w * 64 + (uint64_t)__builtin_ctzll(bits);
+    for (uint64_t c = 0; !all && c < u.nr_chunks; c++)
+        if (smm_m2p_chunk_backed(m, c)) {
             if (c > 0)
                 check_unbacked_chunk(m, c - 1, false, e);
             check_unbacked_chunk(m, c + 1, false, e);
         }
-    CHECK_EQ_INT(smaps_sum((uintptr_t)m->base, (uintptr_t)m->base + m->va_len, &rss1, &anon), 0);
+    CHECK_EQ_INT(smaps_sum(lo, hi, &rss1, &anon), 0);
     if (kernel_shares_zero_page())
         CHECK_EQ_U64(rss1, rss0);
 }
@@ -251,7 +251,9 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
     if (rc == 0) {
         CHECK_EQ_U64(smm_pdx_view(h.ctx)->max_pdx, p.max_pdx);
         CHECK_EQ_INT(tables_host_check_model(&h, &o, what), 0);
-        CHECK_EQ_U64(h.dm.mapped_bytes, ram_pages() << SMM_PAGE_SHIFT);
+        struct smm_dm_usage du;
+        smm_dm_get_usage(h.dm, &du);
+        CHECK_EQ_U64(du.mapped, ram_pages() << SMM_PAGE_SHIFT);
         struct frame_errors e = {0}, ue = {0}, de = {0};
         if (writes != WRITE_NONE) {
             /* identity schemes all behave as none: write every frame once */
@@ -262,9 +264,9 @@ static void run_scheme(enum smm_pdx_scheme s, const struct smm_account_config *c
             check_directmap(&h, &de);
         }
         uint64_t before = plat.stats.committed;
-        check_unbacked(&h.m2p, &ue);
+        check_unbacked(h.m2p, &ue);
         if (cfg->compat)
-            check_unbacked(&h.compat, &ue);
+            check_unbacked(h.compat, &ue);
         CHECK_EQ_U64(plat.stats.committed, before);
         if (e.count || ue.count || de.count)
             printf("  %s: %llu frame / %llu unbacked / %llu directmap errors, first 0x%llx\n", what,

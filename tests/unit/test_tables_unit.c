@@ -109,12 +109,47 @@ static void test_machine_memory(void)
     smm_posix_platform_fini(&plat);
 }
 
-static uint64_t first_clear(const uint64_t *bm, uint64_t n)
+/* A table seen as units: frame-table groups or M2P chunks. */
+struct units {
+    uint8_t *base;
+    uint64_t n, bytes; /* units, table bytes per unit */
+    uint64_t reserved, committed;
+    const void *table;
+    bool (*backed)(const void *table, uint64_t u);
+};
+
+static bool ft_group_backed(const void *t, uint64_t g)
 {
-    for (uint64_t i = 0; i < n; i++)
-        if (!((bm[i / 64] >> (i % 64)) & 1))
+    return smm_ft_group_backed(t, g);
+}
+
+static bool m2p_chunk_backed(const void *t, uint64_t c)
+{
+    return smm_m2p_chunk_backed(t, c);
+}
+
+static struct units ft_units(const struct smm_ft *ft)
+{
+    struct smm_ft_usage u;
+    smm_ft_get_usage(ft, &u);
+    return (struct units){ft->base,    u.nr_groups, u.group_bytes,  u.reserved,
+                          u.committed, ft,          ft_group_backed};
+}
+
+static struct units m2p_units(const struct smm_m2p *m)
+{
+    struct smm_m2p_usage u;
+    smm_m2p_get_usage(m, &u);
+    return (struct units){m->base,     u.nr_chunks, u.chunk_bytes,   u.reserved,
+                          u.committed, m,           m2p_chunk_backed};
+}
+
+static uint64_t first_clear(struct units t)
+{
+    for (uint64_t i = 0; i < t.n; i++)
+        if (!t.backed(t.table, i))
             return i;
-    return n;
+    return t.n;
 }
 
 static void test_stray_access_faults(void)
@@ -126,27 +161,28 @@ static void test_stray_access_faults(void)
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
         CHECK_EQ_INT(build(&h, &plat, s, &cfg), 0);
         /* frame table: a group with no RAM (the hot-pluggable one, or a hole) */
-        uint64_t g = first_clear(h.ft.populated, h.ft.nr_groups);
-        CHECK(g < h.ft.nr_groups);
-        CHECK(!smm_ft_present(&h.ft, hot.start));
-        CHECK(faults_in_child(read_byte, h.ft.base + g * h.ft.group_bytes));
+        struct units ft = ft_units(h.ft), m2p = m2p_units(h.m2p);
+        uint64_t g = first_clear(ft);
+        CHECK(g < ft.n);
+        CHECK(!smm_ft_present(h.ft, hot.start));
+        CHECK(faults_in_child(read_byte, ft.base + g * ft.bytes));
         /* direct map: the legacy hole and the not-yet-added range */
-        CHECK(faults_in_child(read_byte, smm_maddr_to_virt(&h.dm, 0xa0000)));
-        CHECK(faults_in_child(read_byte, smm_maddr_to_virt(&h.dm, hot.start << 12)));
+        CHECK(faults_in_child(read_byte, smm_maddr_to_virt(h.dm, 0xa0000)));
+        CHECK(faults_in_child(read_byte, smm_maddr_to_virt(h.dm, hot.start << 12)));
         /* M2P: an unbacked chunk reads INVALID, but cannot be written */
-        uint64_t c = first_clear(h.m2p.populated, h.m2p.nr_chunks);
-        uint64_t mfn = c << (h.m2p.chunk_shift - 3);
-        CHECK(c < h.m2p.nr_chunks);
-        CHECK_EQ_U64(smm_m2p_get(&h.m2p, mfn), SMM_M2P_INVALID);
-        CHECK_EQ_U64(smm_m2p_get(&h.m2p, UINT64_C(1) << 40), SMM_M2P_INVALID);
-        CHECK_EQ_INT(smm_m2p_set(&h.m2p, mfn, 1), -SMM_ERANGE);
-        CHECK(faults_in_child(write_byte, h.m2p.base + mfn * 8));
+        uint64_t c = first_clear(m2p);
+        uint64_t mfn = c * (m2p.bytes / SMM_M2P_ENTRY_SIZE);
+        CHECK(c < m2p.n);
+        CHECK_EQ_U64(smm_m2p_get(h.m2p, mfn), SMM_M2P_INVALID);
+        CHECK_EQ_U64(smm_m2p_get(h.m2p, UINT64_C(1) << 40), SMM_M2P_INVALID);
+        CHECK_EQ_INT(smm_m2p_set(h.m2p, mfn, 1), -SMM_ERANGE);
+        CHECK(faults_in_child(write_byte, h.m2p->base + mfn * 8));
         /* a backed chunk's hole entry is INVALID too; RAM entries round-trip */
-        CHECK_EQ_U64(smm_m2p_get(&h.m2p, 0xa0), SMM_M2P_INVALID);
-        CHECK_EQ_INT(smm_m2p_set(&h.m2p, 0x100, 77), 0);
-        CHECK_EQ_U64(smm_m2p_get(&h.m2p, 0x100), 77);
-        CHECK_EQ_INT(smm_m2p_set(&h.compat, 0x100, UINT64_C(0x100000005)), 0);
-        CHECK_EQ_U64(smm_m2p_get(&h.compat, 0x100), 5); /* truncated to 32 bits */
+        CHECK_EQ_U64(smm_m2p_get(h.m2p, 0xa0), SMM_M2P_INVALID);
+        CHECK_EQ_INT(smm_m2p_set(h.m2p, 0x100, 77), 0);
+        CHECK_EQ_U64(smm_m2p_get(h.m2p, 0x100), 77);
+        CHECK_EQ_INT(smm_m2p_set(h.compat, 0x100, UINT64_C(0x100000005)), 0);
+        CHECK_EQ_U64(smm_m2p_get(h.compat, 0x100), 5); /* truncated to 32 bits */
         tables_host_teardown(&h);
         CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
         smm_posix_platform_fini(&plat);
@@ -168,33 +204,33 @@ static void test_hot_add(void)
         uint64_t committed = plat.stats.committed;
 
         /* beyond the pdx space: every table refuses, nothing changes */
-        CHECK_EQ_INT(smm_ft_add_range(&h.ft, beyond.start, beyond.end), -SMM_ERANGE);
-        CHECK_EQ_INT(smm_m2p_add_range(&h.m2p, beyond.start, beyond.end), -SMM_ERANGE);
-        CHECK_EQ_INT(smm_m2p_add_range(&h.compat, beyond.start, beyond.end), -SMM_ERANGE);
-        CHECK_EQ_INT(smm_dm_add_range(&h.dm, beyond.start, beyond.end), -SMM_ERANGE);
+        CHECK_EQ_INT(smm_ft_add_range(h.ft, beyond.start, beyond.end), -SMM_ERANGE);
+        CHECK_EQ_INT(smm_m2p_add_range(h.m2p, beyond.start, beyond.end), -SMM_ERANGE);
+        CHECK_EQ_INT(smm_m2p_add_range(h.compat, beyond.start, beyond.end), -SMM_ERANGE);
+        CHECK_EQ_INT(smm_dm_add_range(h.dm, beyond.start, beyond.end), -SMM_ERANGE);
         CHECK_EQ_U64(plat.stats.committed, committed);
         CHECK_EQ_INT(tables_host_check_model(&h, &before, "after refusals"), 0);
 
-        CHECK_EQ_INT(smm_ft_add_range(&h.ft, hot.start, hot.end), 0);
-        CHECK_EQ_INT(smm_m2p_add_range(&h.m2p, hot.start, hot.end), 0);
-        CHECK_EQ_INT(smm_m2p_add_range(&h.compat, hot.start, hot.end), 0);
-        CHECK_EQ_INT(smm_dm_add_range(&h.dm, hot.start, hot.end), 0);
+        CHECK_EQ_INT(smm_ft_add_range(h.ft, hot.start, hot.end), 0);
+        CHECK_EQ_INT(smm_m2p_add_range(h.m2p, hot.start, hot.end), 0);
+        CHECK_EQ_INT(smm_m2p_add_range(h.compat, hot.start, hot.end), 0);
+        CHECK_EQ_INT(smm_dm_add_range(h.dm, hot.start, hot.end), 0);
         CHECK_EQ_INT(smm_account_tables(p, &cfg, all_ram, 3, &after), 0);
         CHECK_EQ_INT(tables_host_check_model(&h, &after, "hot-added"), 0);
         CHECK(after.total > before.total);
         /* idempotent: adding it again changes nothing */
-        CHECK_EQ_INT(smm_ft_add_range(&h.ft, hot.start, hot.end), 0);
+        CHECK_EQ_INT(smm_ft_add_range(h.ft, hot.start, hot.end), 0);
         CHECK_EQ_INT(tables_host_check_model(&h, &after, "again"), 0);
         for (uint64_t mfn = hot.start; mfn < hot.end; mfn += 4099) {
-            struct smm_page_info *pg = smm_mfn_to_page(&h.ft, mfn);
+            struct smm_page_info *pg = smm_mfn_to_page(h.ft, mfn);
             pg->count_info = mfn;
-            CHECK_EQ_INT(smm_m2p_set(&h.m2p, mfn, mfn + 1), 0);
-            uint64_t *va = smm_map_domain_page(&h.dm, &h.ft, pg);
+            CHECK_EQ_INT(smm_m2p_set(h.m2p, mfn, mfn + 1), 0);
+            uint64_t *va = smm_map_domain_page(h.dm, h.ft, pg);
             *va = mfn;
-            CHECK(smm_ft_present(&h.ft, mfn));
-            CHECK_EQ_U64(smm_page_to_mfn(&h.ft, pg), mfn);
-            CHECK_EQ_U64(smm_m2p_get(&h.m2p, mfn), mfn + 1);
-            CHECK_EQ_U64(*(uint64_t *)smm_maddr_to_virt(&h.dm, mfn << 12), mfn);
+            CHECK(smm_ft_present(h.ft, mfn));
+            CHECK_EQ_U64(smm_page_to_mfn(h.ft, pg), mfn);
+            CHECK_EQ_U64(smm_m2p_get(h.m2p, mfn), mfn + 1);
+            CHECK_EQ_U64(*(uint64_t *)smm_maddr_to_virt(h.dm, mfn << 12), mfn);
         }
         tables_host_teardown(&h);
         CHECK_EQ_U64(plat.stats.committed, 0);
@@ -213,10 +249,11 @@ static void test_hot_add_overlap(void)
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
     CHECK_EQ_INT(tables_host_build(&h, &plat, &cfg, SMM_PDX_NONE, 0, pdx_r, 1, boot, 2), 0);
     uint64_t committed = plat.stats.committed;
-    CHECK_EQ_INT(smm_ft_add_range(&h.ft, 0x8000, 0x48000), -SMM_EOVERLAP);
+    CHECK_EQ_INT(smm_ft_add_range(h.ft, 0x8000, 0x48000), -SMM_EOVERLAP);
     CHECK_EQ_U64(plat.stats.committed, committed);
-    CHECK_EQ_INT(smm_ft_add_range(&h.ft, 0x8000, 0x28000), 0); /* groups 1, 2 */
-    CHECK_EQ_U64(h.ft.committed, 4 * h.ft.group_bytes);
+    CHECK_EQ_INT(smm_ft_add_range(h.ft, 0x8000, 0x28000), 0); /* groups 1, 2 */
+    struct units ft = ft_units(h.ft);
+    CHECK_EQ_U64(ft.committed, 4 * ft.bytes);
     tables_host_teardown(&h);
     smm_posix_platform_fini(&plat);
 }
@@ -264,29 +301,31 @@ static void test_oom_hot_add(void)
         CHECK_EQ_INT(build(&h, &plat, s, &cfg), 0);
         CHECK_EQ_INT(smm_account_tables(smm_pdx_view(h.ctx), &cfg, boot_ram, 2, &before), 0);
         uint64_t probe = boot_ram[1].start + 12345;
-        ((struct smm_page_info *)smm_mfn_to_page(&h.ft, probe))->type_info = 99;
-        CHECK_EQ_INT(smm_m2p_set(&h.m2p, probe, 98), 0);
-        CHECK_EQ_INT(smm_m2p_set(&h.compat, probe, 97), 0);
-        *(uint64_t *)smm_maddr_to_virt(&h.dm, probe << 12) = 96;
+        ((struct smm_page_info *)smm_mfn_to_page(h.ft, probe))->type_info = 99;
+        CHECK_EQ_INT(smm_m2p_set(h.m2p, probe, 98), 0);
+        CHECK_EQ_INT(smm_m2p_set(h.compat, probe, 97), 0);
+        *(uint64_t *)smm_maddr_to_virt(h.dm, probe << 12) = 96;
         int rc[4];
         smm_posix_fail_at(&plat, 1);
-        rc[0] = smm_ft_add_range(&h.ft, hot.start, hot.end);
+        rc[0] = smm_ft_add_range(h.ft, hot.start, hot.end);
         smm_posix_fail_at(&plat, 1);
-        rc[1] = smm_m2p_add_range(&h.m2p, hot.start, hot.end);
+        rc[1] = smm_m2p_add_range(h.m2p, hot.start, hot.end);
         smm_posix_fail_at(&plat, 1);
-        rc[2] = smm_m2p_add_range(&h.compat, hot.start, hot.end);
+        rc[2] = smm_m2p_add_range(h.compat, hot.start, hot.end);
         smm_posix_fail_at(&plat, 1);
-        rc[3] = smm_dm_add_range(&h.dm, hot.start, hot.end);
+        rc[3] = smm_dm_add_range(h.dm, hot.start, hot.end);
         for (int i = 0; i < 4; i++)
             CHECK_EQ_INT(rc[i], -SMM_ENOMEM);
         CHECK_EQ_INT(tables_host_check_model(&h, &before, "after failed hot-add"), 0);
-        CHECK_EQ_U64(h.dm.mapped_bytes, (boot_ram[0].end + boot_ram[1].end - 0x100) << 12);
-        CHECK(!smm_ft_present(&h.ft, hot.start));
-        CHECK_EQ_U64(((struct smm_page_info *)smm_mfn_to_page(&h.ft, probe))->type_info, 99);
-        CHECK_EQ_U64(smm_m2p_get(&h.m2p, probe), 98);
-        CHECK_EQ_U64(smm_m2p_get(&h.compat, probe), 97);
-        CHECK_EQ_U64(*(uint64_t *)smm_maddr_to_virt(&h.dm, probe << 12), 96);
-        CHECK(faults_in_child(read_byte, smm_maddr_to_virt(&h.dm, hot.start << 12)));
+        struct smm_dm_usage du;
+        smm_dm_get_usage(h.dm, &du);
+        CHECK_EQ_U64(du.mapped, (boot_ram[0].end + boot_ram[1].end - 0x100) << 12);
+        CHECK(!smm_ft_present(h.ft, hot.start));
+        CHECK_EQ_U64(((struct smm_page_info *)smm_mfn_to_page(h.ft, probe))->type_info, 99);
+        CHECK_EQ_U64(smm_m2p_get(h.m2p, probe), 98);
+        CHECK_EQ_U64(smm_m2p_get(h.compat, probe), 97);
+        CHECK_EQ_U64(*(uint64_t *)smm_maddr_to_virt(h.dm, probe << 12), 96);
+        CHECK(faults_in_child(read_byte, smm_maddr_to_virt(h.dm, hot.start << 12)));
         tables_host_teardown(&h);
         CHECK_EQ_U64(plat.stats.committed, 0);
         CHECK_EQ_U64(smm_posix_live_reservations(&plat), 0);
@@ -295,18 +334,18 @@ static void test_oom_hot_add(void)
 }
 
 /* Touch every backed page (writing 0 leaves M2P entries INVALID). */
-static void touch_backed(uint8_t *base, const uint64_t *bm, uint64_t units, uint64_t unit_bytes)
+static void touch_backed(struct units t)
 {
-    for (uint64_t u = 0; u < units; u++)
-        if ((bm[u / 64] >> (u % 64)) & 1)
-            for (uint64_t o = 0; o < unit_bytes; o += SMM_PAGE_SIZE)
-                base[u * unit_bytes + o] = 0;
+    for (uint64_t u = 0; u < t.n; u++)
+        if (t.backed(t.table, u))
+            for (uint64_t o = 0; o < t.bytes; o += SMM_PAGE_SIZE)
+                t.base[u * t.bytes + o] = 0;
 }
 
-static void check_smaps(const char *what, const void *base, size_t len, uint64_t committed)
+static void check_smaps(const char *what, struct units t)
 {
-    uint64_t rss, anon;
-    CHECK_EQ_INT(smaps_sum((uintptr_t)base, (uintptr_t)base + len, &rss, &anon), 0);
+    uint64_t rss, anon, committed = t.committed;
+    CHECK_EQ_INT(smaps_sum((uintptr_t)t.base, (uintptr_t)t.base + t.reserved, &rss, &anon), 0);
     if (rss != committed || anon != committed)
         printf("  %s: smaps Rss %llu Anonymous %llu, committed %llu\n", what,
                (unsigned long long)rss, (unsigned long long)anon, (unsigned long long)committed);
@@ -323,15 +362,13 @@ static void test_smaps_agrees(void)
         cfg.granule_shift = g ? SMM_GRANULE_SHIFT_4K : SMM_GRANULE_SHIFT_2M;
         CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
         CHECK_EQ_INT(build(&h, &plat, SMM_PDX_MASK, &cfg), 0);
-        touch_backed(h.ft.base, h.ft.populated, h.ft.nr_groups, h.ft.group_bytes);
-        touch_backed(h.m2p.base, h.m2p.populated, h.m2p.nr_chunks,
-                     UINT64_C(1) << h.m2p.chunk_shift);
-        touch_backed(h.compat.base, h.compat.populated, h.compat.nr_chunks,
-                     UINT64_C(1) << h.compat.chunk_shift);
-        check_smaps("frame table", h.ft.base, h.ft.va_len, h.ft.committed);
-        check_smaps("m2p", h.m2p.base, h.m2p.va_len, h.m2p.committed);
-        check_smaps("compat m2p", h.compat.base, h.compat.va_len, h.compat.committed);
-        CHECK_EQ_U64(smm_m2p_get(&h.m2p, 0x100), SMM_M2P_INVALID);
+        const struct units t[3] = {ft_units(h.ft), m2p_units(h.m2p), m2p_units(h.compat)};
+        static const char *const names[3] = {"frame table", "m2p", "compat m2p"};
+        for (unsigned k = 0; k < 3; k++)
+            touch_backed(t[k]);
+        for (unsigned k = 0; k < 3; k++)
+            check_smaps(names[k], t[k]);
+        CHECK_EQ_U64(smm_m2p_get(h.m2p, 0x100), SMM_M2P_INVALID);
         tables_host_teardown(&h);
         smm_posix_platform_fini(&plat);
     }
@@ -353,10 +390,9 @@ static void test_map_domain_page(void)
         uint64_t bad = 0;
         for (size_t i = 0; i < 2; i++)
             for (uint64_t mfn = boot_ram[i].start; mfn < boot_ram[i].end; mfn++) {
-                const void *pg = smm_mfn_to_page(&h.ft, mfn);
-                bad +=
-                    smm_map_domain_page(&h.dm, &h.ft, pg) != smm_map_domain_page_mfn(&h.dm, mfn) ||
-                    smm_page_to_mfn(&h.ft, pg) != mfn;
+                const void *pg = smm_mfn_to_page(h.ft, mfn);
+                bad += smm_map_domain_page(h.dm, h.ft, pg) != smm_map_domain_page_mfn(h.dm, mfn) ||
+                       smm_page_to_mfn(h.ft, pg) != mfn;
             }
         CHECK_EQ_U64(bad, 0);
         tables_host_teardown(&h);
@@ -369,9 +405,9 @@ static void test_bad_arguments(void)
     struct smm_platform plat;
     struct smm_pdx_ctx *ctx;
     struct smm_pdx_config pc;
-    struct smm_ft ft;
-    struct smm_m2p m;
-    struct smm_directmap dm;
+    struct smm_ft *ft = (struct smm_ft *)&pc; /* not NULL: a failed create must clear it */
+    struct smm_m2p *m = (struct smm_m2p *)&pc;
+    struct smm_directmap *dm = (struct smm_directmap *)&pc;
     unsigned gs;
     smm_pdx_config_default(&pc);
     CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
@@ -384,11 +420,16 @@ static void test_bad_arguments(void)
     CHECK_EQ_INT(gs, 17);
     CHECK_EQ_INT(smm_ft_group_shift(20, 21, &gs), -SMM_EINVAL);
     CHECK_EQ_INT(smm_ft_group_shift(32, 11, &gs), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_ft_init(&ft, &plat, p, 12, 21), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_m2p_init(&m, &plat, 6, 100, UINT64_MAX, 21), -SMM_EINVAL);
-    CHECK_EQ_INT(smm_m2p_init(&m, &plat, 8, 0, UINT64_MAX, 21), -SMM_EINVAL);
+    CHECK_EQ_INT(smm_ft_create(&plat, p, 12, 21, NULL, 0, &ft), -SMM_EINVAL);
+    CHECK(ft == NULL);
+    CHECK_EQ_INT(smm_m2p_create(&plat, 6, 100, UINT64_MAX, 21, NULL, 0, &m), -SMM_EINVAL);
+    CHECK(m == NULL);
+    m = (struct smm_m2p *)&pc;
+    CHECK_EQ_INT(smm_m2p_create(&plat, 8, 0, UINT64_MAX, 21, NULL, 0, &m), -SMM_EINVAL);
+    CHECK(m == NULL);
     plat.machine_map = NULL;
-    CHECK_EQ_INT(smm_dm_init(&dm, &plat, p, true), -SMM_ENOTSUP);
+    CHECK_EQ_INT(smm_dm_create(&plat, p, true, NULL, 0, &dm), -SMM_ENOTSUP);
+    CHECK(dm == NULL);
     CHECK_EQ_U64(plat.stats.committed, committed);
     smm_pdx_destroy(ctx);
     CHECK_EQ_U64(plat.stats.committed, 0);
@@ -396,8 +437,110 @@ static void test_bad_arguments(void)
     smm_posix_platform_fini(&plat);
 }
 
+/* The platform's state a leak check compares. */
+struct plat_level {
+    uint64_t committed, reserved;
+    size_t live;
+};
+
+static struct plat_level plat_level(struct smm_platform *plat)
+{
+    return (struct plat_level){plat->stats.committed, plat->stats.reserved,
+                               smm_posix_live_reservations(plat)};
+}
+
+static void check_level(struct smm_platform *plat, struct plat_level was)
+{
+    struct plat_level now = plat_level(plat);
+    CHECK_EQ_U64(now.committed, was.committed);
+    CHECK_EQ_U64(now.reserved, was.reserved);
+    CHECK_EQ_U64(now.live, was.live);
+}
+
+/* Create one table of kind k (0 frame table, 1 M2P, 2 direct map) over r[0..n). */
+static int create_table(unsigned k, struct smm_platform *plat, const struct smm_pdx *p,
+                        const struct smm_frame_range *r, size_t n, void **out)
+{
+    struct smm_ft *ft = (struct smm_ft *)out; /* not NULL: a failed create must clear it */
+    struct smm_m2p *m = (struct smm_m2p *)out;
+    struct smm_directmap *dm = (struct smm_directmap *)out;
+    int rc;
+    if (k == 0) {
+        rc = smm_ft_create(plat, p, SMM_PAGE_INFO_SIZE_DEFAULT, SMM_GRANULE_SHIFT_2M, r, n, &ft);
+        *out = ft;
+    } else if (k == 1) {
+        rc = smm_m2p_create(plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
+                            SMM_GRANULE_SHIFT_2M, r, n, &m);
+        *out = m;
+    } else {
+        rc = smm_dm_create(plat, p, true, r, n, &dm);
+        *out = dm;
+    }
+    return rc;
+}
+
+static void destroy_table(unsigned k, void *t)
+{
+    if (k == 0)
+        smm_ft_destroy(t);
+    else if (k == 1)
+        smm_m2p_destroy(t);
+    else
+        smm_dm_destroy(t);
+}
+
+/*
+ * The lifecycle rule (sparsemm.h) for the three tables: destroy(NULL) does
+ * nothing; a create that fails at any platform call, or on a range it
+ * cannot back, sets *out = NULL and leaves the platform as it found it;
+ * destroy gives back everything create took.
+ */
+static void test_lifecycle(void)
+{
+    struct smm_platform plat;
+    struct smm_pdx_ctx *ctx;
+    struct smm_pdx_config pc;
+    const struct smm_frame_range bad[] = {{0x100, GIB_PFN(2)}, beyond};
+    CHECK_EQ_INT(smm_posix_platform_init(&plat), 0);
+    CHECK_EQ_INT(plat.machine_setup(&plat, GIB_PFN(8) << SMM_PAGE_SHIFT), 0);
+    smm_pdx_config_default(&pc);
+    CHECK_EQ_INT(smm_pdx_create(&plat, SMM_PDX_MASK, &pc, all_ram, 3, &ctx), 0);
+    const struct smm_pdx *p = smm_pdx_view(ctx);
+    smm_ft_destroy(NULL);
+    smm_m2p_destroy(NULL);
+    smm_dm_destroy(NULL);
+    struct plat_level base = plat_level(&plat);
+    for (unsigned k = 0; k < 3; k++) {
+        void *t;
+        unsigned failures = 0;
+        for (uint64_t nth = 1; nth < 100; nth++) {
+            smm_posix_fail_at(&plat, nth);
+            int rc = create_table(k, &plat, p, all_ram, 3, &t);
+            smm_posix_fail_at(&plat, 0);
+            if (rc == 0)
+                break;
+            failures++;
+            CHECK_EQ_INT(rc, -SMM_ENOMEM);
+            CHECK(t == NULL);
+            check_level(&plat, base);
+        }
+        CHECK(failures >= 3); /* reservation, object allocation, backing */
+        CHECK(t != NULL);
+        CHECK(plat.stats.reserved > base.reserved);
+        destroy_table(k, t);
+        check_level(&plat, base);
+        /* a range past the table: refused after the first was backed */
+        CHECK_EQ_INT(create_table(k, &plat, p, bad, 2, &t), -SMM_ERANGE);
+        CHECK(t == NULL);
+        check_level(&plat, base);
+    }
+    smm_pdx_destroy(ctx);
+    smm_posix_platform_fini(&plat);
+}
+
 int main(void)
 {
+    TINY_RUN(test_lifecycle);
     TINY_RUN(test_machine_memory);
     TINY_RUN(test_stray_access_faults);
     TINY_RUN(test_hot_add);
