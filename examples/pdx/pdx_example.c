@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pdx_example.c - a hypervisor's PDX context and frame table through
- * libsparsemm, on the RAM of an Arm Juno (2 GiB at 2 GiB, 6 GiB at 34 GiB):
- * evaluate every scheme without keeping anything, create a dense context
- * whose groups are the frame table's, convert frames both ways, check
- * validity, build the frame table over it and use a page_info, and give
- * it all back.  docs/LIBRARY.md walks through it.
+ * pdx_example.c - a hypervisor's bookkeeping through libsparsemm, on the RAM
+ * of an Arm Juno (2 GiB at 2 GiB, 6 GiB at 34 GiB): evaluate every scheme
+ * without keeping anything, create a dense PDX context whose groups are the
+ * frame table's, convert frames both ways, check validity, then the frame
+ * table (a page_info), the M2P (mfn -> pfn) and the direct map (a write
+ * through it, and its machine address back), and give it all back.
+ * docs/LIBRARY.md walks through it.
  *
  * Build against an installed sparsemm:
  *     cc -std=c11 pdx_example.c $(pkg-config --cflags --libs sparsemm)
  */
+#include <sparsemm/directmap.h>
 #include <sparsemm/frametable.h>
+#include <sparsemm/m2p.h>
 #include <sparsemm/pdx.h>
 #include <sparsemm/platform/posix/platform_posix.h>
 
@@ -36,6 +39,40 @@ static int evaluate_all(struct smm_platform *plat, const struct smm_pdx_config *
                info.compressible ? "compresses," : "identity,  ", info.max_pdx, info.max_pfn,
                info.table_bytes);
     }
+    return 0;
+}
+
+/* The M2P and the direct map beside the frame table; all given back here. */
+static int tables(struct smm_platform *plat, const struct smm_pdx *p, const struct smm_ft *ft,
+                  uint64_t mfn)
+{
+    struct smm_m2p *m2p;
+    struct smm_directmap *dm;
+    int rc = smm_m2p_create(plat, SMM_M2P_ENTRY_SIZE, p->max_pfn, UINT64_MAX,
+                            SMM_GRANULE_SHIFT_2M, juno, NR_RANGES, &m2p);
+    if (rc != 0)
+        return rc;
+    rc = smm_m2p_set(m2p, mfn, 0x1234); /* the guest pfn this frame backs */
+    if (rc == 0)
+        printf("m2p[0x%" PRIx64 "] = 0x%" PRIx64 ", m2p[0x%" PRIx64 "] (none recorded) = 0x%"
+               PRIx64 "\n", mfn, smm_m2p_get(m2p, mfn), mfn - 1, smm_m2p_get(m2p, mfn - 1));
+    smm_m2p_destroy(m2p);
+
+    /* The direct map needs machine memory to map: the platform models it. */
+    if (rc == 0)
+        rc = plat->machine_setup(plat, p->max_pfn << SMM_PAGE_SHIFT);
+    if (rc == 0)
+        rc = smm_dm_create(plat, p, false, juno, NR_RANGES, &dm);
+    if (rc != 0)
+        return rc;
+    uint64_t *va = smm_map_domain_page(dm, ft, smm_mfn_to_page(ft, mfn));
+    *va = 0x5eed;
+    printf("direct map: frame 0x%" PRIx64 " at offset 0x%" PRIx64 ", back to maddr 0x%" PRIx64
+           ", %" PRIu64 " bytes of page tables\n",
+           mfn, (uint64_t)((uint8_t *)va - dm->base), smm_virt_to_maddr(dm, va),
+           smm_dm_pagetable_bytes(dm));
+    smm_unmap_domain_page(va);
+    smm_dm_destroy(dm);
     return 0;
 }
 
@@ -77,6 +114,7 @@ static int run(struct smm_platform *plat)
         printf("page_info of 0x%" PRIx64 " at table offset 0x%" PRIx64 ", %" PRIu64
                " bytes of frame table committed\n",
                smm_page_to_mfn(ft, pg), (uint64_t)((uint8_t *)pg - ft->base), fu.committed);
+        rc = tables(plat, p, ft, last);
         smm_ft_destroy(ft);
     }
     struct smm_pdx_usage use;
