@@ -242,7 +242,8 @@ int smm_text_range_(const struct smm_text_ *t, struct smm_rangelist *out, uint64
 {
     if (inclusive) {
         if (end == UINT64_MAX) {
-            smm_text_error_(t, "address past 2^52 (end 0x%016" PRIx64 " inclusive)", end);
+            smm_diag_set(t->diag, -SMM_ERANGE, t->source, t->line,
+                         "address past 2^52 (end 0x%016" PRIx64 " inclusive)", end);
             return -SMM_ERANGE;
         }
         end++;

@@ -29,21 +29,40 @@ struct dtb {
 
 static int dtb_error(const struct dtb *d, int node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static int dtb_range_error(const struct dtb *d, int node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-/* "source: node NAME: message" (or without the node for node < 0). */
-static int dtb_error(const struct dtb *d, int node, const char *fmt, ...)
+/* "source: node NAME: message" (or without the node for node < 0); returns -code. */
+static int dtb_verror(const struct dtb *d, int node, int code, const char *fmt, va_list ap)
 {
     char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     const char *name = node >= 0 ? fdt_get_name(d->fdt, node, NULL) : NULL;
     if (name)
-        smm_diag_set(d->diag, -SMM_EINVAL, d->source, 0, "node '%s': %s", *name ? name : "/", msg);
+        smm_diag_set(d->diag, -code, d->source, 0, "node '%s': %s", *name ? name : "/", msg);
     else
-        smm_diag_set(d->diag, -SMM_EINVAL, d->source, 0, "%s", msg);
-    return -SMM_EINVAL;
+        smm_diag_set(d->diag, -code, d->source, 0, "%s", msg);
+    return -code;
+}
+
+/* A malformed blob: -SMM_EINVAL. */
+static int dtb_error(const struct dtb *d, int node, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = dtb_verror(d, node, SMM_EINVAL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* An address the model cannot hold: -SMM_ERANGE. */
+static int dtb_range_error(const struct dtb *d, int node, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = dtb_verror(d, node, SMM_ERANGE, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* status absent, "okay" or "ok": the node is in use. */
@@ -106,8 +125,8 @@ static int parse_memory_node(const struct dtb *d, int node, struct smm_rangelist
         if (size == 0)
             continue;
         if (size > UINT64_MAX - addr) {
-            dtb_error(d, node, "address past 2^52 (0x%" PRIx64 " + 0x%" PRIx64 ")", addr, size);
-            return -SMM_ERANGE;
+            return dtb_range_error(d, node, "address past 2^52 (0x%" PRIx64 " + 0x%" PRIx64 ")",
+                                   addr, size);
         }
         struct smm_range r = {
             .start = addr, .end = addr + size, .type = SMM_MEM_RAM, .node = nid, .line = 0};
